@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs everything awsmp's build, tests, demo and benchmarks need on a fresh Debian 12.
+# Idempotent: a second run only confirms what is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential g++ clang lld-14 libclang-rt-14-dev cmake ninja-build ccache git
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
+  libssl-dev openssl libsqlite3-dev libbenchmark-dev
+  python3 python3-boto3 python3-botocore python3-moto nodejs npm wrk curl ca-certificates
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The AWS SDK for JavaScript v3 clients for the interop tests and the benchmark peers, kept
+# inside the build tree (never committed).
+node_dir=build/node
+if [ ! -d "$node_dir/node_modules/@aws-sdk/client-marketplace-metering" ] ||
+   [ ! -d "$node_dir/node_modules/@aws-sdk/client-marketplace-entitlement-service" ]; then
+  mkdir -p "$node_dir"
+  echo "setup: npm install of the AWS SDK for JavaScript v3 into $node_dir"
+  npm install --silent --no-audit --no-fund --prefix "$node_dir" \
+    @aws-sdk/client-marketplace-metering @aws-sdk/client-marketplace-entitlement-service >/dev/null
+fi
