@@ -48,8 +48,11 @@ public:
   const std::string& aws_message() const noexcept { return aws_message_; }
   /// True when the same request may succeed if sent again (throttling, 5xx).
   bool retryable() const noexcept { return retryable_; }
+  /// "<Type> (HTTP <status>, request id <id>): <message>"; never throws.
+  const char* what() const noexcept override { return what_.c_str(); }
 
 private:
+  std::string what_;
   std::string type_;
   std::string aws_message_;
   std::string request_id_;
@@ -59,6 +62,10 @@ private:
 
 /// Pure: true for the error types and statuses that AWS's standard retry mode retries.
 bool is_retryable_error(std::string_view type, unsigned http_status) noexcept;
+
+/// Pure: strips a "namespace#" prefix and a ":uri" suffix from an AWS error type
+/// ("com.amazonaws.x#ThrottlingException:http://..." -> "ThrottlingException"); never throws.
+std::string_view trim_aws_error_type(std::string_view type) noexcept;
 
 /// Pure: decodes an AWS JSON 1.1 error response from its status, the x-amzn-ErrorType and
 /// x-amzn-RequestId header values (empty when absent) and its body; never throws beyond
