@@ -30,6 +30,9 @@ struct endpoint {
   std::string host_header() const;
 };
 
+/// True for "localhost" and loopback IP literals (127.0.0.0/8, ::1); never throws.
+bool is_loopback_host(std::string_view host) noexcept;
+
 /// Transport settings of one pool.
 struct http_client_options {
   std::chrono::milliseconds timeout{10'000};  ///< per attempt: connect + handshake + write + read
