@@ -1,5 +1,7 @@
 #include "json_writer.hpp"
 
+#include "utf8.hpp"
+
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -11,43 +13,13 @@ namespace {
 
 constexpr char hex_digits[] = "0123456789abcdef";
 
-void append_u_escape(std::string& out, unsigned code_unit) {
+void append_u_escape(std::string& out, std::uint32_t code_unit) {
   const char esc[6] = {'\\', 'u', hex_digits[(code_unit >> 12) & 0xf], hex_digits[(code_unit >> 8) & 0xf],
                        hex_digits[(code_unit >> 4) & 0xf], hex_digits[code_unit & 0xf]};
   out.append(esc, sizeof esc);
 }
 
 bool needs_escape(unsigned char c) noexcept { return c < 0x20 || c > 0x7e || c == '"' || c == '\\'; }
-
-bool is_continuation(unsigned char c) noexcept { return (c & 0xc0) == 0x80; }
-
-// Decodes one UTF-8 sequence at s[i]; returns its length, or 0 when the bytes are not valid
-// UTF-8 (overlong forms, surrogates and code points above U+10FFFF included).
-std::size_t decode_utf8(std::string_view s, std::size_t i, unsigned& cp) noexcept {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  const std::size_t left = s.size() - i;
-  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  if (b0 >= 0xc2 && b0 <= 0xdf) {
-    if (left < 2 || !is_continuation(byte(1))) return 0;
-    cp = ((b0 & 0x1fu) << 6) | (byte(1) & 0x3fu);
-    return 2;
-  }
-  if (b0 >= 0xe0 && b0 <= 0xef) {
-    if (left < 3 || !is_continuation(byte(1)) || !is_continuation(byte(2))) return 0;
-    if (b0 == 0xe0 && byte(1) < 0xa0) return 0;   // overlong
-    if (b0 == 0xed && byte(1) > 0x9f) return 0;   // UTF-16 surrogate
-    cp = ((b0 & 0x0fu) << 12) | ((byte(1) & 0x3fu) << 6) | (byte(2) & 0x3fu);
-    return 3;
-  }
-  if (b0 >= 0xf0 && b0 <= 0xf4) {
-    if (left < 4 || !is_continuation(byte(1)) || !is_continuation(byte(2)) || !is_continuation(byte(3))) return 0;
-    if (b0 == 0xf0 && byte(1) < 0x90) return 0;   // overlong
-    if (b0 == 0xf4 && byte(1) > 0x8f) return 0;   // above U+10FFFF
-    cp = ((b0 & 0x07u) << 18) | ((byte(1) & 0x3fu) << 12) | ((byte(2) & 0x3fu) << 6) | (byte(3) & 0x3fu);
-    return 4;
-  }
-  return 0;
-}
 
 void append_escaped(std::string& out, std::string_view s) {
   std::size_t i = 0;
@@ -74,15 +46,15 @@ void append_escaped(std::string& out, std::string_view s) {
       ++i;
       continue;
     }
-    unsigned cp = 0;
-    const std::size_t n = decode_utf8(s, i, cp);
+    std::uint32_t cp = 0;
+    const std::size_t n = decode_utf8_sequence(s, i, cp);
     if (n == 0) {
       append_u_escape(out, 0xfffd);
       ++i;
       continue;
     }
     if (cp >= 0x10000) {
-      const unsigned v = cp - 0x10000;
+      const std::uint32_t v = cp - 0x10000;
       append_u_escape(out, 0xd800 + (v >> 10));
       append_u_escape(out, 0xdc00 + (v & 0x3ff));
     } else {
