@@ -14,7 +14,12 @@
 
 namespace awsmp {
 
+/// The expires_at of an entitlement without end (time_point::max()).
+inline constexpr time_point never_expires = time_point::max();
+
 /// One customer's entitlement to a dimension of a product, as the application stores it.
+/// It is in force while value > 0 and now < expires_at; the default expires_at (the epoch)
+/// is already past, so set never_expires or a real end.
 struct entitlement {
   std::string customer_identifier;
   std::string product_code;
