@@ -1,0 +1,524 @@
+// The emulator's thin async shell: accept, TLS, HTTP/1.1 keep-alive, timeouts, routing to the
+// pure core (emulator_core) and to the admin endpoint. Everything else lives in the core.
+#include <awsmp/testing/marketplace_emulator.hpp>
+
+#include "testing/emulator_auth.hpp"
+#include "testing/emulator_core.hpp"
+#include "testing/emulator_json.hpp"
+
+#include <awsmp/error.hpp>
+#include <awsmp/log.hpp>
+#include <awsmp/testing/test_certificates.hpp>
+#include <awsmp/wire.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <openssl/evp.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+namespace awsmp::testing {
+namespace detail {
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = boost::asio::ip::tcp;
+using http_response = http::response<http::string_body>;
+
+namespace {
+
+constexpr std::size_t aws_body_limit = 1024 * 1024;  // AWS: each request must be less than 1 MB
+constexpr std::string_view admin_prefix = "/_emulator/";
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out(size * 2, '\0');
+  for (unsigned i = 0; i < size; ++i) {
+    out[2 * i] = hex[digest[i] >> 4];
+    out[2 * i + 1] = hex[digest[i] & 0xf];
+  }
+  return out;
+}
+
+void write_file_atomically(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << content;
+    out.flush();
+    if (!out)
+      awsmp::detail::throw_error(errc::invalid_argument, "emulator_options.ca_file: cannot write " + tmp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    awsmp::detail::throw_error(errc::invalid_argument, "emulator_options.ca_file: cannot write " + path);
+  }
+}
+
+asio::ip::address resolve_bind_address(const emulator_options& options) {
+  if (options.bind_address == "localhost") return asio::ip::make_address("127.0.0.1");
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(options.bind_address, ec);
+  if (ec) awsmp::detail::throw_invalid_argument("emulator_options.bind_address", "must be an IPv4 or IPv6 literal or localhost");
+  if (!address.is_loopback() && !options.allow_non_loopback)
+    awsmp::detail::throw_invalid_argument("emulator_options.bind_address",
+                                          "binding beyond loopback needs allow_non_loopback = true");
+  return address;
+}
+
+}  // namespace
+
+/// Owns the io_context and the thread of the self-running mode.
+struct emulator_runner {
+  asio::io_context ioc{1};
+  std::thread thread;
+};
+
+/// One accepted connection; its I/O runs on its own strand.
+struct connection {
+  connection(tcp::socket socket, ssl::context* tls_context, std::uint64_t id_)
+      : net(std::move(socket)), delay(net.get_executor()), id(id_) {
+    if (tls_context) tls.emplace(net, *tls_context);
+  }
+  void close() noexcept {
+    boost::system::error_code ec;
+    net.socket().shutdown(tcp::socket::shutdown_both, ec);
+    net.socket().close(ec);
+    delay.cancel();
+  }
+  beast::tcp_stream net;
+  std::optional<ssl::stream<beast::tcp_stream&>> tls;
+  asio::steady_timer delay;
+  std::uint64_t id;
+};
+
+class emulator_server : public std::enable_shared_from_this<emulator_server> {
+public:
+  emulator_server(asio::any_io_executor ex, emulator_options options)
+      : options_(std::move(options)),
+        address_(resolve_bind_address(options_)),
+        ex_(std::move(ex)),
+        core_(options_),
+        acceptor_(asio::make_strand(ex_)) {
+    if (options_.tls_certificate_pem.empty() != options_.tls_private_key_pem.empty())
+      awsmp::detail::throw_invalid_argument("emulator_options.tls_certificate_pem",
+                                            "give both the certificate and its private key, or neither");
+    if (options_.max_connections == 0)
+      awsmp::detail::throw_invalid_argument("emulator_options.max_connections", "must be at least 1");
+    if (options_.max_body_bytes < aws_body_limit)
+      awsmp::detail::throw_invalid_argument("emulator_options.max_body_bytes", "must be at least 1 MiB");
+    if (!options_.clock) options_.clock = [] { return std::chrono::system_clock::now(); };
+    auth_.credentials = &options_.credentials;
+    auth_.service = wire::signing_name;
+    auth_.region = options_.region;
+    auth_.max_skew = options_.max_clock_skew;
+  }
+
+  void start() {
+    std::lock_guard lock(mutex_);
+    if (started_) awsmp::detail::throw_invalid_argument("marketplace_emulator", "start() was already called");
+    if (options_.tls) {
+      std::string cert = options_.tls_certificate_pem, key = options_.tls_private_key_pem;
+      if (cert.empty()) {
+        std::vector<std::string> ips{"127.0.0.1", "::1"};
+        if (!address_.is_loopback()) ips.push_back(address_.to_string());
+        auto bundle = make_test_certificates({"localhost"}, ips);
+        cert = bundle.server_cert_pem;
+        key = bundle.server_key_pem;
+        ca_pem_ = bundle.ca_cert_pem;
+      }
+      tls_context_.emplace(ssl::context::tls_server);
+      tls_context_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                                ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+      tls_context_->use_certificate_chain(asio::buffer(cert));
+      tls_context_->use_private_key(asio::buffer(key), ssl::context::pem);
+      if (!options_.ca_file.empty() && !ca_pem_.empty()) write_file_atomically(options_.ca_file, ca_pem_);
+    }
+    const tcp::endpoint ep(address_, options_.port);
+    acceptor_.open(ep.protocol());
+    acceptor_.set_option(tcp::acceptor::reuse_address(true));
+    if (address_.is_v6()) acceptor_.set_option(asio::ip::v6_only(true));
+    acceptor_.bind(ep);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+    port_ = acceptor_.local_endpoint().port();
+    started_ = true;
+    asio::co_spawn(acceptor_.get_executor(), accept_loop(shared_from_this()), asio::detached);
+    if (log_enabled(log_level::info))
+      awsmp::detail::log(log_level::info, "awsmp emulator listening on " + endpoint_locked());
+  }
+
+  void stop() noexcept {
+    std::vector<std::shared_ptr<connection>> open;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopped_) return;
+      stopped_ = true;
+      for (auto& [id, weak] : connections_)
+        if (auto c = weak.lock()) open.push_back(std::move(c));
+    }
+    try {
+      asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+        boost::system::error_code ec;
+        self->acceptor_.close(ec);
+      });
+      for (auto& c : open) asio::post(c->net.get_executor(), [c] { c->close(); });
+    } catch (...) {
+      // post() only throws bad_alloc; the sockets then close when the executor is destroyed.
+    }
+  }
+
+  std::uint16_t port() const noexcept { return port_.load(); }
+  std::string endpoint() const {
+    std::lock_guard lock(mutex_);
+    return started_ ? endpoint_locked() : std::string();
+  }
+  std::string ca_pem() const {
+    std::lock_guard lock(mutex_);
+    return ca_pem_;
+  }
+  const emulator_options& options() const noexcept { return options_; }
+  emulator_core& core() noexcept { return core_; }
+
+private:
+  std::string endpoint_locked() const {
+    std::string host = address_.to_string();
+    if (address_.is_v6()) host = "[" + host + "]";
+    return std::string(options_.tls ? "https://" : "http://") + host + ":" + std::to_string(port_.load());
+  }
+
+  static bool log_enabled(log_level level) noexcept { return awsmp::detail::log_enabled(level); }
+
+  // `self` keeps the server alive while it accepts; each connection takes its own reference.
+  awaitable<void> accept_loop(std::shared_ptr<emulator_server> self) {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ex_), asio::as_tuple(asio::use_awaitable));
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+        // Out of descriptors or a transient error: back off briefly instead of spinning.
+        asio::steady_timer pause(acceptor_.get_executor(), std::chrono::milliseconds(50));
+        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+        continue;
+      }
+      auto& counters = core_.counters();
+      counters.connections.fetch_add(1, std::memory_order_relaxed);
+      if (counters.active_connections.load(std::memory_order_relaxed) >= options_.max_connections) {
+        counters.connections_rejected.fetch_add(1, std::memory_order_relaxed);
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        continue;
+      }
+      boost::system::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      std::shared_ptr<connection> conn;
+      {
+        std::lock_guard lock(mutex_);
+        if (stopped_) co_return;
+        conn = std::make_shared<connection>(std::move(socket), tls_context_ ? &*tls_context_ : nullptr, next_connection_++);
+        connections_.emplace(conn->id, conn);
+      }
+      counters.active_connections.fetch_add(1, std::memory_order_relaxed);
+      asio::co_spawn(conn->net.get_executor(), serve(self, conn), asio::detached);
+    }
+  }
+
+  // `self` keeps the server alive while the connection lives.
+  awaitable<void> serve(std::shared_ptr<emulator_server> self, std::shared_ptr<connection> conn) {
+    (void)self;
+    try {
+      if (conn->tls) {
+        conn->net.expires_after(options_.header_timeout);
+        auto [ec] = co_await conn->tls->async_handshake(ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
+        if (!ec) {
+          core_.counters().tls_handshakes.fetch_add(1, std::memory_order_relaxed);
+          co_await session(*conn->tls, *conn);
+        }
+      } else {
+        co_await session(conn->net, *conn);
+      }
+    } catch (const std::exception& e) {
+      awsmp::detail::log(log_level::warning, std::string("awsmp emulator: connection failed: ") + e.what());
+    }
+    conn->close();
+    core_.counters().active_connections.fetch_sub(1, std::memory_order_relaxed);
+    std::lock_guard lock(mutex_);
+    connections_.erase(conn->id);
+  }
+
+  template <class Stream>
+  awaitable<void> session(Stream& stream, connection& conn) {
+    beast::flat_buffer buffer;
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(16 * 1024);
+      parser.body_limit(options_.max_body_bytes);
+      if (buffer.size() == 0) {
+        // Idle keep-alive wait: a long timeout, then the request itself must arrive promptly.
+        conn.net.expires_after(options_.idle_timeout);
+        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
+        if (ec) co_return;
+        buffer.commit(n);
+      }
+      conn.net.expires_after(options_.header_timeout);
+      auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      if (!ec && !parser.is_done()) {
+        // Slowloris-proof: the body gets the same deadline as the headers.
+        std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      }
+      if (ec == http::error::body_limit) {
+        core_.counters().requests.fetch_add(1, std::memory_order_relaxed);
+        auto res = error_response(too_large(), 11, false);
+        conn.net.expires_after(options_.header_timeout);
+        co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+        co_return;
+      }
+      if (ec) co_return;
+      conn.net.expires_never();
+      core_.counters().requests.fetch_add(1, std::memory_order_relaxed);
+      http_request& req = parser.get();
+      const bool keep_alive = req.keep_alive();
+      const unsigned version = req.version();
+
+      http_response res;
+      if (std::string_view(req.target()).substr(0, admin_prefix.size()) == admin_prefix && options_.admin_endpoint) {
+        res = admin(req);
+      } else {
+        service_response answer = service(req);
+        if (answer.latency.count() > 0) {
+          conn.delay.expires_after(answer.latency);
+          auto [wait_ec] = co_await conn.delay.async_wait(asio::as_tuple(asio::use_awaitable));
+          if (wait_ec) co_return;
+        }
+        // The nasty faults: the client sees the connection die (after a commit, with nothing to
+        // tell it that its records were recorded).
+        if (answer.action != response_action::answer) co_return;
+        res = to_http(std::move(answer), version);
+      }
+      res.version(version);
+      res.keep_alive(keep_alive);
+      res.prepare_payload();
+      conn.net.expires_after(options_.header_timeout);
+      auto [write_ec, written] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+      if (write_ec || !keep_alive) co_return;
+    }
+  }
+
+  service_response too_large() {
+    return make_error(413, "RequestEntityTooLargeException", "Request bodies must be smaller than 1 MB");
+  }
+
+  http_response error_response(service_response answer, unsigned version, bool keep_alive) {
+    http_response res = to_http(std::move(answer), version);
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    return res;
+  }
+
+  http_response to_http(service_response answer, unsigned version) {
+    http_response res{static_cast<http::status>(answer.status), version};
+    res.set(http::field::content_type, wire::content_type);
+    res.set("x-amzn-RequestId", core_.next_request_id());
+    if (!answer.error_type.empty()) res.set("x-amzn-ErrorType", answer.error_type);
+    res.body() = std::move(answer.body);
+    return res;
+  }
+
+  service_response service(http_request& req) {
+    const time_point now = options_.clock();
+    service_response answer = dispatch(req, now);
+    if (awsmp::detail::log_enabled(log_level::debug))
+      awsmp::detail::log(log_level::debug, "awsmp emulator: " + std::string(req["X-Amz-Target"]) + " -> " +
+                                               std::to_string(answer.status) + " " + answer.error_type);
+    return answer;
+  }
+
+  service_response dispatch(http_request& req, time_point now) {
+    auto& counters = core_.counters();
+    auto refuse = [&counters](service_response r) {
+      counters.errors.fetch_add(1, std::memory_order_relaxed);
+      return r;
+    };
+    if (req.method() != http::verb::post || std::string_view(req.target()).substr(0, 1) != "/" ||
+        (req.target() != "/" && std::string_view(req.target()).substr(0, 2) != "/?"))
+      return refuse(make_error(404, "UnknownOperationException", "Only POST / is served (AWS JSON 1.1)"));
+    if (options_.verify_signatures) {
+      if (auto failure = verify_sigv4(req, auth_, now, keys_)) {
+        counters.auth_failures.fetch_add(1, std::memory_order_relaxed);
+        return refuse(make_error(failure->status, failure->type, failure->message));
+      }
+      if (auto it = req.find("x-amz-content-sha256"); it != req.end() && it->value() != sha256_hex(req.body())) {
+        counters.auth_failures.fetch_add(1, std::memory_order_relaxed);
+        return refuse(make_error(403, "InvalidSignatureException",
+                                 "The provided 'x-amz-content-sha256' header does not match what was computed"));
+      }
+    }
+    const std::string_view target = req["X-Amz-Target"];
+    const operation op = parse_target(target);
+    if (op == operation::unknown) return refuse(make_error(400, "UnknownOperationException", "Unknown X-Amz-Target"));
+    const std::string_view content_type = req[http::field::content_type];
+    if (content_type.substr(0, 26) != "application/x-amz-json-1.1" && content_type.substr(0, 26) != "application/x-amz-json-1.0")
+      return refuse(make_error(400, "UnknownOperationException",
+                               "Content-Type must be application/x-amz-json-1.1"));
+    if (req.body().size() >= aws_body_limit) return refuse(too_large());
+    return core_.handle(op, req.body(), now);
+  }
+
+  http_response admin(http_request& req) {
+    const std::string_view target = req.target();
+    const std::string_view path = target.substr(admin_prefix.size(), target.find('?') - admin_prefix.size());
+    http_response res{http::status::ok, req.version()};
+    res.set(http::field::content_type, "application/json");
+    auto reply = [&res](http::status status, const boost::json::value& body) {
+      res.result(status);
+      res.body() = boost::json::serialize(body);
+      return std::move(res);
+    };
+    const bool get = req.method() == http::verb::get, post = req.method() == http::verb::post;
+    try {
+      if (get && path == "health") return reply(http::status::ok, boost::json::object{{"status", "ok"}});
+      if (get && path == "stats") return reply(http::status::ok, to_json(core_.counters().snapshot()));
+      if (get && path == "ledger") return reply(http::status::ok, ledger_to_json(core_.accepted_records(), core_.totals()));
+      if (get && path == "faults") return reply(http::status::ok, to_json(core_.faults()));
+      if (post && path == "faults") {
+        core_.set_faults(faults_from_json(boost::json::parse(req.body()), core_.faults()));
+        return reply(http::status::ok, to_json(core_.faults()));
+      }
+      if (post && path == "inject") {
+        const auto jv = boost::json::parse(req.body());
+        const auto& obj = jv.as_object();
+        const std::string_view kind = obj.at("kind").as_string();
+        const auto count = obj.contains("count") ? obj.at("count").to_number<std::uint64_t>() : 1;
+        fault_kind k;
+        if (kind == "throttle") k = fault_kind::throttle;
+        else if (kind == "server_error") k = fault_kind::server_error;
+        else if (kind == "drop_connection") k = fault_kind::drop_connection;
+        else if (kind == "drop_after_commit") k = fault_kind::drop_after_commit;
+        else awsmp::detail::throw_invalid_argument("kind", "must be throttle, server_error, drop_connection or drop_after_commit");
+        core_.inject(k, static_cast<std::size_t>(count));
+        return reply(http::status::ok, boost::json::object{{"queued", count}});
+      }
+      if (post && path == "reset") {
+        core_.reset();
+        return reply(http::status::ok, boost::json::object{{"reset", true}});
+      }
+      if (post && path == "customers") {
+        const auto jv = boost::json::parse(req.body());
+        std::size_t added = 0;
+        if (jv.is_array()) {
+          std::vector<emulated_customer> customers;
+          for (const auto& c : jv.get_array()) customers.push_back(customer_from_json(c));
+          for (auto& c : customers) core_.add_customer(std::move(c)), ++added;
+        } else {
+          core_.add_customer(customer_from_json(jv));
+          ++added;
+        }
+        return reply(http::status::ok, boost::json::object{{"added", added}});
+      }
+      if (post && path == "entitlements") {
+        const auto jv = boost::json::parse(req.body());
+        std::size_t added = 0;
+        if (jv.is_array()) {
+          std::vector<marketplace_entitlement> list;
+          for (const auto& e : jv.get_array()) list.push_back(entitlement_from_json(e));
+          for (auto& e : list) core_.add_entitlement(std::move(e)), ++added;
+        } else {
+          core_.add_entitlement(entitlement_from_json(jv));
+          ++added;
+        }
+        return reply(http::status::ok, boost::json::object{{"added", added}});
+      }
+      return reply(http::status::not_found, boost::json::object{{"message", "no such admin resource"}});
+    } catch (const std::exception& e) {
+      return reply(http::status::bad_request, boost::json::object{{"message", e.what()}});
+    }
+  }
+
+  emulator_options options_;
+  asio::ip::address address_;
+  asio::any_io_executor ex_;
+  emulator_core core_;
+  auth_settings auth_;
+  sigv4::signing_key_cache keys_;
+  std::optional<ssl::context> tls_context_;
+  std::string ca_pem_;
+  tcp::acceptor acceptor_;
+  std::atomic<std::uint16_t> port_{0};
+  mutable std::mutex mutex_;
+  bool started_ = false;
+  bool stopped_ = false;
+  std::uint64_t next_connection_ = 1;
+  std::unordered_map<std::uint64_t, std::weak_ptr<connection>> connections_;
+};
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------------------------
+
+marketplace_emulator::marketplace_emulator(asio::any_io_executor ex, emulator_options options)
+    : server_(std::make_shared<detail::emulator_server>(std::move(ex), std::move(options))) {}
+
+marketplace_emulator::marketplace_emulator(emulator_options options)
+    : runner_(std::make_unique<detail::emulator_runner>()),
+      server_(std::make_shared<detail::emulator_server>(runner_->ioc.get_executor(), std::move(options))) {}
+
+marketplace_emulator::~marketplace_emulator() { stop(); }
+
+void marketplace_emulator::start() {
+  server_->start();
+  if (runner_ && !runner_->thread.joinable()) runner_->thread = std::thread([r = runner_.get()] { r->ioc.run(); });
+}
+
+void marketplace_emulator::stop() noexcept {
+  server_->stop();
+  // Every pending operation was cancelled by stop(), so run() returns once they unwind.
+  if (runner_ && runner_->thread.joinable() && runner_->thread.get_id() != std::this_thread::get_id())
+    runner_->thread.join();
+}
+
+std::uint16_t marketplace_emulator::port() const noexcept { return server_->port(); }
+std::string marketplace_emulator::endpoint() const { return server_->endpoint(); }
+std::string marketplace_emulator::ca_certificate_pem() const { return server_->ca_pem(); }
+const std::string& marketplace_emulator::ca_file() const noexcept { return server_->options().ca_file; }
+std::vector<accepted_record> marketplace_emulator::accepted_records() const { return server_->core().accepted_records(); }
+std::vector<usage_total> marketplace_emulator::totals() const { return server_->core().totals(); }
+std::int64_t marketplace_emulator::total(std::string_view customer, std::string_view dimension) const {
+  return server_->core().total(customer, dimension);
+}
+emulator_stats marketplace_emulator::stats() const noexcept { return server_->core().counters().snapshot(); }
+void marketplace_emulator::set_faults(const fault_options& faults) { server_->core().set_faults(faults); }
+void marketplace_emulator::inject(fault_kind kind, std::size_t count) { server_->core().inject(kind, count); }
+void marketplace_emulator::add_customer(emulated_customer customer) { server_->core().add_customer(std::move(customer)); }
+void marketplace_emulator::add_entitlement(marketplace_entitlement entitlement) {
+  server_->core().add_entitlement(std::move(entitlement));
+}
+void marketplace_emulator::reset() { server_->core().reset(); }
+
+}  // namespace awsmp::testing
