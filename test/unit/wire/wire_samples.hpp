@@ -6,9 +6,16 @@
 
 #include <chrono>
 #include <fstream>
+#include <ostream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+
+namespace awsmp {
+// Lets BOOST_TEST print the enums when a comparison fails.
+inline std::ostream& boost_test_print_type(std::ostream& os, usage_record_status s) { return os << to_string(s); }
+inline std::ostream& boost_test_print_type(std::ostream& os, entitlement_filter f) { return os << to_string(f); }
+}  // namespace awsmp
 
 namespace awsmp::test {
 
