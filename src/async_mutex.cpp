@@ -16,7 +16,7 @@ awaitable<async_mutex::guard> async_mutex::lock() {
       co_return guard(this);
     }
   }
-  co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+  auto wait = asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
       [this](auto handler) {
         auto handler_ex = asio::get_associated_executor(handler, ex_);
         waiter w{asio::any_completion_handler<void()>(std::move(handler)),
@@ -32,6 +32,7 @@ awaitable<async_mutex::guard> async_mutex::lock() {
         asio::prefer(w.executor, asio::execution::blocking.never).execute(std::move(w.handler));
       },
       asio::use_awaitable);
+  co_await std::move(wait);
   co_return guard(this);
 }
 

@@ -63,8 +63,10 @@ awaitable<entitlement_sync_result> run_sync(entitlement_service_api& service, su
   for (const auto& aws : from_aws)
     if (auto e = to_entitlement(aws)) customers.insert(e->customer_identifier);
   for (auto status : {subscription_status::active, subscription_status::pending, subscription_status::unsubscribed,
-                      subscription_status::expired})
-    for (auto& sub : co_await subscriptions.list(status)) customers.insert(std::move(sub.customer_identifier));
+                      subscription_status::expired}) {
+    auto subs = co_await subscriptions.list(status);
+    for (auto& sub : subs) customers.insert(std::move(sub.customer_identifier));
+  }
 
   std::vector<entitlement> stored;
   for (const auto& customer : customers) {

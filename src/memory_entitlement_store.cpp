@@ -9,29 +9,31 @@ memory_entitlement_store::memory_entitlement_store(asio::any_io_executor ex) : s
 
 awaitable<void> memory_entitlement_store::put(entitlement ent) {
   detail::validate_entitlement(ent);
-  co_await detail::run_on(strand_, [this, ent = std::move(ent)]() mutable -> awaitable<void> {
+  auto op = detail::run_on(strand_, [this, ent = std::move(ent)]() mutable -> awaitable<void> {
     auto key = std::make_pair(ent.customer_identifier, ent.dimension);
     rows_.insert_or_assign(std::move(key), std::move(ent));
     co_return;
   });
+  co_await std::move(op);
 }
 
 awaitable<std::optional<entitlement>> memory_entitlement_store::get(std::string customer_identifier,
                                                                      std::string dimension) {
   validate_identifier("customer_identifier", customer_identifier);
   validate_identifier("dimension", dimension);
-  co_return co_await detail::run_on(
+  auto op = detail::run_on(
       strand_, [this, key = std::make_pair(std::move(customer_identifier), std::move(dimension))]()
                    -> awaitable<std::optional<entitlement>> {
         auto it = rows_.find(key);
         if (it == rows_.end()) co_return std::nullopt;
         co_return it->second;
       });
+  co_return co_await std::move(op);
 }
 
 awaitable<std::vector<entitlement>> memory_entitlement_store::list(std::string customer_identifier) {
   validate_identifier("customer_identifier", customer_identifier);
-  co_return co_await detail::run_on(
+  auto op = detail::run_on(
       strand_, [this, customer = std::move(customer_identifier)]() -> awaitable<std::vector<entitlement>> {
         // Keys are ordered by (customer, dimension), so one customer's rows are contiguous
         // and already ordered by dimension.
@@ -41,17 +43,19 @@ awaitable<std::vector<entitlement>> memory_entitlement_store::list(std::string c
           out.push_back(it->second);
         co_return out;
       });
+  co_return co_await std::move(op);
 }
 
 awaitable<void> memory_entitlement_store::erase(std::string customer_identifier, std::string dimension) {
   validate_identifier("customer_identifier", customer_identifier);
   validate_identifier("dimension", dimension);
-  co_await detail::run_on(strand_,
+  auto op = detail::run_on(strand_,
                           [this, key = std::make_pair(std::move(customer_identifier), std::move(dimension))]()
                               -> awaitable<void> {
                             rows_.erase(key);
                             co_return;
                           });
+  co_await std::move(op);
 }
 
 }  // namespace awsmp

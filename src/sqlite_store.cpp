@@ -109,35 +109,39 @@ struct sqlite_store::impl {
     explicit entitlement_face(impl& self) : self_(self) {}
     awaitable<void> put(entitlement ent) override {
       detail::validate_entitlement(ent);
-      co_await detail::run_on(self_.strand_, [this, ent = std::move(ent)]() -> awaitable<void> {
+      auto op = detail::run_on(self_.strand_, [this, ent = std::move(ent)]() -> awaitable<void> {
         self_.put_entitlement(ent);
         co_return;
       });
+      co_await std::move(op);
     }
     awaitable<std::optional<entitlement>> get(std::string customer, std::string dimension) override {
       validate_identifier("customer_identifier", customer);
       validate_identifier("dimension", dimension);
-      co_return co_await detail::run_on(
+      auto op = detail::run_on(
           self_.strand_, [this, customer = std::move(customer),
                           dimension = std::move(dimension)]() -> awaitable<std::optional<entitlement>> {
             co_return self_.get_entitlement(customer, dimension);
           });
+      co_return co_await std::move(op);
     }
     awaitable<std::vector<entitlement>> list(std::string customer) override {
       validate_identifier("customer_identifier", customer);
-      co_return co_await detail::run_on(self_.strand_,
+      auto op = detail::run_on(self_.strand_,
                                         [this, customer = std::move(customer)]() -> awaitable<std::vector<entitlement>> {
                                           co_return self_.list_entitlements(customer);
                                         });
+      co_return co_await std::move(op);
     }
     awaitable<void> erase(std::string customer, std::string dimension) override {
       validate_identifier("customer_identifier", customer);
       validate_identifier("dimension", dimension);
-      co_await detail::run_on(self_.strand_, [this, customer = std::move(customer),
+      auto op = detail::run_on(self_.strand_, [this, customer = std::move(customer),
                                               dimension = std::move(dimension)]() -> awaitable<void> {
         self_.erase_entitlement(customer, dimension);
         co_return;
       });
+      co_await std::move(op);
     }
 
   private:
@@ -149,29 +153,33 @@ struct sqlite_store::impl {
     explicit subscription_face(impl& self) : self_(self) {}
     awaitable<void> put(subscription sub) override {
       detail::validate_subscription(sub);
-      co_await detail::run_on(self_.strand_, [this, sub = std::move(sub)]() -> awaitable<void> {
+      auto op = detail::run_on(self_.strand_, [this, sub = std::move(sub)]() -> awaitable<void> {
         self_.put_subscription(sub);
         co_return;
       });
+      co_await std::move(op);
     }
     awaitable<std::optional<subscription>> get(std::string customer) override {
       validate_identifier("customer_identifier", customer);
-      co_return co_await detail::run_on(
+      auto op = detail::run_on(
           self_.strand_, [this, customer = std::move(customer)]() -> awaitable<std::optional<subscription>> {
             co_return self_.get_subscription(customer);
           });
+      co_return co_await std::move(op);
     }
     awaitable<std::vector<subscription>> list(subscription_status status) override {
-      co_return co_await detail::run_on(self_.strand_, [this, status]() -> awaitable<std::vector<subscription>> {
+      auto op = detail::run_on(self_.strand_, [this, status]() -> awaitable<std::vector<subscription>> {
         co_return self_.list_subscriptions(status);
       });
+      co_return co_await std::move(op);
     }
     awaitable<void> erase(std::string customer) override {
       validate_identifier("customer_identifier", customer);
-      co_await detail::run_on(self_.strand_, [this, customer = std::move(customer)]() -> awaitable<void> {
+      auto op = detail::run_on(self_.strand_, [this, customer = std::move(customer)]() -> awaitable<void> {
         self_.erase_subscription(customer);
         co_return;
       });
+      co_await std::move(op);
     }
 
   private:

@@ -17,6 +17,9 @@ namespace awsmp::detail {
 /// Runs `fn` (a callable returning awaitable<T>) as a coroutine on `strand` and resumes the
 /// caller on its own executor with the result or the exception. This is how a coroutine
 /// enters a strand: `co_await post(strand)` would resume on the caller's executor instead.
+/// Name the result before awaiting it (`auto op = run_on(...); co_await std::move(op);`):
+/// g++ 12 destroys an aggregate temporary, such as a lambda with init-captures, twice when
+/// it is created inside a co_await full-expression.
 template <class Strand, class Fn>
 auto run_on(const Strand& strand, Fn fn) {
   return asio::co_spawn(strand, std::move(fn), asio::use_awaitable);
