@@ -1,0 +1,69 @@
+# Installs awsmp from a build tree into a fresh prefix, then configures, builds and runs the
+# consumer project against it and checks its signature with botocore.
+#
+#   cmake -DAWSMP_BUILD_DIR=<build> -DVARIANT=<static|shared> -DWORK_DIR=<scratch>
+#         -DCONSUMER_DIR=<src> -DCHECKER=<check_signature.py> -DPYTHON=<python3>
+#         [-DCXX_COMPILER=...] [-DCXX_LAUNCHER=...] [-DCXX_FLAGS=...] [-DSANITIZE=...]
+#         -P run_package_test.cmake
+foreach(var AWSMP_BUILD_DIR VARIANT WORK_DIR CONSUMER_DIR CHECKER PYTHON)
+  if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
+    message(FATAL_ERROR "run_package_test.cmake: ${var} is required")
+  endif()
+endforeach()
+
+function(run_step what)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${what} failed (${rc}):\n${out}\n${err}")
+  endif()
+  set(step_output "${out}" PARENT_SCOPE)
+endfunction()
+
+set(prefix ${WORK_DIR}/prefix)
+set(consumer_build ${WORK_DIR}/consumer-build)
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+
+run_step("install of ${AWSMP_BUILD_DIR}" ${CMAKE_COMMAND} --install ${AWSMP_BUILD_DIR} --prefix ${prefix})
+message(STATUS "installed awsmp (${VARIANT}) into ${prefix}")
+
+# Same compiler, flags and sanitizers as the library, or a static archive will not link.
+set(configure_args -S ${CONSUMER_DIR} -B ${consumer_build} -DCMAKE_BUILD_TYPE=Release
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF
+    -DAWSMP_EXPECTED_PREFIX=${prefix} -DAWSMP_EXPECTED_VARIANT=${VARIANT})
+find_program(ninja_program ninja)
+if(ninja_program)
+  list(APPEND configure_args -G Ninja)
+endif()
+if(CXX_COMPILER)
+  list(APPEND configure_args -DCMAKE_CXX_COMPILER=${CXX_COMPILER})
+endif()
+if(CXX_LAUNCHER)
+  list(APPEND configure_args -DCMAKE_CXX_COMPILER_LAUNCHER=${CXX_LAUNCHER})
+endif()
+set(flags "${CXX_FLAGS}")
+set(link_flags "")
+if(SANITIZE)
+  string(APPEND flags " -fsanitize=${SANITIZE} -fno-omit-frame-pointer")
+  set(link_flags "-fsanitize=${SANITIZE}")
+endif()
+list(APPEND configure_args "-DCMAKE_CXX_FLAGS=${flags}" "-DCMAKE_EXE_LINKER_FLAGS=${link_flags}")
+
+run_step("configure of the consumer" ${CMAKE_COMMAND} ${configure_args})
+run_step("build of the consumer" ${CMAKE_COMMAND} --build ${consumer_build} --parallel 2)
+run_step("run of the consumer" ${consumer_build}/awsmp_consumer)
+set(consumer_output "${step_output}")
+file(WRITE ${WORK_DIR}/consumer-output.json "${consumer_output}")
+message(STATUS "consumer: ${consumer_output}")
+
+execute_process(COMMAND ${PYTHON} ${CHECKER} INPUT_FILE ${WORK_DIR}/consumer-output.json
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message(STATUS "${out}")
+if(rc EQUAL 77)
+  message(STATUS "SKIPPED: ${out}")
+  # ctest maps this output to a skip (SKIP_REGULAR_EXPRESSION).
+  return()
+endif()
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "signature check failed (${rc}):\n${out}\n${err}")
+endif()
