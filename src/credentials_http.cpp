@@ -7,7 +7,9 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
+#include <charconv>
 #include <exception>
+#include <system_error>
 
 namespace awsmp::detail {
 
@@ -29,7 +31,16 @@ credentials_url parse_credentials_url(std::string_view url, std::string_view fie
   else
     out.ep.host = std::string(u.host_address());
   if (out.ep.host.empty()) throw_invalid_argument(field, "has no host");
-  out.ep.port = u.has_port() ? std::string(u.port()) : (out.ep.tls ? "443" : "80");
+  if (u.has_port()) {
+    const auto port = u.port();
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535)
+      throw_invalid_argument(field, "port must be a number from 1 to 65535");
+    out.ep.port = std::to_string(value);
+  } else {
+    out.ep.port = out.ep.tls ? "443" : "80";
+  }
   out.ep.path = "/";
   const std::string host_for_header =
       u.host_type() == boost::urls::host_type::ipv6 ? "[" + out.ep.host + "]" : out.ep.host;

@@ -1,0 +1,122 @@
+// Helpers shared by the credentials tests: run an awaitable to completion, capture log lines,
+// temporary files, and checks that an error carries a code and no secret.
+#pragma once
+
+#include <awsmp/error.hpp>
+#include <awsmp/log.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <ostream>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace awsmp {
+/// Lets BOOST_TEST print awsmp error codes.
+inline std::ostream& operator<<(std::ostream& os, errc e) { return os << make_error_code(e).message(); }
+}  // namespace awsmp
+
+namespace awsmp::test {
+
+/// Runs `a` on `ctx` until the context has no more work; rethrows what it threw.
+template <class T>
+T run(boost::asio::io_context& ctx, boost::asio::awaitable<T> a) {
+  std::exception_ptr error;
+  std::optional<T> value;
+  bool done = false;
+  boost::asio::co_spawn(ctx, std::move(a), [&](std::exception_ptr e, T v) {
+    error = e;
+    if (!e) value.emplace(std::move(v));
+    done = true;
+  });
+  ctx.restart();
+  ctx.run();
+  BOOST_REQUIRE_MESSAGE(done, "the awaitable did not complete");
+  if (error) std::rethrow_exception(error);
+  return std::move(*value);
+}
+
+/// The system_error that `f` throws (fails the test when it throws nothing or something else).
+template <class F>
+boost::system::system_error error_of(F&& f) {
+  try {
+    f();
+  } catch (const boost::system::system_error& e) {
+    return e;
+  }
+  BOOST_FAIL("expected a system_error");
+  throw 0;  // unreachable
+}
+
+/// Captures every log line (all levels) while alive; restores the default sink afterwards.
+class log_capture {
+public:
+  log_capture() {
+    awsmp::set_log_sink(awsmp::log_level::debug, [this](awsmp::log_level, std::string_view line) {
+      std::lock_guard lock(mutex_);
+      lines_.emplace_back(line);
+    });
+  }
+  ~log_capture() { awsmp::set_log_sink(awsmp::log_level::warning, {}); }
+  log_capture(const log_capture&) = delete;
+  log_capture& operator=(const log_capture&) = delete;
+
+  std::string all() const {
+    std::lock_guard lock(mutex_);
+    std::string out;
+    for (const auto& l : lines_) out += l + "\n";
+    return out;
+  }
+  std::size_t size() const {
+    std::lock_guard lock(mutex_);
+    return lines_.size();
+  }
+
+private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> lines_;
+};
+
+/// A fresh temporary directory removed at scope exit.
+class temp_dir {
+public:
+  temp_dir() {
+    std::random_device rd;
+    path_ = std::filesystem::temp_directory_path() / ("awsmp-creds-" + std::to_string(rd()) + std::to_string(rd()));
+    std::filesystem::create_directories(path_);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  /// Writes `text` to `name` inside the directory and returns its path.
+  std::filesystem::path write(const std::string& name, const std::string& text) const {
+    const auto p = path_ / name;
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    out << text;
+    return p;
+  }
+
+private:
+  std::filesystem::path path_;
+};
+
+/// Asserts that none of `secrets` occurs in `text`.
+inline void check_no_secret(const std::string& text, std::initializer_list<std::string_view> secrets) {
+  for (auto s : secrets) BOOST_TEST(text.find(s) == std::string::npos, "secret '" << s << "' leaked into: " << text);
+}
+
+}  // namespace awsmp::test
