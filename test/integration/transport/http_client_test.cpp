@@ -101,7 +101,7 @@ BOOST_AUTO_TEST_CASE(concurrent_requests_use_at_most_max_connections) {
     int remaining = 12;
     asio::steady_timer all_done(ex, asio::steady_timer::time_point::max());
     for (int i = 0; i < 12; ++i)
-      asio::co_spawn(ex, client.send(make_request()), [&](std::exception_ptr e, detail::http_response r) {
+      asio::co_spawn(ex, client.send(make_request()), [&](std::exception_ptr e, awsmp::detail::http_response r) {
         if (!e && r.result_int() == 200) ++completed;
         if (--remaining == 0) all_done.cancel();
       });
@@ -305,8 +305,6 @@ BOOST_AUTO_TEST_CASE(cancellation_returns_promptly_and_the_pool_stays_usable) {
   o.max_connections = 1;  // the next request needs the very slot the cancelled one held
   o.timeout = 10s;
   http_client client(ioc.get_executor(), endpoint::parse(server.url()), o);
-  std::string what;
-  boost::system::error_code ec;
   clk::duration cancel_latency{};
   run_test(ioc, [&]() -> asio::awaitable<void> {
     using namespace asio::experimental::awaitable_operators;
@@ -337,6 +335,46 @@ BOOST_AUTO_TEST_CASE(cancellation_returns_promptly_and_the_pool_stays_usable) {
   }, std::chrono::seconds(8));
   BOOST_TEST((cancel_latency < 1s));
   BOOST_TEST(server.connections == 3);  // each cancelled attempt gave up its connection
+}
+
+BOOST_AUTO_TEST_CASE(a_cancelled_waiter_leaves_the_queue) {
+  asio::io_context ioc;
+  misbehaving_server server(ioc, [](server_session& s) -> asio::awaitable<void> {
+    http::request<http::string_body> req;
+    while (co_await s.read_request(req)) {
+      co_await sleep_for(300ms);  // holds the only connection for a while
+      if (!co_await s.write(json_response(200, "{}"))) co_return;
+    }
+  });
+  http_client_options o;
+  o.max_connections = 1;
+  http_client client(ioc.get_executor(), endpoint::parse(server.url()), o);
+  int first_status = 0, third_status = 0;
+  clk::duration waiter_latency{};
+  run_test(ioc, [&]() -> asio::awaitable<void> {
+    using namespace asio::experimental::awaitable_operators;
+    auto ex = co_await asio::this_coro::executor;
+    asio::steady_timer first_done(ex, asio::steady_timer::time_point::max());
+    asio::co_spawn(ex, client.send(make_request()), [&](std::exception_ptr e, awsmp::detail::http_response r) {
+      if (!e) first_status = static_cast<int>(r.result_int());
+      first_done.cancel();
+    });
+    co_await sleep_for(20ms);
+    // This one queues for the busy connection and is cancelled while queued.
+    asio::steady_timer timer(ex);
+    timer.expires_after(50ms);
+    const auto start = clk::now();
+    auto winner = co_await (client.send(make_request()) || timer.async_wait(asio::use_awaitable));
+    waiter_latency = clk::now() - start;
+    BOOST_TEST(winner.index() == 1u);
+    co_await first_done.async_wait(asio::as_tuple(asio::use_awaitable));
+    third_status = static_cast<int>((co_await client.send(make_request())).result_int());
+  });
+  BOOST_TEST(first_status == 200);
+  BOOST_TEST(third_status == 200);
+  BOOST_TEST((waiter_latency < 250ms));
+  BOOST_TEST(server.connections == 1);  // the cancelled waiter never held a connection
+  BOOST_TEST(server.requests == 2);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
