@@ -135,17 +135,31 @@ bool read_bool(const boost::json::value& v, const json_path& path) {
   throw_wrong_type(v, path, "a boolean");
 }
 
+bool timestamp_from_seconds(std::int64_t seconds, time_point& out) noexcept {
+  if (seconds < -max_timestamp_seconds || seconds > max_timestamp_seconds) return false;
+  out = time_point(std::chrono::duration_cast<time_point::duration>(std::chrono::seconds(seconds)));
+  return true;
+}
+
+bool timestamp_from_seconds(double seconds, time_point& out) noexcept {
+  if (!std::isfinite(seconds) || std::fabs(seconds) > static_cast<double>(max_timestamp_seconds)) return false;
+  // Microseconds: a double holds about 16 significant digits, so finer digits would be noise.
+  const auto us = std::llround(seconds * 1e6);
+  out = time_point(std::chrono::duration_cast<time_point::duration>(std::chrono::microseconds(us)));
+  return true;
+}
+
 time_point read_timestamp(const boost::json::value& v, const json_path& path) {
   constexpr std::string_view rule = "must be epoch seconds within +-9e9";
-  if (v.is_int64() || v.is_uint64()) {
-    const auto s = read_integer(v, path, -max_timestamp_seconds, max_timestamp_seconds, rule);
-    return time_point(std::chrono::duration_cast<time_point::duration>(std::chrono::seconds(s)));
+  time_point t;
+  if (const auto* i = v.if_int64()) {
+    if (!timestamp_from_seconds(*i, t)) throw_malformed(path, rule);
+    return t;
   }
+  if (v.is_uint64()) throw_malformed(path, rule);
   if (const auto* d = v.if_double()) {
-    if (!std::isfinite(*d) || std::fabs(*d) > static_cast<double>(max_timestamp_seconds)) throw_malformed(path, rule);
-    // Microseconds: a double holds about 16 significant digits, so finer digits would be noise.
-    const auto us = std::llround(*d * 1e6);
-    return time_point(std::chrono::duration_cast<time_point::duration>(std::chrono::microseconds(us)));
+    if (!timestamp_from_seconds(*d, t)) throw_malformed(path, rule);
+    return t;
   }
   throw_wrong_type(v, path, "a number (epoch seconds)");
 }

@@ -53,6 +53,10 @@ bool read_bool(const boost::json::value& v, const json_path& path);
 /// Epoch seconds, integer or fractional (kept to the microsecond), within ±9e9 seconds.
 time_point read_timestamp(const boost::json::value& v, const json_path& path);
 
+/// Epoch seconds to a time_point; false when outside ±9e9 seconds (or not finite). Never throws.
+bool timestamp_from_seconds(std::int64_t seconds, time_point& out) noexcept;
+bool timestamp_from_seconds(double seconds, time_point& out) noexcept;
+
 /// Reads an optional member into `out` with `reader` when present and not null.
 template <class T, class Reader>
 void read_optional(const boost::json::object& obj, std::string_view key, const json_path& parent,

@@ -1,5 +1,6 @@
 #include <awsmp/wire.hpp>
 
+#include "batch_result_parser.hpp"
 #include "wire_codec.hpp"
 
 #include <awsmp/error.hpp>
@@ -9,6 +10,7 @@
 
 #include <array>
 #include <string>
+#include <type_traits>
 
 namespace awsmp::wire {
 namespace {
@@ -61,6 +63,11 @@ std::string encode(const get_entitlements_output& output) {
 
 template <class T>
 T decode(std::string_view body) {
+  if constexpr (std::is_same_v<T, batch_meter_usage_output>) {
+    // Every flush decodes one of these: try the DOM-free path first (see batch_result_parser.hpp).
+    batch_meter_usage_output fast;
+    if (detail::fast_decode_batch_meter_usage_output(body, fast)) return fast;
+  }
   // Parse into an arena: the tree is discarded as soon as T is built, and a stack buffer spares
   // the allocator for typical response sizes.
   std::array<unsigned char, 8192> buffer;
