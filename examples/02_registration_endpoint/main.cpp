@@ -111,11 +111,11 @@ asio::awaitable<void> session(tcp::socket socket, awsmp::subscription_manager& m
     auto res = co_await handle(parser.get(), manager);
     res.keep_alive(parser.get().keep_alive());
     auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
-    if (wec || !res.keep_alive()) break;
     if (budget > 0 && --budget == 0) {  // --max-requests reached: stop serving
       acceptor.close();
       break;
     }
+    if (wec || !res.keep_alive()) break;
   }
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);

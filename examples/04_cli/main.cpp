@@ -1,0 +1,211 @@
+// Tutorial 4: `awsmp`, an operator's command line built on the public API.
+//
+//   awsmp resolve <registration-token>
+//   awsmp meter <product-code> <customer> <quantity> [--dimension D]
+//   awsmp entitlements <product-code> [--customer C]
+//   awsmp flush --journal PATH --product-code P      send everything pending in a journal
+//   awsmp inspect-journal PATH                        unbilled usage, pending, dead letters
+//   awsmp stats --journal PATH [--product-code P]     the tracker's counters after replay
+//
+// Credentials and region come from the default chain; AWSMP_ENDPOINT / AWSMP_CA_FILE point it
+// at the emulator. flush, inspect-journal and stats open the journal exclusively: stop the
+// server that owns it first (the command says so when it is locked).
+#include <awsmp/awsmp.hpp>
+#include <awsmp/credentials_provider_chain.hpp>
+#include <awsmp/region.hpp>
+#include <awsmp/token_billing_tracker.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace asio = boost::asio;
+
+namespace {
+
+[[noreturn]] void usage() {
+  std::cerr << "usage:\n"
+               "  awsmp resolve <registration-token>\n"
+               "  awsmp meter <product-code> <customer> <quantity> [--dimension D]\n"
+               "  awsmp entitlements <product-code> [--customer C]\n"
+               "  awsmp flush --journal PATH --product-code P\n"
+               "  awsmp inspect-journal PATH\n"
+               "  awsmp stats --journal PATH [--product-code P]\n";
+  std::exit(2);
+}
+
+// Positional arguments and --flag value pairs.
+struct arguments {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> flags;
+  std::string flag(const std::string& name, std::string fallback = {}) const {
+    auto it = flags.find(name);
+    return it == flags.end() ? fallback : it->second;
+  }
+};
+
+arguments parse(int argc, char** argv) {
+  arguments a;
+  for (int i = 2; i < argc; ++i) {
+    std::string s = argv[i];
+    if (s.rfind("--", 0) == 0) {
+      if (i + 1 >= argc) usage();
+      a.flags[s.substr(2)] = argv[++i];
+    } else {
+      a.positional.push_back(s);
+    }
+  }
+  return a;
+}
+
+// flush/inspect/stats must not send anything except what flush is asked to send.
+class refusing_metering final : public awsmp::metering_api {
+public:
+  awsmp::awaitable<awsmp::resolve_customer_output> resolve_customer(std::string) override { refuse(); }
+  awsmp::awaitable<awsmp::batch_meter_usage_output> batch_meter_usage(awsmp::batch_meter_usage_input) override {
+    refuse();
+  }
+  awsmp::awaitable<awsmp::meter_usage_output> meter_usage(awsmp::meter_usage_input) override { refuse(); }
+
+private:
+  [[noreturn]] static void refuse() {
+    throw boost::system::system_error(awsmp::make_error_code(awsmp::errc::invalid_argument),
+                                      "this command does not send usage");
+  }
+};
+
+void print_stats(const awsmp::token_billing_stats& s) {
+  std::cout << "record_usage_calls    " << s.record_usage_calls << "\n"
+            << "tokens_recorded       " << s.tokens_recorded << "\n"
+            << "customers             " << s.customers << "\n"
+            << "records_sealed        " << s.records_sealed << " (heartbeats " << s.heartbeats_sealed << ")\n"
+            << "records_sent          " << s.records_sent << "\n"
+            << "records_acknowledged  " << s.records_acknowledged << "\n"
+            << "records_pending       " << s.records_pending << "\n"
+            << "records_dead_lettered " << s.records_dead_lettered << "\n"
+            << "retries               " << s.retries << "\n"
+            << "units_sealed          " << s.units_sealed << "\n"
+            << "journal_bytes         " << s.journal_bytes << "\n"
+            << "last_error            " << (s.last_error.empty() ? "-" : s.last_error) << "\n";
+}
+
+asio::awaitable<int> run(std::string command, arguments args) {
+  auto ex = co_await asio::this_coro::executor;
+  const bool needs_aws = command == "resolve" || command == "meter" || command == "entitlements" || command == "flush";
+  std::unique_ptr<awsmp::credentials_provider> credentials;
+  std::unique_ptr<awsmp::sigv4_signer> signer;
+  awsmp::client_options options;
+  if (needs_aws) {
+    credentials = awsmp::default_credentials_provider(ex);
+    options.region = awsmp::resolve_region();
+    if (const char* endpoint = std::getenv("AWSMP_ENDPOINT")) options.endpoint = endpoint;
+    if (const char* ca = std::getenv("AWSMP_CA_FILE")) options.ca_file = ca;
+    signer = std::make_unique<awsmp::sigv4_signer>(*credentials, options.region);
+  }
+
+  if (command == "resolve" && args.positional.size() == 1) {
+    awsmp::metering_client metering(ex, *signer, options);
+    const auto c = co_await metering.resolve_customer(args.positional[0]);
+    std::cout << "customer_identifier     " << c.customer_identifier << "\n"
+              << "customer_aws_account_id " << c.customer_aws_account_id << "\n"
+              << "product_code            " << c.product_code << "\n"
+              << "license_arn             " << c.license_arn << "\n";
+    co_return 0;
+  }
+  if (command == "meter" && args.positional.size() == 3) {
+    awsmp::metering_client metering(ex, *signer, options);
+    awsmp::batch_meter_usage_input in;
+    in.product_code = args.positional[0];
+    awsmp::usage_record r;
+    r.customer_identifier = args.positional[1];
+    r.quantity = static_cast<std::int32_t>(std::stol(args.positional[2]));
+    r.dimension = args.flag("dimension", std::string(awsmp::dimension_tokens));
+    r.timestamp = std::chrono::floor<std::chrono::minutes>(std::chrono::system_clock::now());
+    in.usage_records.push_back(r);
+    const auto out = co_await metering.batch_meter_usage(in);
+    for (const auto& res : out.results)
+      std::cout << awsmp::to_string(res.status) << " " << res.metering_record_id << "\n";
+    if (!out.unprocessed_records.empty()) std::cout << "unprocessed: run the command again\n";
+    co_return out.results.size() == 1 && out.results[0].status == awsmp::usage_record_status::success ? 0 : 1;
+  }
+  if (command == "entitlements" && args.positional.size() == 1) {
+    awsmp::entitlement_service_client service(ex, *signer, options);
+    awsmp::get_entitlements_input in;
+    in.product_code = args.positional[0];
+    if (auto c = args.flag("customer"); !c.empty()) in.filter[awsmp::entitlement_filter::customer_identifier] = {c};
+    for (const auto& e : co_await service.get_all_entitlements(in)) {
+      std::cout << e.customer_identifier << " " << e.dimension << " ";
+      std::visit([](const auto& v) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::monostate>) std::cout << "-";
+        else std::cout << v;
+      }, e.value);
+      std::cout << "\n";
+    }
+    co_return 0;
+  }
+  if (command == "flush" && !args.flag("journal").empty() && !args.flag("product-code").empty()) {
+    awsmp::metering_client metering(ex, *signer, options);
+    awsmp::token_billing_options to;
+    to.journal = args.flag("journal");
+    awsmp::token_billing_tracker tracker(ex, args.flag("product-code"), metering, to);
+    const auto out = co_await tracker.flush();
+    std::map<awsmp::usage_record_status, int> by_status;
+    for (const auto& r : out.results) ++by_status[r.status];
+    std::cout << "results: " << out.results.size() << " (success " << by_status[awsmp::usage_record_status::success]
+              << "), still pending: " << out.unprocessed_records.size() << "\n";
+    print_stats(tracker.stats());
+    co_return out.unprocessed_records.empty() ? 0 : 1;
+  }
+  if ((command == "inspect-journal" && args.positional.size() == 1) ||
+      (command == "stats" && !args.flag("journal").empty())) {
+    refusing_metering refuse;
+    awsmp::token_billing_options to;
+    to.journal = command == "stats" ? args.flag("journal") : args.positional[0];
+    // The product code is only used when sending, which these commands never do.
+    awsmp::token_billing_tracker tracker(ex, args.flag("product-code", "inspect"), refuse, to);
+    if (command == "stats") {
+      print_stats(tracker.stats());
+      co_return 0;
+    }
+    const auto open = co_await tracker.snapshot();
+    std::cout << "unbilled usage (" << open.size() << " customers)\n";
+    for (const auto& r : open)
+      std::cout << "  " << r.customer_identifier << " input " << r.input_tokens << " output " << r.output_tokens
+                << " carried " << r.carried_tokens << " total " << r.total_tokens << "\n";
+    const auto s = tracker.stats();
+    std::cout << "pending records: " << s.records_pending << "\n";
+    const auto dead = co_await tracker.dead_letters();
+    std::cout << "dead letters: " << dead.size() << "\n";
+    for (const auto& d : dead)
+      std::cout << "  " << d.record.customer_identifier << " " << d.record.dimension << " " << d.record.quantity
+                << ": " << d.reason << "\n";
+    co_return 0;
+  }
+  usage();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) usage();
+  asio::io_context ioc;
+  int rc = 1;
+  asio::co_spawn(ioc, run(argv[1], parse(argc, argv)), [&](std::exception_ptr e, int result) {
+    rc = result;
+    if (!e) return;
+    rc = 1;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& err) {
+      std::cerr << "awsmp: " << err.what() << "\n";
+    }
+  });
+  ioc.run();
+  return rc;
+}
