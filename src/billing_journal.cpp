@@ -400,7 +400,9 @@ journal_stats billing_journal::stats() const {
 void billing_journal::start_committer_locked() {
   if (committing_) return;
   committing_ = true;
-  asio::co_spawn(ex_, commit_loop(), asio::detached);
+  // Posted, not spawned here: co_spawn would start the loop inline, under mutex_ (and a
+  // posted start lets the other callers of this moment join the first commit).
+  asio::post(ex_, [this] { asio::co_spawn(ex_, commit_loop(), asio::detached); });
 }
 
 awaitable<void> billing_journal::wait_durable(std::uint64_t gen) {

@@ -10,8 +10,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/deferred.hpp>
-#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -194,6 +192,10 @@ public:
     }
     run_timer_ = nullptr;
     --runs_;
+    // Stopped: return only once stop()'s final flush is over, so code after `co_await run()`
+    // sees everything sent.
+    co_await lock();
+    unlock();
   }
 
   awaitable<void> stop() {
@@ -369,7 +371,8 @@ private:
         if (ledger_.pending().at(seq).sends > 1) ++retries_;
       batch_outcome o;
       try {
-        auto response = co_await metering_.batch_meter_usage(std::move(request));
+        auto call = metering_.batch_meter_usage(std::move(request));
+        auto response = co_await std::move(call);
         o = ledger_.apply_response(batch, response);
         if (!o.unprocessed.empty()) st->resend = true;
         if (st->out != nullptr)
@@ -402,11 +405,14 @@ private:
       st->done.assign(st->batches.size(), false);
       st->out = out;
       const std::size_t workers = std::min(options_.batch_concurrency, st->batches.size());
-      using op_type = decltype(asio::co_spawn(strand_, send_worker(st), asio::deferred));
-      std::vector<op_type> ops;
-      for (std::size_t i = 0; i < workers; ++i) ops.push_back(asio::co_spawn(strand_, send_worker(st), asio::deferred));
-      co_await asio::experimental::make_parallel_group(std::move(ops))
-          .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+      // Workers run on the strand; the last one to finish wakes this coroutine.
+      auto done = std::make_shared<asio::steady_timer>(strand_, asio::steady_timer::time_point::max());
+      auto running = std::make_shared<std::size_t>(workers);
+      for (std::size_t i = 0; i < workers; ++i)
+        asio::co_spawn(strand_, send_worker(st), [done, running](std::exception_ptr) {
+          if (--*running == 0) done->cancel();
+        });
+      while (*running > 0) co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
       // Batches a fatal error kept from being sent go back to idle, unchanged.
       for (std::size_t i = 0; i < st->batches.size(); ++i)
         if (!st->done[i]) ledger_.apply_failure(st->batches[i], send_failure_kind::retry, {});
@@ -420,7 +426,8 @@ private:
 
   awaitable<void> compact() {
     const auto before = journal_->stats().bytes;
-    co_await journal_->compact([this](std::string& snap, const std::function<void()>& cut) {
+    std::function<void(std::string&, const std::function<void()>&)> build = [this](std::string& snap,
+                                                                                 const std::function<void()>& cut) {
       accumulator_.with_all_locked([&] {
         accumulator_.for_each_locked([&](std::string_view id, account_state& st) {
           seal_plan plan;  // an account as a record-less seal whose deltas rebuild it from zero
@@ -435,7 +442,9 @@ private:
       for (const auto& [seq, p] : ledger_.pending()) journal::encode_pending(snap, seq, p.record);
       for (const auto& d : ledger_.dead_letters()) journal::encode_dead_record(snap, d.record, d.reason);
       journal::encode_next_seq(snap, ledger_.next_seq());
-    });
+    };
+    auto compaction = journal_->compact(std::move(build));
+    co_await std::move(compaction);
     log(log_level::info, "token_billing_tracker: journal compacted from " + std::to_string(before) + " to " +
                              std::to_string(journal_->stats().bytes) + " bytes");
   }
@@ -494,6 +503,9 @@ private:
 
 }  // namespace detail
 
+// Every awaitable below is first stored in a variable: g++ 12 destroys non-trivial temporaries of
+// a co_await full-expression twice (a lambda capturing a shared_ptr released it one time too many).
+
 token_billing_tracker::token_billing_tracker(asio::any_io_executor ex, std::string product_code, metering_api& metering,
                                              token_billing_options options)
     : core_(std::make_shared<detail::token_billing_core>(std::move(ex), std::move(product_code), metering,
@@ -510,33 +522,38 @@ awaitable<std::vector<token_usage_record>> token_billing_tracker::snapshot() { c
 
 awaitable<batch_meter_usage_output> token_billing_tracker::flush() {
   auto core = core_;
-  co_return co_await asio::co_spawn(core->strand(), [core]() { return core->flush(); }, asio::use_awaitable);
+  auto op = asio::co_spawn(core->strand(), [core]() { return core->flush(); }, asio::use_awaitable);
+  co_return co_await std::move(op);
 }
 
 awaitable<void> token_billing_tracker::run(std::chrono::nanoseconds interval) {
   if (interval <= std::chrono::nanoseconds::zero()) detail::throw_invalid_argument("interval", "must be positive");
   auto core = core_;
-  co_await asio::co_spawn(core->strand(), [core, interval]() { return core->run(interval); }, asio::use_awaitable);
+  auto op = asio::co_spawn(core->strand(), [core, interval]() { return core->run(interval); }, asio::use_awaitable);
+  co_await std::move(op);
 }
 
 awaitable<void> token_billing_tracker::stop() {
   auto core = core_;
-  co_await asio::co_spawn(core->strand(), [core]() { return core->stop(); }, asio::use_awaitable);
+  auto op = asio::co_spawn(core->strand(), [core]() { return core->stop(); }, asio::use_awaitable);
+  co_await std::move(op);
 }
 
 awaitable<std::int64_t> token_billing_tracker::settle(std::string customer_identifier) {
   detail::check_customer(customer_identifier);
   auto core = core_;
-  co_return co_await asio::co_spawn(
+  auto op = asio::co_spawn(
       core->strand(), [core, id = std::move(customer_identifier)]() mutable { return core->settle(std::move(id)); },
       asio::use_awaitable);
+  co_return co_await std::move(op);
 }
 
 awaitable<std::vector<dead_letter>> token_billing_tracker::dead_letters() {
   auto core = core_;
-  co_return co_await asio::co_spawn(
+  auto op = asio::co_spawn(
       core->strand(), [core]() -> awaitable<std::vector<dead_letter>> { co_return core->dead_letters(); },
       asio::use_awaitable);
+  co_return co_await std::move(op);
 }
 
 token_billing_stats token_billing_tracker::stats() const { return core_->stats(); }

@@ -1,0 +1,89 @@
+// Test doubles of the billing tests: a scriptable metering_api and a settable clock.
+#pragma once
+
+#include <awsmp/error.hpp>
+#include <awsmp/metering_api.hpp>
+#include <awsmp/token_billing_tracker.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace billing_test {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+/// Runs an awaitable to completion on `io` and returns its result (rethrows its exception).
+template <class T>
+T run_sync(asio::io_context& io, awsmp::awaitable<T> a) {
+  auto f = asio::co_spawn(io, std::move(a), asio::use_future);
+  io.restart();
+  io.run();
+  return f.get();
+}
+
+/// A clock the test moves by hand.
+struct manual_clock {
+  std::shared_ptr<awsmp::time_point> now =
+      std::make_shared<awsmp::time_point>(std::chrono::sys_days{std::chrono::year{2026} / 11 / 25} + 10h + 30s);
+  awsmp::clock_function function() const {
+    return [n = now] { return *n; };
+  }
+  void advance(std::chrono::seconds d) { *now += d; }
+};
+
+/// A metering_api whose BatchMeterUsage answers through `handler` (default: Success for all),
+/// keeping every request and an "accepted" ledger like AWS's (Success answers only).
+class fake_metering final : public awsmp::metering_api {
+public:
+  std::function<awsmp::batch_meter_usage_output(const awsmp::batch_meter_usage_input&)> handler;
+  std::vector<awsmp::batch_meter_usage_input> requests;
+  // (customer, dimension, minute) -> quantity accepted
+  std::map<std::tuple<std::string, std::string, std::int64_t>, std::int64_t> accepted;
+  int duplicates = 0;
+
+  static awsmp::batch_meter_usage_output all_success(const awsmp::batch_meter_usage_input& in) {
+    awsmp::batch_meter_usage_output out;
+    for (const auto& r : in.usage_records) out.results.push_back({r, "id", awsmp::usage_record_status::success});
+    return out;
+  }
+
+  awsmp::awaitable<awsmp::resolve_customer_output> resolve_customer(std::string) override {
+    throw awsmp::aws_error(400, "InvalidTokenException", "not in this fake", "r");
+  }
+  awsmp::awaitable<awsmp::meter_usage_output> meter_usage(awsmp::meter_usage_input) override {
+    throw awsmp::aws_error(400, "InvalidUsageDimensionException", "not in this fake", "r");
+  }
+  awsmp::awaitable<awsmp::batch_meter_usage_output> batch_meter_usage(awsmp::batch_meter_usage_input in) override {
+    requests.push_back(in);
+    auto out = handler ? handler(in) : all_success(in);
+    for (auto& res : out.results) {
+      if (res.status != awsmp::usage_record_status::success) continue;
+      auto key = std::make_tuple(res.record.customer_identifier, res.record.dimension,
+                                 std::chrono::floor<std::chrono::minutes>(res.record.timestamp).time_since_epoch().count());
+      auto it = accepted.find(key);
+      if (it == accepted.end())
+        accepted.emplace(key, res.record.quantity);
+      else if (it->second != res.record.quantity)
+        ++duplicates;  // AWS would answer DuplicateRecord
+    }
+    co_return out;
+  }
+
+  std::int64_t accepted_units(const std::string& customer) const {
+    std::int64_t n = 0;
+    for (const auto& [k, q] : accepted)
+      if (std::get<0>(k) == customer) n += q;
+    return n;
+  }
+};
+
+}  // namespace billing_test
