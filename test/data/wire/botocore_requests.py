@@ -11,8 +11,12 @@ import json
 import os
 import sys
 
-import botocore.model
-import botocore.serialize
+try:
+    import botocore.model
+    import botocore.serialize
+except ImportError:
+    print("SKIPPED: botocore is not installed (pip install botocore)")
+    sys.exit(77)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 UTC = datetime.timezone.utc
