@@ -3,7 +3,7 @@
 #
 #   cmake -DAWSMP_BUILD_DIR=<build> -DVARIANT=<static|shared> -DWORK_DIR=<scratch>
 #         -DCONSUMER_DIR=<src> -DCHECKER=<check_signature.py> -DPYTHON=<python3>
-#         [-DCXX_COMPILER=...] [-DCXX_LAUNCHER=...] [-DCXX_FLAGS=...] [-DSANITIZE=...]
+#         [-DCXX_COMPILER=...] [-DCXX_LAUNCHER=...] [-DCXX_FLAGS=...] [-DLINK_FLAGS=...] [-DSANITIZE=...]
 #         -P run_package_test.cmake
 foreach(var AWSMP_BUILD_DIR VARIANT WORK_DIR CONSUMER_DIR CHECKER PYTHON)
   if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
@@ -42,10 +42,10 @@ if(CXX_LAUNCHER)
   list(APPEND configure_args -DCMAKE_CXX_COMPILER_LAUNCHER=${CXX_LAUNCHER})
 endif()
 set(flags "${CXX_FLAGS}")
-set(link_flags "")
+set(link_flags "${LINK_FLAGS}")
 if(SANITIZE)
   string(APPEND flags " -fsanitize=${SANITIZE} -fno-omit-frame-pointer")
-  set(link_flags "-fsanitize=${SANITIZE}")
+  string(APPEND link_flags " -fsanitize=${SANITIZE}")
 endif()
 list(APPEND configure_args "-DCMAKE_CXX_FLAGS=${flags}" "-DCMAKE_EXE_LINKER_FLAGS=${link_flags}")
 
