@@ -50,7 +50,7 @@ struct signing_options {
 /// replacing those of an earlier signature. Signs every header but hop-by-hop ones, User-Agent,
 /// Expect and X-Amzn-Trace-Id. Throws system_error(errc::invalid_argument) when a credential,
 /// the region or the service is empty or malformed, or the request has no Host header; the
-/// message names the field and never contains a secret.
+/// message names the field and never contains a secret. Thread-safe (per-thread buffers).
 void sign(http_request& request, const credentials& creds, std::string_view region,
           std::string_view service, time_point now);
 
