@@ -1,0 +1,81 @@
+// Shared by the billing integration tests: the emulator on its own thread over loopback TLS,
+// with registered customers, and a metering_client configured to reach it.
+#pragma once
+
+#include <awsmp/credentials.hpp>
+#include <awsmp/metering_client.hpp>
+#include <awsmp/sigv4.hpp>
+#include <awsmp/testing/marketplace_emulator.hpp>
+#include <awsmp/token_billing_tracker.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <random>
+#include <string>
+
+namespace billing_e2e {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+inline constexpr const char* access_key = "AKIDEXAMPLE";
+inline constexpr const char* secret_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+inline constexpr const char* product = "prod-billing";
+
+/// A fresh directory under the temp directory, removed at destruction.
+struct temp_dir {
+  std::filesystem::path path;
+  temp_dir() {
+    path = std::filesystem::temp_directory_path() /
+           ("awsmp-billing-e2e-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}()));
+    std::filesystem::create_directories(path);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+/// Emulator options with `customers` subscribed customers named cust-0, cust-1, ...
+inline awsmp::testing::emulator_options emulator_with_customers(int customers, const std::filesystem::path& ca_file) {
+  awsmp::testing::emulator_options o;
+  o.ca_file = ca_file.string();
+  o.products.push_back({product, {}});
+  for (int i = 0; i < customers; ++i) {
+    awsmp::testing::emulated_customer c;
+    c.registration_token = "token-" + std::to_string(i);
+    c.identity.customer_identifier = "cust-" + std::to_string(i);
+    c.identity.product_code = product;
+    c.identity.customer_aws_account_id = "1234567890" + std::to_string(10 + i % 90);
+    o.customers.push_back(c);
+  }
+  return o;
+}
+
+/// Client options for the emulator: its CA, and short backoffs so that faults cost little time.
+inline awsmp::client_options client_for(const awsmp::testing::marketplace_emulator& emu) {
+  awsmp::client_options o;
+  o.endpoint = emu.endpoint();
+  o.ca_file = emu.ca_file();
+  o.timeout = 5s;
+  o.base_backoff = 5ms;
+  o.max_backoff = 40ms;
+  return o;
+}
+
+/// Runs an awaitable to completion on `io` and returns its result (rethrows its exception).
+template <class T>
+T run_sync(asio::io_context& io, awsmp::awaitable<T> a) {
+  auto f = asio::co_spawn(io, std::move(a), asio::use_future);
+  io.restart();
+  io.run();
+  return f.get();
+}
+
+}  // namespace billing_e2e
