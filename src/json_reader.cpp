@@ -124,7 +124,11 @@ std::int64_t read_int64(const boost::json::value& v, const json_path& path) {
 }
 
 double read_double(const boost::json::value& v, const json_path& path) {
-  if (const auto* d = v.if_double()) return *d;
+  if (const auto* d = v.if_double()) {
+    // Boost.JSON reads 1e400 as infinity, which JSON cannot carry back out.
+    if (!std::isfinite(*d)) throw_malformed(path, "must be a finite number");
+    return *d;
+  }
   if (const auto* i = v.if_int64()) return static_cast<double>(*i);
   if (const auto* u = v.if_uint64()) return static_cast<double>(*u);
   throw_wrong_type(v, path, "a number");
@@ -143,9 +147,11 @@ bool timestamp_from_seconds(std::int64_t seconds, time_point& out) noexcept {
 
 bool timestamp_from_seconds(double seconds, time_point& out) noexcept {
   if (!std::isfinite(seconds) || std::fabs(seconds) > static_cast<double>(max_timestamp_seconds)) return false;
-  // Microseconds: a double holds about 16 significant digits, so finer digits would be noise.
-  const auto us = std::llround(seconds * 1e6);
-  out = time_point(std::chrono::duration_cast<time_point::duration>(std::chrono::microseconds(us)));
+  // Rounded to the millisecond, the finest precision AWS and the encoder use: decoding what
+  // encode wrote then gives back the same instant, and "1700000000.123" (a double slightly
+  // below .123) still means .123.
+  const auto ms = std::llround(seconds * 1e3);
+  out = time_point(std::chrono::duration_cast<time_point::duration>(std::chrono::milliseconds(ms)));
   return true;
 }
 

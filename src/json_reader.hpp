@@ -50,10 +50,11 @@ std::int32_t read_int32(const boost::json::value& v, const json_path& path);
 std::int64_t read_int64(const boost::json::value& v, const json_path& path);
 double read_double(const boost::json::value& v, const json_path& path);
 bool read_bool(const boost::json::value& v, const json_path& path);
-/// Epoch seconds, integer or fractional (kept to the microsecond), within ±9e9 seconds.
+/// Epoch seconds, integer or fractional (rounded to the millisecond), within ±9e9 seconds.
 time_point read_timestamp(const boost::json::value& v, const json_path& path);
 
-/// Epoch seconds to a time_point; false when outside ±9e9 seconds (or not finite). Never throws.
+/// Epoch seconds to a time_point (fractions rounded to the millisecond); false when outside
+/// ±9e9 seconds or not finite. Never throws.
 bool timestamp_from_seconds(std::int64_t seconds, time_point& out) noexcept;
 bool timestamp_from_seconds(double seconds, time_point& out) noexcept;
 

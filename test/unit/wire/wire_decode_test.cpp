@@ -121,6 +121,27 @@ BOOST_AUTO_TEST_CASE(integral_doubles_are_accepted_as_integers) {
   BOOST_TEST((low.timestamp == at(-2, 500)));
 }
 
+BOOST_AUTO_TEST_CASE(fractional_timestamps_round_to_the_millisecond) {
+  auto ts = [](std::string_view number) {
+    const std::string body = R"({"ProductCode":"p","UsageDimension":"d","Timestamp":)" + std::string(number) + "}";
+    return wire::decode<meter_usage_input>(body).timestamp;
+  };
+  BOOST_TEST((ts("1700000000.123") == at(1700000000, 123)));  // the double is just below .123
+  BOOST_TEST((ts("1700000000.9999") == at(1700000001)));
+  BOOST_TEST((ts("1.0004") == at(1)));
+  BOOST_TEST((ts("-0.25") == at(0, -250)));
+  // Stable through encode: what is decoded is what would be sent again.
+  const auto in = wire::decode<meter_usage_input>(R"({"ProductCode":"p","UsageDimension":"d","Timestamp":1.0006})");
+  BOOST_TEST((wire::decode<meter_usage_input>(wire::encode(in)) == in));
+}
+
+BOOST_AUTO_TEST_CASE(non_finite_numbers_are_malformed) {
+  BOOST_CHECK_THROW((void)wire::decode<get_entitlements_output>(R"({"Entitlements":[{"Value":{"DoubleValue":1e400}}]})"),
+                    boost::system::system_error);
+  BOOST_CHECK_THROW((void)wire::decode<meter_usage_input>(R"({"ProductCode":"p","UsageDimension":"d","Timestamp":-1e400})"),
+                    boost::system::system_error);
+}
+
 BOOST_AUTO_TEST_CASE(required_members_of_requests) {
   auto expect = [](std::string_view body, std::string_view path) {
     try {
