@@ -18,19 +18,24 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <stdexcept>
+#include <future>
 #include <string>
 
 #include <unistd.h>
 
 namespace awsmp::test {
 
-/// Runs one awaitable to completion on `ctx` and returns its result (rethrows its exception).
-/// Runs the io_context until it has no work left, so nothing spawned may outlive the test.
+/// Runs one awaitable to completion on `ctx` (single-threaded) and returns its result or
+/// rethrows its exception. Other work may stay pending (e.g. a read held at a test's gate);
+/// an awaitable that can never complete fails with std::runtime_error instead of hanging.
 template <class T>
 T run(asio::io_context& ctx, awaitable<T> a) {
   auto fut = asio::co_spawn(ctx, std::move(a), asio::use_future);
   ctx.restart();
-  ctx.run();
+  while (fut.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    if (ctx.run_one() == 0) throw std::runtime_error("the io_context ran out of work before the awaitable completed");
+  }
   return fut.get();
 }
 
