@@ -227,6 +227,7 @@ public:
       s.journal_bytes = js.bytes;
       s.journal_commits = js.commits;
       s.journal_compactions = js.compactions;
+      s.journal_max_sync_micros = js.max_commit_micros;
     }
     std::lock_guard lock(error_mutex_);
     s.last_error = last_error_;

@@ -76,6 +76,7 @@ struct token_billing_stats {
   std::uint64_t journal_bytes = 0;           ///< current journal file size (0 without journal)
   std::uint64_t journal_commits = 0;         ///< fdatasync calls (group commits)
   std::uint64_t journal_compactions = 0;
+  std::uint64_t journal_max_sync_micros = 0; ///< longest write + fdatasync: how long one executor thread was blocked
   std::string last_error;                    ///< last failure of a send, flush or journal write; never holds secrets
   std::optional<time_point> last_error_at;
 };
