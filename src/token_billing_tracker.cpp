@@ -266,17 +266,19 @@ private:
   // Creates the records of a plan (caller holds the account's shard lock): ledger first, then
   // the journal entry, appended under the shard lock so it follows the usage it consumes.
   void seal(std::string_view id, account_state& st, const seal_plan& plan) {
+    // Journal first (it may throw once the journal failed): then nothing changes in memory.
     std::vector<std::uint64_t> seqs;
+    for (std::size_t i = 0; i < plan.parts.size(); ++i) seqs.push_back(ledger_.next_seq() + i);
+    if (journal_) journal_->append([&](std::string& b) { journal::encode_seal(b, id, plan, options_.dimension, seqs); });
     for (const auto& part : plan.parts) {
       usage_record r;
       r.customer_identifier = std::string(id);
       r.dimension = options_.dimension;
       r.quantity = part.quantity;
       r.timestamp = minute_start(part.minute);
-      seqs.push_back(ledger_.add(std::move(r)));
+      ledger_.add(std::move(r));
       units_ += static_cast<std::uint64_t>(part.quantity);
     }
-    if (journal_) journal_->append([&](std::string& b) { journal::encode_seal(b, id, plan, options_.dimension, seqs); });
     apply_seal(st, plan);
     sealed_ += plan.parts.size();
     pending_count_ = ledger_.pending().size();
