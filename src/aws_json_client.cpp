@@ -13,6 +13,7 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <optional>
 
@@ -22,9 +23,18 @@ namespace http = boost::beast::http;
 
 namespace {
 
+// Region names are lower-case letters, digits and dashes ("us-east-1", "eu-central-2"); anything
+// else would put arbitrary text into the host name we connect to.
+bool is_region_name(std::string_view region) noexcept {
+  if (region.empty() || region.size() > 64) return false;
+  return std::all_of(region.begin(), region.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+}
+
 endpoint resolve_endpoint(const client_options& options, const std::string& default_host) {
   if (options.endpoint.empty()) {
-    if (options.region.empty()) throw_invalid_argument("region", "must not be empty when no endpoint is given");
+    if (!is_region_name(options.region))
+      throw_invalid_argument("region", "must be an AWS region name such as us-east-1 (lower-case letters, digits, '-')");
     endpoint ep;
     ep.tls = true;
     ep.host = default_host;
@@ -42,6 +52,7 @@ http_client_options transport_options(const client_options& options) {
   if (options.max_attempts < 1) throw_invalid_argument("max_attempts", "must be at least 1");
   if (options.timeout.count() <= 0) throw_invalid_argument("timeout", "must be positive");
   if (options.max_connections == 0) throw_invalid_argument("max_connections", "must be at least 1");
+  if (options.max_response_bytes == 0) throw_invalid_argument("max_response_bytes", "must be positive");
   if (options.max_requests_per_second < 0) throw_invalid_argument("max_requests_per_second", "must not be negative");
   if (options.base_backoff.count() < 0 || options.max_backoff.count() < 0)
     throw_invalid_argument("base_backoff/max_backoff", "must not be negative");

@@ -275,6 +275,12 @@ BOOST_AUTO_TEST_CASE(bad_options_are_rejected_at_construction) {
   o = {};
   o.ca_file = "/nonexistent.pem";
   expect_invalid(o, "ca_file");
+  o = {};
+  o.region = "us-east-1.evil.example/";
+  expect_invalid(o, "region");
+  o = {};
+  o.max_response_bytes = 0;
+  expect_invalid(o, "max_response_bytes");
 }
 
 BOOST_AUTO_TEST_CASE(resolve_customer_and_meter_usage_round_trip) {
