@@ -179,7 +179,9 @@ client_stats aws_json_client::stats() const noexcept {
   s.requests = impl_->requests.load(std::memory_order_relaxed);
   s.attempts = impl_->attempts.load(std::memory_order_relaxed);
   s.retries = impl_->retries.load(std::memory_order_relaxed);
-  s.connections_opened = impl_->http.stats().connections_opened;
+  const auto transport = impl_->http.stats();
+  s.connections_opened = transport.connections_opened;
+  s.stale_reconnects = transport.stale_reconnects;
   return s;
 }
 

@@ -16,6 +16,7 @@ struct client_stats {
   std::uint64_t attempts = 0;            ///< HTTP attempts, retries included
   std::uint64_t retries = 0;
   std::uint64_t connections_opened = 0;  ///< TCP connections (TLS handshakes when HTTPS)
+  std::uint64_t stale_reconnects = 0;    ///< pooled connections found closed by the server mid-request and resent once
 };
 
 namespace detail { class aws_json_client; }
