@@ -60,6 +60,42 @@ std::string printable_prefix(std::string_view text, std::size_t limit) {
   return out;
 }
 
+char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool starts_with_icase(std::string_view text, std::string_view prefix) noexcept {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (lower(text[i]) != prefix[i]) return false;
+  }
+  return true;
+}
+
+// AWS's InvalidSignatureException quotes the canonical request it expected, which carries the
+// value of every signed header, the session token included. Whatever follows one of these
+// markers, up to the next delimiter, is replaced so that no secret reaches an exception.
+std::string redact_secrets(std::string_view text) {
+  static constexpr std::string_view markers[] = {"x-amz-security-token:", "x-amz-security-token=", "signature="};
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    bool redacted = false;
+    for (const auto marker : markers) {
+      if (!starts_with_icase(text.substr(i), marker)) continue;
+      out.append(text.data() + i, marker.size());
+      i += marker.size();
+      while (i < text.size() && text[i] != '\n' && text[i] != '\r' && text[i] != ' ' && text[i] != '\t' &&
+             text[i] != '\'' && text[i] != '"' && text[i] != '&' && text[i] != ',' && text[i] != '\\')
+        ++i;
+      out += "<redacted>";
+      redacted = true;
+      break;
+    }
+    if (!redacted) out += text[i++];
+  }
+  return out;
+}
+
 std::string compose_what(unsigned status, const std::string& type, const std::string& request_id,
                          const std::string& message) {
   std::string w;
@@ -171,12 +207,12 @@ aws_error decode_aws_error(unsigned http_status, std::string_view error_type_hea
     std::string_view m = string_member(*obj, "message");
     if (m.empty()) m = string_member(*obj, "Message");
     if (m.empty()) m = string_member(*obj, "errorMessage");
-    message = printable_prefix(m, max_kept_message);
+    message = printable_prefix(redact_secrets(m), max_kept_message);
   } else if (body.empty()) {
     message = "empty error body";
   } else {
     message = (ec ? "error body is not JSON: " : "error body is not a JSON object: ") +
-              printable_prefix(body, 128);
+              printable_prefix(redact_secrets(body.substr(0, 4096)), 128);
   }
   if (type.empty()) type = "UnknownError";
   type = printable_prefix(type, 256);

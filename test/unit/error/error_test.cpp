@@ -128,4 +128,24 @@ BOOST_AUTO_TEST_CASE(huge_or_hostile_bodies_are_bounded) {
   BOOST_TEST(std::string(ctl.what()).find('\r') == std::string::npos, ctl.what());
 }
 
+BOOST_AUTO_TEST_CASE(session_tokens_quoted_by_aws_are_redacted) {
+  // InvalidSignatureException quotes the expected canonical request, signed headers included.
+  const std::string token = "IQoJb3JpZ2luX2VjEXAMPLE/TOKEN+abc==";
+  const std::string body = R"({"__type":"InvalidSignatureException","message":"The request signature we calculated does not )"
+                           R"(match the signature you provided. The Canonical String for this request should have been\n'POST\n/\n\n)"
+                           R"(content-type:application/x-amz-json-1.1\nx-amz-security-token:)" + token +
+                           R"(\nx-amz-target:AWSMPMeteringService.BatchMeterUsage\n' Signature=deadbeef01"})";
+  const auto e = decode_aws_error(403, "", "r", body);
+  const std::string what = e.what();
+  BOOST_TEST(e.type() == "InvalidSignatureException");
+  BOOST_TEST(what.find(token) == std::string::npos, what);
+  BOOST_TEST(what.find("deadbeef01") == std::string::npos, what);
+  BOOST_TEST(what.find("x-amz-security-token:<redacted>") != std::string::npos, what);
+  BOOST_TEST(what.find("x-amz-target:AWSMPMeteringService.BatchMeterUsage") != std::string::npos, what);
+  const auto upper = decode_aws_error(403, "", "", R"({"message":"X-Amz-Security-Token=)" + token + R"(&x=1"})");
+  BOOST_TEST(std::string(upper.what()).find(token) == std::string::npos, upper.what());
+  const auto raw = decode_aws_error(400, "", "", "x-amz-security-token:" + token + " not json");
+  BOOST_TEST(std::string(raw.what()).find(token) == std::string::npos, raw.what());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
