@@ -153,6 +153,7 @@ public:
     field_ = lookup(top(), k);
     part_.clear();
     if (field_ == field::unknown) return true;
+    if (depth_ == 0) return fail(ec);
     // A repeated member: the tree decoder decides which one counts.
     if ((seen_[depth_ - 1] & bit(field_)) != 0) return fail(ec);
     seen_[depth_ - 1] |= bit(field_);
@@ -231,6 +232,7 @@ private:
       --skip_;
       return true;
     }
+    if (depth_ == 0) return fail(ec);  // the parser keeps containers balanced; this is for the optimizer
     const where w = top();
     if ((seen_[depth_ - 1] & required(w)) != required(w)) return fail(ec);
     --depth_;
