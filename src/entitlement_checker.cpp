@@ -275,6 +275,12 @@ awaitable<bool> entitlement_checker::is_entitled(std::string customer_identifier
   validate_identifier("dimension", dimension);
   {
     std::lock_guard lock(s.mutex);
+    // A read may have completed while the lock was released for validation.
+    if (auto it = s.entries.find(key); it != s.entries.end() && now < it->second.fresh_until) {
+      ++s.hits;
+      s.lru.splice(s.lru.begin(), s.lru, it->second.lru);
+      co_return entitled(it->second.row, now);
+    }
     ++s.misses;
     if (auto it = s.flights.find(key); it != s.flights.end()) {
       ++s.coalesced;
