@@ -169,14 +169,7 @@ public:
     ++runs_;
     try {
       while (!stopping_) {
-        const auto now = options_.clock();
-        auto wait = interval;
-        // Ticks on wall-clock multiples (e.g. on the hour) when the interval divides an hour.
-        if (std::chrono::hours(1) % interval == std::chrono::nanoseconds::zero()) {
-          const auto since = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch());
-          wait = interval - since % interval;
-        }
-        timer.expires_after(wait);
+        timer.expires_after(next_tick_delay(options_.clock(), interval));
         co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
         if (stopping_) break;
         try {

@@ -103,6 +103,15 @@ bool heartbeat_due(const account_state& a, minute_t now) noexcept {
   return a.last_sealed == never_sealed || floor_div(a.last_sealed, 60) < floor_div(now, 60);
 }
 
+std::chrono::nanoseconds next_tick_delay(time_point now, std::chrono::nanoseconds interval) noexcept {
+  if (interval <= std::chrono::nanoseconds::zero()) return std::chrono::nanoseconds(1);
+  if (std::chrono::hours(1) % interval != std::chrono::nanoseconds::zero()) return interval;
+  const auto since = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch());
+  auto into = since % interval;
+  if (into < std::chrono::nanoseconds::zero()) into += interval;
+  return interval - into;
+}
+
 void apply_seal(account_state& a, const seal_plan& plan) noexcept {
   a.input -= plan.consumed_input;
   a.output -= plan.consumed_output;

@@ -79,6 +79,11 @@ seal_plan plan_seal(const account_state& a, minute_t now, const ledger_policy& p
 /// open usage (which a seal will bill instead).
 bool heartbeat_due(const account_state& a, minute_t now) noexcept;
 
+/// How long run() waits from `now` for its next tick: to the next wall-clock multiple of the
+/// interval when the interval divides an hour (so hourly ticks fall on the hour), else the
+/// interval itself. Never zero, never longer than the interval.
+std::chrono::nanoseconds next_tick_delay(time_point now, std::chrono::nanoseconds interval) noexcept;
+
 /// Applies a plan to an account (what replay and the live path both do).
 void apply_seal(account_state& a, const seal_plan& plan) noexcept;
 

@@ -174,6 +174,16 @@ BOOST_AUTO_TEST_CASE(overflow_of_a_customer_total_is_detected) {
   BOOST_TEST(total_would_overflow(a, 0, 6));
 }
 
+BOOST_AUTO_TEST_CASE(run_ticks_align_to_the_wall_clock_when_the_interval_divides_an_hour) {
+  using namespace std::chrono;
+  const awsmp::time_point t = sys_days{year{2026} / 11 / 25} + 10h + 17min + 30s;
+  BOOST_TEST((next_tick_delay(t, hours(1)) == nanoseconds(42min + 30s)));
+  BOOST_TEST((next_tick_delay(t, minutes(15)) == nanoseconds(12min + 30s)));
+  BOOST_TEST((next_tick_delay(t, minutes(1)) == nanoseconds(30s)));
+  BOOST_TEST((next_tick_delay(t, minutes(7)) == nanoseconds(7min)));  // 7 does not divide 60: plain interval
+  BOOST_TEST((next_tick_delay(sys_days{year{2026} / 11 / 25} + 10h, hours(1)) == nanoseconds(1h)));  // on the hour: a full hour
+}
+
 BOOST_AUTO_TEST_CASE(heartbeat_once_per_hour_and_only_without_usage) {
   account_state a;
   BOOST_TEST(heartbeat_due(a, 600));

@@ -417,6 +417,27 @@ BOOST_AUTO_TEST_CASE(journal_replays_usage_carry_pending_and_dead_letters) {
   BOOST_TEST((m.requests[0].usage_records[0] == *it));
 }
 
+BOOST_AUTO_TEST_CASE(concurrent_callers_share_one_fdatasync) {
+  temp_dir dir;
+  manual_clock clock;
+  auto o = opts(clock);
+  o.journal = dir.path / "billing.journal";
+  asio::io_context io;
+  fake_metering m;
+  token_billing_tracker t(io.get_executor(), "p", m, o);
+  int completed = 0;
+  for (int i = 0; i < 500; ++i)
+    asio::co_spawn(io, [&, i]() -> awaitable<void> {
+      auto op = t.record_usage("c" + std::to_string(i % 10), 1, 0);
+      co_await std::move(op);
+      ++completed;
+    }, asio::detached);
+  io.run();
+  BOOST_TEST(completed == 500);
+  BOOST_TEST(t.stats().journal_commits >= 1u);
+  BOOST_TEST(t.stats().journal_commits <= 5u);  // group commit: not one sync per call
+}
+
 BOOST_AUTO_TEST_CASE(journal_compaction_keeps_the_state) {
   temp_dir dir;
   manual_clock clock;
