@@ -52,7 +52,7 @@ awaitable<subscription> subscription_manager::subscribe(std::string registration
     sub.subscribed_at = self.clock();
     co_await self.store.put(sub);
   }
-  detail::log(log_level::info, "subscribed customer " + sub.customer_identifier);
+  if (detail::log_enabled(log_level::info)) detail::log(log_level::info, "subscribed customer " + sub.customer_identifier);
   co_return sub;
 }
 
@@ -67,7 +67,8 @@ awaitable<void> subscription_manager::unsubscribe(std::string customer_identifie
   sub->unsubscribed_at = self.clock();
   co_await self.store.put(*sub);
   guard.release();
-  detail::log(log_level::info, "unsubscribed customer " + customer_identifier);
+  if (detail::log_enabled(log_level::info))
+    detail::log(log_level::info, "unsubscribed customer " + customer_identifier);
 }
 
 awaitable<bool> subscription_manager::is_active(std::string customer_identifier) {
