@@ -36,12 +36,18 @@ std::optional<std::string> find_region(const environment_lookup& env, const std:
 
 std::optional<std::string> find_region(const environment_lookup& env) {
   const auto where = detail::locate_shared_config(env);
-  return find_region(env, where.config_file, where.profile);
+  auto region = find_region(env, where.config_file, where.profile);
+  // As in the SDKs, a profile chosen by AWS_PROFILE must exist (in either file) once the
+  // region has to come from it: a typo must not silently mean "no region".
+  if (!region && where.profile_explicit && !detail::load_profile(where))
+    detail::throw_error(errc::not_found, "region: profile '" + where.profile + "' (AWS_PROFILE) is in neither " +
+                                             where.credentials_file.string() + " nor " + where.config_file.string());
+  return region;
 }
 
 std::string resolve_region(const environment_lookup& env) {
   const auto where = detail::locate_shared_config(env);
-  if (auto region = find_region(env, where.config_file, where.profile)) return std::move(*region);
+  if (auto region = find_region(env)) return std::move(*region);
   detail::throw_error(errc::not_found, "region: none of AWS_REGION, AWS_DEFAULT_REGION or the region of profile '" +
                                            where.profile + "' in " + where.config_file.string() + " is set");
 }
