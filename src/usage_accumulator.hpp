@@ -1,4 +1,4 @@
-// The hot path of record_usage: per-customer token counters in 64 shards, each a mutex and a
+// The hot path of record_usage: per-customer token counters in 32 shards, each a mutex and a
 // flat open-addressing table over chunked storage with interned ids (~70 bytes a customer).
 #pragma once
 
@@ -21,7 +21,9 @@ enum class add_result { ok, overflow };
 /// sealed minute must survive for the minute rule); ids are at most 255 bytes.
 class usage_accumulator {
 public:
-  static constexpr std::size_t shard_count = 64;
+  // 32: plenty for the few threads of an executor, and compaction holds every shard lock plus
+  // the journal's at once, which must stay below ThreadSanitizer's limit of 64 held locks.
+  static constexpr std::size_t shard_count = 32;
 
   usage_accumulator();
   ~usage_accumulator();
@@ -92,7 +94,7 @@ private:
   };
 
   static std::uint64_t hash(std::string_view id) noexcept;
-  shard& shard_of(std::uint64_t h) noexcept { return shards_[h >> 58]; }
+  shard& shard_of(std::uint64_t h) noexcept { return shards_[h >> 59]; }
   static account& at(shard& s, std::uint32_t index) noexcept {
     return s.chunks[index / accounts_per_chunk][index % accounts_per_chunk];
   }
