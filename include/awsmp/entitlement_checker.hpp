@@ -50,7 +50,8 @@ struct entitlement_checker_stats {
 /// operations must complete before the checker is destroyed.
 class entitlement_checker {
 public:
-  /// A checker with the given cache TTL and the other defaults; never throws beyond std::bad_alloc.
+  /// A checker with the given cache TTL and the other defaults; throws
+  /// system_error(errc::invalid_argument) for a negative TTL.
   entitlement_checker(asio::any_io_executor ex, entitlement_store& store, std::chrono::nanoseconds cache_ttl);
   /// A checker with explicit options; throws system_error(errc::invalid_argument) for a negative TTL.
   entitlement_checker(asio::any_io_executor ex, entitlement_store& store, entitlement_checker_options options);

@@ -194,4 +194,32 @@ BOOST_AUTO_TEST_CASE(blocking_executor_runs_the_sql_and_the_caller_resumes_at_ho
   pool.join();
 }
 
+BOOST_AUTO_TEST_CASE(a_write_lock_held_elsewhere_is_busy_after_the_timeout) {
+  awsmp::test::temp_dir dir;
+  const auto path = dir.path() / "s.db";
+  asio::io_context ctx;
+  auto o = awsmp::test::sqlite_options(path);
+  o.busy_timeout = std::chrono::milliseconds(50);
+  sqlite_store store(ctx.get_executor(), o);
+  // Another process (here: a raw connection) holds the write lock.
+  sqlite3* other = nullptr;
+  BOOST_REQUIRE(sqlite3_open(path.c_str(), &other) == SQLITE_OK);
+  BOOST_REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  const entitlement e{"c", "p", "d", 1, never_expires};
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    run(ctx, store.entitlements().put(e));
+    BOOST_ERROR("the put should have timed out on the lock");
+  } catch (const boost::system::system_error& err) {
+    BOOST_TEST((err.code() == boost::system::errc::device_or_resource_busy), err.what());
+    BOOST_TEST(std::string(err.what()).find(path.string()) != std::string::npos, err.what());
+  }
+  BOOST_TEST((std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(50)), "it waited busy_timeout");
+  BOOST_TEST(run(ctx, store.entitlements().list("c")).empty(), "reads still work while the lock is held");
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  run(ctx, store.entitlements().put(e));  // and the store recovers once it is released
+  BOOST_TEST(run(ctx, store.entitlements().get("c", "d")).has_value());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
