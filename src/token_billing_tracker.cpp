@@ -164,6 +164,7 @@ public:
 
   awaitable<void> run(std::chrono::nanoseconds interval) {
     if (stopping_) co_return;
+    if (run_timer_ != nullptr) throw_invalid_argument("run", "already running (one run() per tracker)");
     asio::steady_timer timer(strand_);
     run_timer_ = &timer;
     ++runs_;

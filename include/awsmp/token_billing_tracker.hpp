@@ -119,7 +119,8 @@ public:
 
   /// Flushes every `interval` on a steady_timer until stop() (ticks aligned to wall-clock
   /// multiples of the interval when it divides an hour); flush failures are logged and kept in
-  /// stats(). Throws system_error(errc::invalid_argument) for a non-positive interval.
+  /// stats(). Returns at once after stop(). Throws system_error(errc::invalid_argument) for a
+  /// non-positive interval or when another run() is active.
   awaitable<void> run(std::chrono::nanoseconds interval = std::chrono::hours(1));
 
   /// Cancels run(), does the final flush and completes after it; later record_usage calls

@@ -356,14 +356,21 @@ BOOST_AUTO_TEST_CASE(stop_cancels_run_then_flushes_and_refuses_more_usage) {
     co_await std::move(rec);
     asio::steady_timer timer(co_await asio::this_coro::executor, 20ms);
     co_await timer.async_wait(asio::use_awaitable);
+    try {
+      auto second = t.run(std::chrono::hours(1));
+      co_await std::move(second);
+    } catch (const boost::system::system_error& e) {
+      if (e.code() == make_error_code(errc::invalid_argument)) events.push_back("second run refused");
+    }
     co_await t.stop();
     events.push_back("stop returned, accepted " + std::to_string(m.accepted_units("a")));
   }, asio::detached);
   io.run();
-  BOOST_REQUIRE_EQUAL(events.size(), 2u);
+  BOOST_REQUIRE_EQUAL(events.size(), 3u);
   std::sort(events.begin(), events.end());
   BOOST_TEST(events[0] == "run returned, accepted 5");
-  BOOST_TEST(events[1] == "stop returned, accepted 5");
+  BOOST_TEST(events[1] == "second run refused");
+  BOOST_TEST(events[2] == "stop returned, accepted 5");
   BOOST_TEST(throws_code([&] { run_sync(io, t.record_usage("a", 1, 0)); }, errc::stopped));
 }
 
