@@ -27,8 +27,8 @@ std::string default_endpoint(std::string_view region) {
 
 void validate(const web_identity_options& o) {
   if (o.role_arn.empty()) detail::throw_invalid_argument("role_arn", "is required");
-  if (!o.role_arn.starts_with("arn:") || o.role_arn.size() > 2048)
-    detail::throw_invalid_argument("role_arn", "must be an IAM role ARN (arn:...)");
+  if (!o.role_arn.starts_with("arn:") || o.role_arn.size() < 20 || o.role_arn.size() > 2048)
+    detail::throw_invalid_argument("role_arn", "must be an IAM role ARN (arn:..., 20..2048 characters)");
   if (o.token_file.empty()) detail::throw_invalid_argument("token_file", "is required");
   if (!o.role_session_name.empty()) {
     if (o.role_session_name.size() < 2 || o.role_session_name.size() > 64)
@@ -79,6 +79,9 @@ awaitable<credentials> web_identity_credentials_provider::get() {
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ' || token.back() == '\t'))
     token.remove_suffix(1);
   if (token.empty()) detail::throw_invalid_argument("AWS_WEB_IDENTITY_TOKEN_FILE", "names an empty file: " + options->token_file.string());
+  // STS's limits on WebIdentityToken; checked here so that nothing doomed is sent.
+  if (token.size() < 4 || token.size() > 20'000)
+    detail::throw_invalid_argument("AWS_WEB_IDENTITY_TOKEN_FILE", "the token must be 4..20000 characters: " + options->token_file.string());
 
   std::string session_name = options->role_session_name;
   if (session_name.empty()) {

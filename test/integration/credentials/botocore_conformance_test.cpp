@@ -1,6 +1,7 @@
 // Conformance with the AWS SDK for Python: for the same environment and shared files, awsmp's
 // default chain and region resolution must pick the same access key and region as botocore.
 // Only network-free sources are compared (IMDS disabled, no container variables).
+#include "fake_http_server.hpp"
 #include "unit/credentials/test_util.hpp"
 
 #include <awsmp/credentials_provider_chain.hpp>
@@ -65,6 +66,7 @@ resolved botocore_resolves(const vars& env) {
 
 resolved awsmp_resolves(const vars& env) {
   resolved r;
+  test::log_capture quiet;  // the expected "configured but failed" warnings stay out of the output
   boost::asio::io_context ctx;
   const auto lookup = fixed_environment(env);
   auto chain = default_credentials_chain(ctx.get_executor(), lookup);
@@ -141,6 +143,84 @@ BOOST_AUTO_TEST_CASE(same_identity_and_region_as_botocore) {
     const auto theirs_region = theirs.region.starts_with("ERROR:") ? std::string("ERROR") : theirs.region;
     BOOST_TEST(ours.key == theirs_key, c.name << ": awsmp " << ours.key << ", botocore " << theirs.key);
     BOOST_TEST(ours.region == theirs_region, c.name << ": awsmp " << ours.region << ", botocore " << theirs.region);
+  }
+}
+
+namespace {
+
+// Lenient fakes for the network sources: they answer what a correct client sends, whatever
+// the order of headers or form fields, so that botocore and awsmp can be played the same way.
+test::fake_http_server::action imds_handler(const test::server_request& r) {
+  if (r.method() == boost::beast::http::verb::put && r.target() == "/latest/api/token" &&
+      !r["X-aws-ec2-metadata-token-ttl-seconds"].empty())
+    return {test::respond(200, "IMDSTOKEN")};
+  if (r["X-aws-ec2-metadata-token"] != "IMDSTOKEN") return {test::respond(401)};
+  if (r.target() == "/latest/meta-data/iam/security-credentials/") return {test::respond(200, "role-a")};
+  if (r.target() == "/latest/meta-data/iam/security-credentials/role-a")
+    return {test::respond(200, R"({"Code":"Success","Type":"AWS-HMAC","AccessKeyId":"IMDSKEY","SecretAccessKey":"S",)"
+                               R"("Token":"T","Expiration":"2099-01-01T00:00:00Z","LastUpdated":"2026-01-01T00:00:00Z"})",
+                          "application/json")};
+  return {test::respond(404)};
+}
+
+test::fake_http_server::action ecs_handler(const test::server_request& r) {
+  if (r[boost::beast::http::field::authorization] != "ECSAUTH") return {test::respond(401)};
+  return {test::respond(200, R"({"AccessKeyId":"ECSKEY","SecretAccessKey":"S","Token":"T","Expiration":"2099-01-01T00:00:00Z"})",
+                        "application/json")};
+}
+
+test::fake_http_server::action sts_handler(const test::server_request& r) {
+  const std::string body = r.body();
+  for (const char* field : {"Action=AssumeRoleWithWebIdentity", "Version=2011-06-15",
+                            "RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fweb", "WebIdentityToken=eyJ.JWT-TOKEN.sig"})
+    if (("&" + body + "&").find("&" + std::string(field) + "&") == std::string::npos)
+      return {test::respond(400, "<ErrorResponse><Error><Code>InvalidParameterValue</Code></Error></ErrorResponse>", "text/xml")};
+  return {test::respond(200,
+                        "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials>"
+                        "<AccessKeyId>STSKEY</AccessKeyId><SecretAccessKey>S</SecretAccessKey><SessionToken>T</SessionToken>"
+                        "<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult>"
+                        "</AssumeRoleWithWebIdentityResponse>",
+                        "text/xml")};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(network_sources_resolve_alike) {
+  if (real_python().empty()) {
+    BOOST_TEST_MESSAGE("SKIPPED: " << AWSMP_PYTHON << " did not run");
+    return;
+  }
+  test::fake_http_server imds(imds_handler);
+  test::fake_http_server ecs(ecs_handler);
+  test::fake_http_server sts(sts_handler);
+  test::temp_dir dir;
+  const auto token = dir.write("jwt", "eyJ.JWT-TOKEN.sig");
+  const vars base{{"HOME", dir.path().string()}, {"AWS_DEFAULT_REGION", "us-east-1"}};
+  struct network_case {
+    std::string name;
+    vars env;
+    std::string expected;
+    test::fake_http_server* server;
+  };
+  const std::vector<network_case> cases = {
+      {"imds", {{"AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url()}}, "IMDSKEY", &imds},
+      {"container", {{"AWS_CONTAINER_CREDENTIALS_FULL_URI", ecs.url() + "/creds"}, {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "ECSAUTH"},
+                     {"AWS_EC2_METADATA_DISABLED", "true"}}, "ECSKEY", &ecs},
+      {"web identity", {{"AWS_WEB_IDENTITY_TOKEN_FILE", token.string()}, {"AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/web"},
+                        {"AWS_ENDPOINT_URL_STS", sts.url()}, {"AWS_EC2_METADATA_DISABLED", "true"}}, "STSKEY", &sts},
+  };
+  for (const auto& c : cases) {
+    vars env = base;
+    env.insert(c.env.begin(), c.env.end());
+    const auto before = c.server->request_count();
+    const auto theirs = botocore_resolves(env);
+    if (theirs.key.starts_with("SKIP:")) {
+      BOOST_TEST_MESSAGE("SKIPPED: botocore is not importable: " << theirs.key);
+      return;
+    }
+    BOOST_TEST(theirs.key == c.expected, c.name << ": botocore got " << theirs.key << " from the fake");
+    BOOST_TEST(c.server->request_count() > before, c.name << ": botocore did not ask the fake");
+    BOOST_TEST(awsmp_resolves(env).key == c.expected, c.name);
   }
 }
 

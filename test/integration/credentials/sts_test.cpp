@@ -169,8 +169,12 @@ BOOST_AUTO_TEST_CASE(configuration_errors) {
   BOOST_TEST(test::error_of([&] { (void)fetch(s.env(server)); }).code() == errc::invalid_argument);
   std::filesystem::remove(s.token_file);
   BOOST_TEST(test::error_of([&] { (void)fetch(s.env(server)); }).code() == errc::invalid_argument);
-  s.dir.write("token", "T");
+  s.dir.write("token", "T12");  // STS wants 4..20000 characters
+  BOOST_TEST(test::error_of([&] { (void)fetch(s.env(server)); }).code() == errc::invalid_argument);
+  s.dir.write("token", "T123");
   BOOST_TEST(test::error_of([&] { (void)fetch(s.env(server, {{"AWS_ROLE_SESSION_NAME", "bad name!"}})); }).code() ==
+             errc::invalid_argument);
+  BOOST_TEST(test::error_of([&] { (void)fetch(s.env(server, {{"AWS_ROLE_ARN", "arn:aws:iam::1"}})); }).code() ==
              errc::invalid_argument);
   BOOST_TEST(server.request_count() == 0u);
 }
