@@ -75,13 +75,28 @@ std::uint64_t caching_credentials_provider::refreshes() const noexcept {
   return refreshes_.load(std::memory_order_relaxed);
 }
 
-awaitable<credentials> caching_credentials_provider::get_on_strand() {
-  if (cached_ && now() < refresh_at_) co_return *cached_;
+namespace {
+bool is_cancellation(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const boost::system::system_error& se) {
+    return se.code() == asio::error::operation_aborted;
+  } catch (...) {
+    return false;
+  }
+}
+}  // namespace
 
-  if (flight_) {
+awaitable<credentials> caching_credentials_provider::get_on_strand() {
+  for (;;) {
+    if (cached_ && now() < refresh_at_) co_return *cached_;
+    if (!flight_) break;
     auto f = flight_;
     co_await f->done.async_wait(asio::as_tuple(asio::use_awaitable));
     if (f->result) co_return *f->result;
+    // The caller that led the refresh was cancelled: that is not this caller's failure, so it
+    // looks again (and may lead the next refresh).
+    if (f->error && is_cancellation(f->error)) continue;
     if (f->error) std::rethrow_exception(f->error);
     // Woken without a result: this waiter itself was cancelled.
     throw boost::system::system_error(asio::error::operation_aborted);

@@ -4,6 +4,7 @@
 #include <awsmp/caching_credentials_provider.hpp>
 
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <thread>
@@ -198,6 +199,42 @@ BOOST_AUTO_TEST_CASE(cached_credentials_survive_a_failed_refresh_until_they_expi
   const auto e = test::error_of([&] { (void)test::run(ctx, cache.get()); });
   BOOST_TEST(e.code() == errc::service_error);
   BOOST_TEST(inner.calls() == 4);
+}
+
+BOOST_AUTO_TEST_CASE(cancelling_the_caller_that_leads_a_refresh_does_not_fail_the_others) {
+  using namespace boost::asio::experimental::awaitable_operators;
+  boost::asio::io_context ctx;
+  test::fake_provider inner([](int n) { return test::make_credentials("K" + std::to_string(n)); }, 30ms);
+  caching_credentials_provider cache(ctx.get_executor(), inner);
+  bool leader_done = false;
+  boost::asio::co_spawn(
+      ctx,
+      [&]() -> awaitable<void> {
+        boost::asio::steady_timer t(ctx, 5ms);
+        // The timer wins: the get() that leads the refresh is cancelled.
+        (void)co_await (cache.get() || t.async_wait(boost::asio::use_awaitable));
+        leader_done = true;
+      },
+      boost::asio::detached);
+  std::vector<std::string> keys;
+  int errors = 0;
+  boost::asio::co_spawn(
+      ctx,
+      [&]() -> awaitable<void> {
+        boost::asio::steady_timer t(ctx, 1ms);
+        co_await t.async_wait(boost::asio::use_awaitable);  // arrive while the refresh is in flight
+        for (int i = 0; i < 10; ++i)
+          boost::asio::co_spawn(ctx, cache.get(), [&](std::exception_ptr e, credentials c) {
+            if (e) ++errors; else keys.push_back(c.access_key_id);
+          });
+      },
+      boost::asio::detached);
+  ctx.run();
+  BOOST_TEST(leader_done);
+  BOOST_TEST(errors == 0);
+  BOOST_TEST(keys.size() == 10u);
+  BOOST_TEST(inner.calls() <= 2);
+  BOOST_TEST_MESSAGE("underlying calls with a cancelled leader: " << inner.calls());
 }
 
 BOOST_AUTO_TEST_CASE(invalidate_forces_a_refresh) {
