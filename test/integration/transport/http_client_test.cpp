@@ -157,6 +157,10 @@ BOOST_AUTO_TEST_CASE(oversized_bodies_fail_before_they_are_buffered) {
       // Announces a 100 MB body: refused from the header alone.
       co_await s.write("HTTP/1.1 200 OK\r\nContent-Length: 104857600\r\n\r\n");
       co_await sleep_for(2s);
+    } else if (s.index == 2) {
+      // A header block far beyond any AWS answer: refused by the header limit.
+      co_await s.write("HTTP/1.1 200 OK\r\nX-Padding: " + std::string(200 * 1024, 'p') + "\r\nContent-Length: 0\r\n\r\n");
+      co_await sleep_for(2s);
     } else {
       // Chunked, never ending: refused once the limit is crossed.
       if (!co_await s.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")) co_return;
@@ -170,15 +174,17 @@ BOOST_AUTO_TEST_CASE(oversized_bodies_fail_before_they_are_buffered) {
   http_client_options o;
   o.max_response_bytes = 64 * 1024;
   http_client client(ioc.get_executor(), endpoint::parse(server.url()), o);
-  std::string what1, what2;
-  boost::system::error_code ec1, ec2;
+  std::string what1, what2, what3;
+  boost::system::error_code ec1, ec2, ec3;
   const auto start = clk::now();
   run_test(ioc, [&]() -> asio::awaitable<void> {
     ec1 = co_await send_expecting_error(client, what1);
-    ec2 = co_await send_expecting_error(client, what2);
+    ec3 = co_await send_expecting_error(client, what3);  // connection 1: the endless chunked body
+    ec2 = co_await send_expecting_error(client, what2);  // connection 2: the huge header
   });
   BOOST_TEST((ec1 == errc::response_too_large), what1);
   BOOST_TEST((ec2 == errc::response_too_large), what2);
+  BOOST_TEST((ec3 == errc::response_too_large), what3);
   BOOST_TEST(what1.find("max_response_bytes") != std::string::npos);
   BOOST_TEST((clk::now() - start < 2s));
   BOOST_TEST(bytes_sent < 100'000u * 1024u);  // the client hung up instead of draining it
@@ -453,6 +459,29 @@ BOOST_AUTO_TEST_CASE(tls_with_a_wrong_host_name_fails_verification) {
   BOOST_TEST(ec_name.failed());
   BOOST_TEST(what_name.find("hostname mismatch") != std::string::npos, what_name);
   BOOST_TEST(server.requests == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_stale_tls_connection_is_resent_once) {
+  tls_server_fixture f;
+  temp_pem_file ca(f.certs.ca_cert_pem);
+  asio::io_context ioc;
+  // TLS connection 0 answers once, then reads the next request and drops the TCP connection
+  // without a close_notify (what a crashed or impatient server does).
+  misbehaving_server server(ioc, [](server_session& s) -> asio::awaitable<void> {
+    http::request<http::string_body> req;
+    while (co_await s.read_request(req)) {
+      if (s.index == 0 && s.requests_on_this_connection == 2) co_return;
+      if (!co_await s.write(json_response(200, "{}"))) co_return;
+    }
+  }, &f.server_ctx);
+  http_client_options o;
+  o.ca_file = ca.path.string();
+  http_client client(ioc.get_executor(), endpoint::parse(server.url()), o);
+  run_test(ioc, [&]() -> asio::awaitable<void> {
+    for (int i = 0; i < 3; ++i) BOOST_TEST((co_await client.send(make_request())).result_int() == 200u);
+  });
+  BOOST_TEST(client.stats().stale_reconnects == 1u);
+  BOOST_TEST(client.stats().tls_handshakes == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(verify_peer_false_accepts_any_certificate) {

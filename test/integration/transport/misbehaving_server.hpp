@@ -101,7 +101,7 @@ public:
 
   int connections = 0;     ///< accepted so far
   int requests = 0;        ///< requests read so far, all connections
-  int open_now = 0;        ///< connections currently open
+  int open_now = 0;        ///< connections open when the latest one was accepted
   int max_open = 0;        ///< the most connections open at once
   std::string last_request_target_header;  ///< X-Amz-Target of the latest request
   std::string last_request_body;
@@ -118,12 +118,15 @@ private:
   }
 
   asio::awaitable<void> run_session(std::shared_ptr<server_session> s) {
-    ++open_now;
+    ++*open_;
+    open_now = *open_;
     max_open = std::max(max_open, open_now);
+    // Shared, not a pointer to the server: a session frame still parked when the test ends is
+    // destroyed with the io_context, after the server object is gone.
     struct closer {
-      misbehaving_server* server;
-      ~closer() { --server->open_now; }
-    } guard{this};
+      std::shared_ptr<int> open;
+      ~closer() { --*open; }
+    } guard{open_};
     if (tls_) {
       s->tls.emplace(s->socket, *tls_);
       auto [ec] = co_await s->tls->async_handshake(asio::ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
@@ -144,6 +147,7 @@ private:
   tcp::acceptor acceptor_;
   behaviour behaviour_;
   asio::ssl::context* tls_;
+  std::shared_ptr<int> open_ = std::make_shared<int>(0);
 };
 
 inline asio::awaitable<bool> server_session::read_request(http::request<http::string_body>& request) {
