@@ -3,7 +3,7 @@
 # (-fsanitize=fuzzer,address,undefined) and runs each for a bounded time, starting from its
 # seed corpus. Prints executions, coverage and corpus size per target; fails on any crash,
 # sanitizer report, leak, timeout or out-of-memory, keeping the reproducer in
-# build/fuzz/artifacts/<target>/ (run it again with: build/fuzz/<target> <file>).
+# build/fuzz/artifacts/<target>/ (run it again with: build/fuzz/test/fuzz/<target> <file>).
 #
 # Usage: scripts/fuzz.sh [target...]        (default: every fuzz_* target)
 # Environment: AWSMP_FUZZ_SECONDS (per target, default 45), AWSMP_JOBS (build, default nproc),
@@ -44,6 +44,7 @@ for t in "${targets[@]}"; do
   seeds=test/fuzz/corpus/$t
   work=$dir/corpus/$t
   artifacts=$dir/artifacts/$t
+  rm -rf "$artifacts"  # only this run's reproducers are reported
   mkdir -p "$work" "$artifacts"
   args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536
         -print_final_stats=1 -artifact_prefix="$artifacts/")
@@ -54,15 +55,15 @@ for t in "${targets[@]}"; do
   echo "== fuzz: $t for ${seconds}s"
   log=$dir/$t.log
   status=0
-  "$dir/$t" "${args[@]}" "${corpora[@]}" >"$log" 2>&1 || status=$?
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
-  corp=$(grep -oE 'corp: [0-9]+/[0-9]+[a-zA-Z]*' "$log" | tail -1)
+  "$dir/test/fuzz/$t" "${args[@]}" "${corpora[@]}" >"$log" 2>&1 || status=$?
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1 || true)
+  cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1 || true)
+  corp=$(grep -oE 'corp: [0-9]+/[0-9]+[a-zA-Z]*' "$log" | tail -1 || true)
   line=$(printf '%-24s execs %-10s %-20s %s' "$t" "${execs:-?}" "${cov:-cov: ?}" "${corp:-}")
   if [ "$status" -ne 0 ]; then
     echo "---- $t failed (exit $status); log tail:"
     tail -60 "$log"
-    ls -1 "$artifacts" | sed "s|^|  reproducer: $artifacts/|"
+    ls -1 "$artifacts" | sed "s|^|  reproducer: $artifacts/|" || true
     failed+=("$t")
     line="$line  FAILED"
   fi

@@ -4,7 +4,9 @@
 // mapping as a response from AWS would.
 // Properties: send() completes (never hangs to its timeout: the peer closed); it either
 // returns a response whose body respects max_response_bytes, or throws system_error (never
-// another exception); a response is returned only for bytes that really form one.
+// another exception); a response is returned only for bytes that really form one. (The
+// status is Beast's three digits as sent: "050" parses as 50, which the clients treat as an
+// error like any non-2xx.)
 #include "support/fuzz_support.hpp"
 #include "http_client.hpp"
 
@@ -107,7 +109,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (out.response) {
     check(out.response->body().size() <= max_response_bytes, "a response body exceeded max_response_bytes");
     check(!bytes.empty(), "a response was returned for an empty answer");
-    check(out.response->result_int() >= 100 && out.response->result_int() <= 999, "impossible status code");
   } else {
     check(out.error != nullptr, "send() returned neither a response nor an error");
     try {

@@ -23,6 +23,17 @@ inline void check(bool ok, const char* what) {
   }
 }
 
+/// True when `name` is an HTTP field name (an RFC 9110 token), the only names awsmp builds.
+inline bool is_http_token(std::string_view name) noexcept {
+  if (name.empty()) return false;
+  for (const char ch : name) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(ch) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
 /// Consumes the fuzz input front to back; reads past the end yield zeros and empty strings,
 /// so that every input, however short, maps to one well-defined case.
 class reader {
