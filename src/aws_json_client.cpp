@@ -109,7 +109,7 @@ aws_json_client::aws_json_client(asio::any_io_executor ex, request_signer& signe
 
 aws_json_client::~aws_json_client() = default;
 
-awaitable<std::string> aws_json_client::call(std::string_view target, std::string body) {
+awaitable<std::string> aws_json_client::call(std::string target, std::string body) {
   impl& d = *impl_;
   d.requests.fetch_add(1, std::memory_order_relaxed);
   const endpoint& ep = d.http.target();
@@ -149,7 +149,7 @@ awaitable<std::string> aws_json_client::call(std::string_view target, std::strin
     const auto decision = strategy.on_failure(classify_failure(failure));
     if (!decision.retry) {
       if (decision.quota_exhausted)
-        log(log_level::warning, std::string("awsmp ") + std::string(target) + ": " +
+        log(log_level::warning, std::string("awsmp ") + target + ": " +
                                     make_error_code(errc::retry_quota_exhausted).message() +
                                     "; giving up after attempt " + std::to_string(attempt));
       std::rethrow_exception(failure);
@@ -162,7 +162,7 @@ awaitable<std::string> aws_json_client::call(std::string_view target, std::strin
         why = e.what();
       } catch (...) {
       }
-      log(log_level::info, std::string("awsmp ") + std::string(target) + ": attempt " + std::to_string(attempt) + " of " +
+      log(log_level::info, std::string("awsmp ") + target + ": attempt " + std::to_string(attempt) + " of " +
                                std::to_string(max_attempts) + " failed (" + why + "); retrying in " +
                                std::to_string(decision.delay.count()) + " ms");
     }

@@ -30,11 +30,12 @@ public:
   aws_json_client(const aws_json_client&) = delete;
   aws_json_client& operator=(const aws_json_client&) = delete;
 
-  /// POSTs `body` with `X-Amz-Target: target` and returns the body of the 2xx answer. Retries
+  /// POSTs `body` with `X-Amz-Target: target` (both taken by value: the coroutine outlives the
+  /// caller's temporaries) and returns the body of the 2xx answer. Retries
   /// retryable failures per the options. Throws aws_error (AWS refused), system_error
   /// (errc::timeout, errc::response_too_large, connection/TLS errors, operation_aborted when
   /// cancelled). `body` is never logged.
-  awaitable<std::string> call(std::string_view target, std::string body);
+  awaitable<std::string> call(std::string target, std::string body);
 
   /// A snapshot of the counters; never throws.
   client_stats stats() const noexcept;

@@ -37,7 +37,7 @@ awaitable<get_entitlements_output> entitlement_service_client::get_entitlements(
   validate(input);
   std::string body = wire::encode(input);
   validate_request_body_size(body.size());
-  const std::string answer = co_await impl_->call(wire::target_get_entitlements, std::move(body));
+  const std::string answer = co_await impl_->call(std::string(wire::target_get_entitlements), std::move(body));
   co_return wire::decode<get_entitlements_output>(answer);
 }
 

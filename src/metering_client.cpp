@@ -19,7 +19,7 @@ awaitable<resolve_customer_output> metering_client::resolve_customer(std::string
   validate(input);
   std::string body = wire::encode(input);
   validate_request_body_size(body.size());
-  const std::string answer = co_await impl_->call(wire::target_resolve_customer, std::move(body));
+  const std::string answer = co_await impl_->call(std::string(wire::target_resolve_customer), std::move(body));
   co_return wire::decode<resolve_customer_output>(answer);
 }
 
@@ -27,7 +27,7 @@ awaitable<batch_meter_usage_output> metering_client::batch_meter_usage(batch_met
   validate(input);
   std::string body = wire::encode(input);
   validate_request_body_size(body.size());
-  const std::string answer = co_await impl_->call(wire::target_batch_meter_usage, std::move(body));
+  const std::string answer = co_await impl_->call(std::string(wire::target_batch_meter_usage), std::move(body));
   co_return wire::decode<batch_meter_usage_output>(answer);
 }
 
@@ -35,7 +35,7 @@ awaitable<meter_usage_output> metering_client::meter_usage(meter_usage_input inp
   validate(input);
   std::string body = wire::encode(input);
   validate_request_body_size(body.size());
-  const std::string answer = co_await impl_->call(wire::target_meter_usage, std::move(body));
+  const std::string answer = co_await impl_->call(std::string(wire::target_meter_usage), std::move(body));
   co_return wire::decode<meter_usage_output>(answer);
 }
 
