@@ -88,9 +88,13 @@ std::string endpoint::host_header() const {
 
 bool is_loopback_host(std::string_view host) noexcept {
   if (host == "localhost") return true;
-  error_code ec;
-  const auto address = asio::ip::make_address(std::string(host), ec);
-  return !ec && address.is_loopback();
+  try {
+    error_code ec;
+    const auto address = asio::ip::make_address(std::string(host), ec);
+    return !ec && address.is_loopback();
+  } catch (...) {
+    return false;  // only std::bad_alloc can get here; "not loopback" is the safe answer
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
