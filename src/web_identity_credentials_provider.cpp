@@ -71,17 +71,20 @@ awaitable<credentials> web_identity_credentials_provider::get() {
   if (!options)
     detail::throw_error(errc::credentials_unavailable, "AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN are not set");
   validate(*options);
+  // Messages name what the user wrote: the variables, or the option members.
+  const std::string_view token_field = options_ ? "token_file" : "AWS_WEB_IDENTITY_TOKEN_FILE";
+  const std::string_view endpoint_field = options_ ? "sts_endpoint" : "AWS_ENDPOINT_URL_STS";
 
   // Re-read on every call: Kubernetes and CI systems rotate the projected token.
   auto text = detail::read_optional_file(options->token_file);
-  if (!text) detail::throw_invalid_argument("AWS_WEB_IDENTITY_TOKEN_FILE", "names a file that does not exist: " + options->token_file.string());
+  if (!text) detail::throw_invalid_argument(token_field, "names a file that does not exist: " + options->token_file.string());
   std::string_view token = *text;
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ' || token.back() == '\t'))
     token.remove_suffix(1);
-  if (token.empty()) detail::throw_invalid_argument("AWS_WEB_IDENTITY_TOKEN_FILE", "names an empty file: " + options->token_file.string());
+  if (token.empty()) detail::throw_invalid_argument(token_field, "names an empty file: " + options->token_file.string());
   // STS's limits on WebIdentityToken; checked here so that nothing doomed is sent.
   if (token.size() < 4 || token.size() > 20'000)
-    detail::throw_invalid_argument("AWS_WEB_IDENTITY_TOKEN_FILE", "the token must be 4..20000 characters: " + options->token_file.string());
+    detail::throw_invalid_argument(token_field, "the token must be 4..20000 characters: " + options->token_file.string());
 
   std::string session_name = options->role_session_name;
   if (session_name.empty()) {
@@ -91,7 +94,7 @@ awaitable<credentials> web_identity_credentials_provider::get() {
   }
 
   const std::string endpoint_url = options->sts_endpoint.empty() ? default_endpoint(options->region) : options->sts_endpoint;
-  const auto url = detail::parse_credentials_url(endpoint_url, "AWS_ENDPOINT_URL_STS");
+  const auto url = detail::parse_credentials_url(endpoint_url, endpoint_field);
   http_request request{boost::beast::http::verb::post, url.target, 11};
   request.set(boost::beast::http::field::content_type, "application/x-www-form-urlencoded; charset=utf-8");
   request.set(boost::beast::http::field::accept, "text/xml");
