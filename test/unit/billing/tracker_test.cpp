@@ -424,6 +424,43 @@ BOOST_AUTO_TEST_CASE(journal_replays_usage_carry_pending_and_dead_letters) {
   BOOST_TEST((m.requests[0].usage_records[0] == *it));
 }
 
+BOOST_AUTO_TEST_CASE(property_through_the_tracker_billed_plus_unbilled_equals_recorded) {
+  // Random streams and flush points (sometimes in the same minute), random throttling: at every
+  // step, units accepted by "AWS" x tokens_per_unit + the tracker's unbilled tokens (open,
+  // carried, and in pending records) == tokens recorded.
+  std::mt19937_64 rng(5);
+  for (int trial = 0; trial < 20; ++trial) {
+    asio::io_context io;
+    fake_metering m;
+    manual_clock clock;
+    const std::int64_t tpu = 1 + static_cast<std::int64_t>(rng() % 3000);
+    m.handler = [&rng](const batch_meter_usage_input& in) {
+      if (rng() % 4 == 0) throw aws_error(400, "ThrottlingException", "", "");
+      return fake_metering::all_success(in);
+    };
+    token_billing_tracker t(io.get_executor(), "p", m, opts(clock, tpu));
+    std::map<std::string, std::int64_t> recorded;
+    for (int step = 0; step < 150; ++step) {
+      if (rng() % 5 != 0) {
+        const std::string id = "c" + std::to_string(rng() % 6);
+        const auto in = static_cast<std::int64_t>(rng() % 4000), out = static_cast<std::int64_t>(rng() % 1000);
+        run_sync(io, t.record_usage(id, in, out));
+        recorded[id] += in + out;
+        continue;
+      }
+      clock.advance(std::chrono::seconds(rng() % 100));
+      auto out = run_sync(io, t.flush());
+      std::map<std::string, std::int64_t> pending_units;
+      for (const auto& r : out.unprocessed_records) pending_units[r.customer_identifier] += r.quantity;
+      std::map<std::string, std::int64_t> unbilled;
+      for (const auto& u : run_sync(io, t.snapshot())) unbilled[u.customer_identifier] = u.total_tokens;
+      for (const auto& [id, tokens] : recorded)
+        BOOST_REQUIRE_EQUAL((m.accepted_units(id) + pending_units[id]) * tpu + unbilled[id], tokens);
+    }
+    BOOST_TEST(m.duplicates == 0);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(concurrent_callers_share_one_fdatasync) {
   temp_dir dir;
   manual_clock clock;
