@@ -119,13 +119,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(steps.signature.size() == 64 && lower_hex(steps.signature), "signature is not 64 lower-case hex digits");
   check(first[http::field::authorization] == steps.authorization, "Authorization header is not the one returned");
   check(steps.authorization.find(steps.signature) != std::string::npos, "Authorization does not carry the signature");
-  if (well_formed(original) && awsmp::sigv4::canonical_request(first) != steps.canonical_request)
+  // canonical_request() takes no options and normalises the path, so it can only reproduce
+  // signatures made with normalize_path (the default, and what every AWS JSON service uses).
+  const bool comparable = well_formed(original) && options.normalize_path;
+  if (comparable && awsmp::sigv4::canonical_request(first) != steps.canonical_request)
     std::fprintf(stderr, "signed:\n%s\n---- canonical_request() afterwards:\n%s\n", steps.canonical_request.c_str(),
                  awsmp::sigv4::canonical_request(first).c_str());
   // FINDING-1/2 (test/fuzz/findings/README.md): for field names that are not HTTP tokens, or a
   // target without a leading '/', sign() and canonical_request() disagree. Until sign()
   // refuses such requests, this property is checked for well-formed ones (all awsmp builds).
-  if (well_formed(original))
+  if (comparable)
     check(awsmp::sigv4::canonical_request(first) == steps.canonical_request,
           "canonical_request() of the signed request is not what was signed");
   // The request, region and service come from the fuzz bytes and may contain anything; what
