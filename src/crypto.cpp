@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include <cstring>
 #include <stdexcept>
@@ -135,6 +136,16 @@ void secure_wipe(void* data, std::size_t size) noexcept {
 void secure_wipe(std::string& secret) noexcept {
   secure_wipe(secret.data(), secret.size());
   secret.clear();
+}
+
+std::string random_uuid() {
+  std::array<std::uint8_t, 16> b{};
+  if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) throw std::runtime_error("RAND_bytes failed");
+  b[6] = static_cast<std::uint8_t>((b[6] & 0x0f) | 0x40);  // version 4
+  b[8] = static_cast<std::uint8_t>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  std::string hex = to_hex(b);
+  return hex.substr(0, 8) + '-' + hex.substr(8, 4) + '-' + hex.substr(12, 4) + '-' + hex.substr(16, 4) + '-' +
+         hex.substr(20);
 }
 
 }  // namespace awsmp::detail

@@ -57,4 +57,8 @@ void secure_wipe(void* data, std::size_t size) noexcept;
 /// Wipes the characters of `secret` (then clears it); never throws.
 void secure_wipe(std::string& secret) noexcept;
 
+/// A random (version 4) UUID in its 36-character text form, from OpenSSL's CSPRNG; throws
+/// std::runtime_error when the generator fails.
+std::string random_uuid();
+
 }  // namespace awsmp::detail

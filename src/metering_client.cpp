@@ -5,6 +5,7 @@
 #include <awsmp/wire.hpp>
 
 #include "aws_json_client.hpp"
+#include "crypto.hpp"
 
 namespace awsmp {
 
@@ -32,6 +33,9 @@ awaitable<batch_meter_usage_output> metering_client::batch_meter_usage(batch_met
 }
 
 awaitable<meter_usage_output> metering_client::meter_usage(meter_usage_input input) {
+  // One token per logical call, fixed before the retry loop: every attempt carries it, so a
+  // retry after a lost answer is recognised by AWS as the same call (as the AWS SDKs do).
+  if (input.client_token.empty()) input.client_token = detail::random_uuid();
   validate(input);
   std::string body = wire::encode(input);
   validate_request_body_size(body.size());

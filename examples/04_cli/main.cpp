@@ -139,7 +139,8 @@ asio::awaitable<int> run(std::string command, arguments args) {
     awsmp::get_entitlements_input in;
     in.product_code = args.positional[0];
     if (auto c = args.flag("customer"); !c.empty()) in.filter[awsmp::entitlement_filter::customer_identifier] = {c};
-    for (const auto& e : co_await service.get_all_entitlements(in)) {
+    const auto all = co_await service.get_all_entitlements(in);
+    for (const auto& e : all) {
       std::cout << e.customer_identifier << " " << e.dimension << " ";
       std::visit([](const auto& v) {
         if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::monostate>) std::cout << "-";

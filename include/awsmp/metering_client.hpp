@@ -32,6 +32,8 @@ public:
   ~metering_client() override;
   awaitable<resolve_customer_output> resolve_customer(std::string registration_token) override;
   awaitable<batch_meter_usage_output> batch_meter_usage(batch_meter_usage_input input) override;
+  /// MeterUsage; an empty client_token is replaced by a random UUID before the first attempt,
+  /// so that retries of this call are idempotent. Throws like batch_meter_usage.
   awaitable<meter_usage_output> meter_usage(meter_usage_input input) override;
   /// A snapshot of this client's counters; never throws.
   client_stats stats() const noexcept;

@@ -128,6 +128,46 @@ BOOST_AUTO_TEST_CASE(service_unavailable_twice_then_success_is_retried) {
   BOOST_TEST(server.last_request["amz-sdk-request"] == "attempt=3; max=3");
 }
 
+BOOST_AUTO_TEST_CASE(meter_usage_retries_carry_one_generated_client_token) {
+  asio::io_context ioc;
+  auto bodies = std::make_shared<std::vector<std::string>>();
+  auto count = std::make_shared<int>(0);
+  misbehaving_server server(ioc, [=](server_session& s) -> asio::awaitable<void> {
+    http::request<http::string_body> req;
+    while (co_await s.read_request(req)) {
+      bodies->push_back(req.body());
+      // Every other request fails: each call's first attempt is lost, its retry succeeds.
+      // (The answer is named before co_await: g++ 12 double-destroys ?: temporaries there.)
+      const std::string answer = (*count)++ % 2 == 0
+                                     ? json_response(500, R"({"__type":"InternalServiceErrorException"})")
+                                     : json_response(200, R"({"MeteringRecordId":"mr-9"})");
+      if (!co_await s.write(answer)) co_return;
+    }
+  });
+  metering_client client(ioc.get_executor(), signer, options_for(server));
+  meter_usage_input in;
+  in.product_code = "prod-abc123";
+  in.dimension = "tokens_1m";
+  in.quantity = 2;
+  in.timestamp = time_point(std::chrono::seconds(1'700'000'000));
+  run_test(ioc, [&]() -> asio::awaitable<void> {
+    co_await client.meter_usage(in);
+    co_await client.meter_usage(in);
+  });
+  BOOST_REQUIRE_EQUAL(bodies->size(), 4u);
+  std::vector<std::string> tokens;
+  for (const auto& b : *bodies) tokens.push_back(wire::decode<meter_usage_input>(b).client_token);
+  BOOST_TEST(tokens[0].size() == 36u);
+  BOOST_TEST(tokens[0][14] == '4');  // a version 4 UUID
+  BOOST_TEST(tokens[0] == tokens[1]);  // the retry is the same call
+  BOOST_TEST(tokens[2] == tokens[3]);
+  BOOST_TEST(tokens[0] != tokens[2]);  // another call, another token
+  in.client_token = "caller-chosen";
+  ioc.restart();
+  run_test(ioc, [&]() -> asio::awaitable<void> { co_await client.meter_usage(in); });
+  BOOST_TEST(wire::decode<meter_usage_input>(bodies->back()).client_token == "caller-chosen");
+}
+
 BOOST_AUTO_TEST_CASE(throttling_beyond_max_attempts_surfaces_the_aws_error) {
   asio::io_context ioc;
   misbehaving_server server(ioc, fail_then_succeed(100, json_response(400, R"({"__type":"com.amazonaws#ThrottlingException","message":"Rate exceeded"})"),
