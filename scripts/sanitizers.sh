@@ -37,15 +37,17 @@ configure() {
 }
 
 # select_tests <dir> <python predicate on (name, labels)>: prints "name<TAB>targets" per test,
-# where targets are the build targets among the test's command-line words (the test
-# executable, and tools it is given), so only what the selected tests run gets built.
+# where targets are the executables the test runs: the one named like the test (the
+# convention of awsmp_add_test; ctest knows no command before it is built) and any build
+# output named on its command line (tools given to script tests). Only these get built.
 select_tests() {
   local dir=$1 predicate=$2
-  local targets
-  targets=$(ninja -C "$dir" -t targets all | sed -n 's/^\([A-Za-z0-9_.+-]*\): .*/\1/p' | sort -u)
-  ctest --test-dir "$dir" --show-only=json-v1 | AWSMP_TARGETS="$targets" python3 -c '
+  ninja -C "$dir" -t targets all | sed -n 's/^\([^:]*\): CXX_EXECUTABLE_LINKER.*/\1/p' >"$dir/executables.txt"
+  ctest --test-dir "$dir" --show-only=json-v1 | python3 -c '
 import json, os, re, sys
-targets = set(os.environ["AWSMP_TARGETS"].split())
+build = os.path.abspath(sys.argv[2])
+outputs = [l.strip() for l in open(os.path.join(build, "executables.txt")) if l.strip()]
+by_name = {os.path.basename(p): p for p in outputs}
 keep = eval("lambda name, labels: " + sys.argv[1])
 for t in json.load(sys.stdin).get("tests", []):
     labels = []
@@ -54,9 +56,16 @@ for t in json.load(sys.stdin).get("tests", []):
             labels = p.get("value", [])
     if not keep(t["name"], labels):
         continue
-    words = [os.path.basename(w) for w in t.get("command", [])]
-    print(t["name"] + "\t" + " ".join(sorted({w for w in words if w in targets})))
-' "$predicate"
+    targets = set()
+    if t["name"] in by_name:
+        targets.add(by_name[t["name"]])
+    for word in t.get("command", []):
+        if word.startswith(build + "/") and os.path.relpath(word, build) in outputs:
+            targets.add(os.path.relpath(word, build))
+        elif os.path.basename(word) in by_name and os.path.dirname(word).startswith(build):
+            targets.add(by_name[os.path.basename(word)])
+    print(t["name"] + "\t" + " ".join(sorted(targets)))
+' "$predicate" "$dir"
 }
 
 # run_suite <name> <dir> <flags> <optimisation> <predicate>: build, run, then check reports.
@@ -73,9 +82,11 @@ run_suite() {
   local names targets
   names=$(cut -f1 <<<"$selection" | paste -sd'|')
   targets=$(cut -f2 <<<"$selection" | tr ' ' '\n' | sed '/^$/d' | sort -u | tr '\n' ' ')
-  echo "== $name: building $(wc -w <<<"$targets") targets"
-  # shellcheck disable=SC2086
-  ninja -C "$dir" -j "$jobs" $targets
+  if [ -n "${targets// /}" ]; then
+    echo "== $name: building $(wc -w <<<"$targets") targets"
+    # shellcheck disable=SC2086
+    ninja -C "$dir" -j "$jobs" $targets
+  fi
   local logs="$dir/sanitizer-reports"
   rm -rf "$logs" && mkdir -p "$logs"
   local status=0
