@@ -24,6 +24,31 @@ set(consumer_build ${WORK_DIR}/consumer-build)
 file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR})
 
+if(DEFINED SOURCE_DIR)
+  if(VARIANT STREQUAL "shared")
+    set(shared ON)
+  else()
+    set(shared OFF)
+  endif()
+  string(TOUPPER "${BUILD_TYPE}" build_type_upper)
+  set(lib_args -S ${SOURCE_DIR} -B ${AWSMP_BUILD_DIR} -DBUILD_SHARED_LIBS=${shared}
+      -DAWSMP_BUILD_TESTS=OFF -DAWSMP_BUILD_EXAMPLES=OFF -DAWSMP_BUILD_BENCHMARKS=OFF -DAWSMP_BUILD_TOOLS=OFF
+      -DCMAKE_BUILD_TYPE=${BUILD_TYPE} "-DCMAKE_CXX_FLAGS_${build_type_upper}=${BUILD_TYPE_FLAGS}"
+      "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" "-DCMAKE_SHARED_LINKER_FLAGS=${LINK_FLAGS}" "-DAWSMP_SANITIZE=${SANITIZE}")
+  find_program(lib_ninja ninja)
+  if(lib_ninja)
+    list(APPEND lib_args -G Ninja)
+  endif()
+  if(CXX_COMPILER)
+    list(APPEND lib_args -DCMAKE_CXX_COMPILER=${CXX_COMPILER})
+  endif()
+  if(CXX_LAUNCHER)
+    list(APPEND lib_args -DCMAKE_CXX_COMPILER_LAUNCHER=${CXX_LAUNCHER})
+  endif()
+  run_step("configure of the ${VARIANT} library tree" ${CMAKE_COMMAND} ${lib_args})
+  run_step("build of the ${VARIANT} library tree" ${CMAKE_COMMAND} --build ${AWSMP_BUILD_DIR} --parallel 2)
+endif()
+
 run_step("install of ${AWSMP_BUILD_DIR}" ${CMAKE_COMMAND} --install ${AWSMP_BUILD_DIR} --prefix ${prefix})
 message(STATUS "installed awsmp (${VARIANT}) into ${prefix}")
 
