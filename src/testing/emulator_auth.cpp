@@ -136,8 +136,11 @@ std::optional<auth_failure> verify_sigv4(const http_request& request, const auth
   }
   if (!host_signed) return invalid("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization");
 
-  const auto cred = settings.credentials ? settings.credentials->find(access_key) : decltype(settings.credentials->end()){};
-  if (!settings.credentials || cred == settings.credentials->end())
+  const std::string* secret = nullptr;
+  if (settings.credentials) {
+    if (const auto it = settings.credentials->find(access_key); it != settings.credentials->end()) secret = &it->second;
+  }
+  if (!secret)
     return auth_failure{403, "UnrecognizedClientException", "The security token included in the request is invalid."};
 
   if (*signed_at + settings.max_skew < now)
@@ -160,7 +163,7 @@ std::optional<auth_failure> verify_sigv4(const http_request& request, const auth
   string_to_sign.append(scope_date).append("/").append(scope_region).append("/").append(scope_service);
   string_to_sign.append("/aws4_request\n").append(to_hex(digest.data(), digest_size));
 
-  const auto key = cache.get(cred->second, scope_date, scope_region, scope_service);
+  const auto key = cache.get(*secret, scope_date, scope_region, scope_service);
   std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
   unsigned int mac_size = 0;
   if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),

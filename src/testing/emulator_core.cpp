@@ -529,7 +529,7 @@ service_response emulator_core::handle(operation op, std::string_view body, time
       response.action = response_action::drop_before;
     } else {
       switch (op) {
-        case operation::batch_meter_usage: response = batch_meter_usage(body, now, faults); break;
+        case operation::batch_meter_usage: response = batch_meter_usage(body, now); break;
         case operation::meter_usage: response = meter_usage(body, now); break;
         case operation::resolve_customer: response = resolve_customer(body, now); break;
         case operation::get_entitlements: response = get_entitlements(body); break;
@@ -589,8 +589,7 @@ void emulator_core::commit(std::string_view operation_name, const std::string& p
   counters_.records_accepted.fetch_add(1, std::memory_order_relaxed);
 }
 
-service_response emulator_core::batch_meter_usage(std::string_view body, time_point now,
-                                                  const fault_draw& /*faults*/) {
+service_response emulator_core::batch_meter_usage(std::string_view body, time_point now) {
   std::array<unsigned char, 16 * 1024> buffer;
   json::monotonic_resource mr(buffer.data(), buffer.size());
   const json::value jv = parse_object(body, &mr);

@@ -94,7 +94,7 @@ private:
     bool throttle = false, server_error = false, drop_before = false, drop_after = false;
   };
 
-  service_response batch_meter_usage(std::string_view body, time_point now, const fault_draw& faults);
+  service_response batch_meter_usage(std::string_view body, time_point now);
   service_response meter_usage(std::string_view body, time_point now);
   service_response resolve_customer(std::string_view body, time_point now);
   service_response get_entitlements(std::string_view body);
