@@ -348,6 +348,9 @@ billing_journal::billing_journal(asio::any_io_executor ex, std::filesystem::path
   if (fd_ < 0) throw boost::system::system_error(last_os_error(), "billing journal: open " + path_.string());
   try {
     // Two trackers appending to one journal would interleave commits and double-bill.
+    struct stat st{};
+    if (::fstat(fd_, &st) != 0) throw boost::system::system_error(last_os_error(), "billing journal: stat");
+    if (!S_ISREG(st.st_mode)) throw_invalid_argument("token_billing_options.journal", "must be a regular file");
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0)
       throw boost::system::system_error(last_os_error(), "billing journal: locked by another process: " + path_.string());
     const std::string data = read_all(fd_);

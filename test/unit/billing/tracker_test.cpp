@@ -12,7 +12,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
+
+#include <signal.h>
+#include <sys/resource.h>
 
 using namespace awsmp;
 using namespace billing_test;
@@ -480,6 +484,65 @@ BOOST_AUTO_TEST_CASE(concurrent_callers_share_one_fdatasync) {
   BOOST_TEST(completed == 500);
   BOOST_TEST(t.stats().journal_commits >= 1u);
   BOOST_TEST(t.stats().journal_commits <= 5u);  // group commit: not one sync per call
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_journal_write_fails_the_callers_and_stops_billing) {
+  temp_dir dir;
+  manual_clock clock;
+  auto o = opts(clock);
+  o.journal = dir.path / "billing.journal";
+  asio::io_context io;
+  fake_metering m;
+  std::optional<token_billing_tracker> t;
+  t.emplace(io.get_executor(), "p", m, o);
+  run_sync(io, t->record_usage("a", 5000, 0));
+  // The journal cannot grow past its current size: the next commit fails with EFBIG.
+  const auto size = std::filesystem::file_size(o.journal);
+  rlimit old{};
+  ::getrlimit(RLIMIT_FSIZE, &old);
+  auto* previous = ::signal(SIGXFSZ, SIG_IGN);
+  rlimit small = old;
+  small.rlim_cur = static_cast<rlim_t>(size + 10);
+  ::setrlimit(RLIMIT_FSIZE, &small);
+  bool first_failed = false, later_refused = false, flush_refused = false;
+  try {
+    run_sync(io, t->record_usage("a", 1000, 0));
+  } catch (const boost::system::system_error& e) {
+    first_failed = e.code() == boost::system::error_code(EFBIG, boost::system::system_category());
+  }
+  try {
+    run_sync(io, t->record_usage("b", 1, 0));
+  } catch (const boost::system::system_error&) {
+    later_refused = true;
+  }
+  try {
+    run_sync(io, t->flush());
+  } catch (const boost::system::system_error&) {
+    flush_refused = true;
+  }
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  ::signal(SIGXFSZ, previous);
+  BOOST_TEST(first_failed);
+  BOOST_TEST(later_refused);
+  BOOST_TEST(flush_refused);
+  BOOST_TEST(m.requests.empty());  // nothing is sent from a state the disk does not have
+  // A restart replays what is on disk: the first call only.
+  t.reset();
+  t.emplace(io.get_executor(), "p", m, o);
+  auto snap = run_sync(io, t->snapshot());
+  BOOST_REQUIRE_EQUAL(snap.size(), 1u);
+  BOOST_TEST(snap[0].input_tokens == 5000);
+  BOOST_TEST(run_sync(io, t->flush()).results.size() == 1u);
+  BOOST_TEST(m.accepted_units("a") == 5);
+}
+
+BOOST_AUTO_TEST_CASE(a_journal_must_be_a_regular_file) {
+  manual_clock clock;
+  auto o = opts(clock);
+  o.journal = "/dev/null";
+  asio::io_context io;
+  fake_metering m;
+  BOOST_TEST(throws_code([&] { token_billing_tracker t(io.get_executor(), "p", m, o); }, errc::invalid_argument));
 }
 
 BOOST_AUTO_TEST_CASE(journal_compaction_keeps_the_state) {
