@@ -8,8 +8,15 @@ packages=(
   build-essential g++ clang lld-14 libclang-rt-14-dev cmake ninja-build ccache git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
   libssl-dev openssl libsqlite3-dev libbenchmark-dev
-  python3 python3-boto3 python3-botocore python3-moto nodejs npm wrk curl ca-certificates
+  python3 python3-boto3 python3-botocore wrk curl ca-certificates
 )
+# node + npm: this machine kind ships Node.js 20 (with npm) from NodeSource; Debian's own npm
+# package would conflict with it, so Debian's nodejs + npm are installed only when node is absent.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
+# moto (the interop_moto peer) is not packaged by Debian 12; the machine's python3 has it.
+# interop_moto prints SKIPPED with the reason when `import moto` fails.
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -17,8 +24,13 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  log=$(mktemp)
+  if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+    cat "$log"
+    echo "setup: apt-get failed" >&2
+    exit 1
+  fi
+  rm -f "$log"
 fi
 
 # The AWS SDK for JavaScript v3 clients for the interop tests and the benchmark peers, kept

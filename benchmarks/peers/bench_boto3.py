@@ -49,7 +49,7 @@ def main():
     client = session.client(
         "meteringmarketplace", endpoint_url=args.endpoint, verify=args.ca_file,
         config=botocore.config.Config(max_pool_connections=args.concurrency,
-                                      retries={"mode": "standard", "max_attempts": 3}))
+                                      retries={"mode": "standard", "total_max_attempts": 3}))
     work = list(batches(args))
     lock = threading.Lock()
     latencies = []
