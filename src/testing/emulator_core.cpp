@@ -408,22 +408,25 @@ void emulator_core::add_customer(emulated_customer customer) {
   if (!id.license_arn.empty() && !valid_license_arn(id.license_arn))
     awsmp::detail::throw_invalid_argument("emulated_customer.identity.license_arn", "must match the model's LicenseArn pattern");
   std::lock_guard lock(mutex_);
-  std::size_t index = customers_.size();
-  if (auto it = by_token_.find(customer.registration_token); it != by_token_.end()) {
-    index = it->second;
-    customers_[index] = std::move(customer);
-  } else {
-    customers_.push_back(std::move(customer));
-  }
-  // Rebuilt from scratch so that a replaced customer leaves no stale index behind.
-  by_token_.clear();
-  by_identifier_.clear();
-  by_account_.clear();
-  for (std::size_t i = 0; i < customers_.size(); ++i) {
+  // A customer's index entries; later customers win an id shared with an earlier one, and
+  // account lists stay in index order.
+  auto index_one = [this](std::size_t i) {
     const auto& c = customers_[i];
     by_token_[c.registration_token] = i;
     if (!c.identity.customer_identifier.empty()) by_identifier_[c.identity.customer_identifier] = i;
     if (!c.identity.customer_aws_account_id.empty()) by_account_[c.identity.customer_aws_account_id].push_back(i);
+  };
+  if (auto it = by_token_.find(customer.registration_token); it != by_token_.end()) {
+    // Replacing is rare: rebuild every index so that the old ids leave nothing stale behind.
+    customers_[it->second] = std::move(customer);
+    by_token_.clear();
+    by_identifier_.clear();
+    by_account_.clear();
+    for (std::size_t i = 0; i < customers_.size(); ++i) index_one(i);
+  } else {
+    // Adding is O(1), so that a table of a million generated customers builds in seconds.
+    customers_.push_back(std::move(customer));
+    index_one(customers_.size() - 1);
   }
 }
 
