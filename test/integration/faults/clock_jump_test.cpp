@@ -142,8 +142,9 @@ BOOST_AUTO_TEST_CASE(clock_jumps_back_and_forth_never_duplicate_and_every_token_
   std::map<std::string, std::int64_t> unbilled;
   for (const auto& u : run_sync(io, tracker->snapshot())) unbilled[u.customer_identifier] = u.total_tokens;
   for (const auto& [id, tokens] : recorded) {
-    const auto get = [&](const std::map<std::string, std::int64_t>& m) {
-      const auto it = m.find(id);
+    const std::string& customer = id;  // clang 14 cannot capture a structured binding
+    const auto get = [&customer](const std::map<std::string, std::int64_t>& m) {
+      const auto it = m.find(customer);
       return it == m.end() ? std::int64_t{0} : it->second;
     };
     BOOST_TEST((get(billed) + get(dead_by_customer)) * tpu + get(unbilled) == tokens,
