@@ -99,7 +99,7 @@ public:
           gen = journal_->append([&](std::string& b) { journal::encode_usage(b, id, input, output); });
         }) == add_result::overflow)
       overflow();
-    co_await journal_->wait_durable(gen);
+    co_await wait_durable(gen);
   }
 
   std::vector<token_usage_record> snapshot() {
@@ -152,7 +152,7 @@ public:
         asio::steady_timer timer(strand_, wait);
         co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
       }
-      if (journal_) co_await journal_->wait_durable(journal_->current_generation());
+      if (journal_) co_await wait_durable(journal_->current_generation());
       co_await send_pending(options_.clock(), nullptr);
       unlock();
       co_return units;
@@ -234,6 +234,24 @@ public:
 private:
   [[noreturn]] static void overflow() {
     throw_invalid_argument("input_tokens + output_tokens", "the customer's unbilled total would exceed 2^63-1");
+  }
+
+  // Waits until generation `gen` of the journal is on disk. A journal failure is also kept in
+  // stats() (once per distinct message: after a failed write every later call fails the same
+  // way), so that a health check sees it, not only the callers that got the exception.
+  awaitable<void> wait_durable(std::uint64_t gen) {
+    try {
+      co_await journal_->wait_durable(gen);
+    } catch (const std::exception& e) {
+      const std::string what = "journal: " + describe(e);
+      bool repeated = false;
+      {
+        std::lock_guard lock(error_mutex_);
+        repeated = last_error_ == what;
+      }
+      if (!repeated) note_error(what);
+      throw;
+    }
   }
 
   void note_error(const std::string& what) {
@@ -326,7 +344,7 @@ private:
     co_await heartbeats(minute);
     // Sealed records leave only once their seal is durable: after a crash they are resent
     // unchanged instead of being sealed again from replayed usage.
-    if (journal_) co_await journal_->wait_durable(journal_->current_generation());
+    if (journal_) co_await wait_durable(journal_->current_generation());
     batch_meter_usage_output out;
     co_await send_pending(now, &out);
     for (const auto& [seq, p] : ledger_.pending()) out.unprocessed_records.push_back(p.record);
@@ -416,7 +434,7 @@ private:
       fatal = st->fatal;
       if (!st->resend || st->failures) break;
     }
-    if (journal_) co_await journal_->wait_durable(journal_->current_generation());
+    if (journal_) co_await wait_durable(journal_->current_generation());
     pending_count_ = ledger_.pending().size();
     if (fatal) std::rethrow_exception(fatal);
   }
