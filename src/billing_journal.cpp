@@ -96,6 +96,16 @@ void put_record(std::string& out, const usage_record& r) {
   put_i64(out, minute_of(r.timestamp));
 }
 
+// A minute read from the file: never_sealed, or one whose time_point does not overflow (a
+// checksummed but hostile or buggy frame must be refused, not turned into undefined behaviour).
+minute_t get_minute(reader& in) {
+  const std::int64_t m = in.i64();
+  constexpr std::int64_t limit =
+      std::chrono::duration_cast<std::chrono::minutes>(time_point::duration::max()).count();
+  if (m != never_sealed && (m > limit || m < -limit)) corrupt("billing journal: a timestamp is out of range");
+  return m;
+}
+
 usage_record get_record(reader& in) {
   usage_record r;
   r.customer_identifier = std::string(in.str8());
@@ -105,7 +115,7 @@ usage_record get_record(reader& in) {
   const std::int64_t q = in.i64();
   if (q < 0 || q > awsmp::max_quantity) corrupt("billing journal: a record's quantity is out of range");
   r.quantity = static_cast<std::int32_t>(q);
-  r.timestamp = minute_start(in.i64());
+  r.timestamp = minute_start(get_minute(in));
   return r;
 }
 
@@ -197,14 +207,14 @@ void decode(std::string_view payload, visitor& v) {
         plan.consumed_input = in.i64();
         plan.consumed_output = in.i64();
         plan.carried_delta = in.i64();
-        plan.last_sealed = in.i64();
+        plan.last_sealed = get_minute(in);
         auto dimension = in.str8();
         const auto n = in.uint(2);
         std::vector<std::uint64_t> seqs;
         for (std::uint64_t i = 0; i < n; ++i) {
           seqs.push_back(in.uint(8));
           sealed_part part;
-          part.minute = in.i64();
+          part.minute = get_minute(in);
           const auto q = in.i64();
           if (q < 0 || q > awsmp::max_quantity) corrupt("billing journal: a sealed quantity is out of range");
           part.quantity = static_cast<std::int32_t>(q);

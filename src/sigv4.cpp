@@ -386,6 +386,17 @@ void append_scope(std::string& out, std::string_view yyyymmdd, std::string_view 
   out.append(scope_terminator);
 }
 
+// RFC 9110 token: 1*tchar.
+bool is_http_token(std::string_view name) noexcept {
+  if (name.empty()) return false;
+  for (const unsigned char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
 // The one signing routine behind every public sign(): `cache` may be null, `steps` may be null.
 void sign_impl(http_request& request, const credentials& creds, std::string_view region, std::string_view service,
                time_point now, const signing_options& options, signing_key_cache* cache, signing_steps* steps) {
@@ -396,6 +407,15 @@ void sign_impl(http_request& request, const credentials& creds, std::string_view
   const std::string_view day = date.substr(0, 8);
   if (request.find(http::field::host) == request.end())
     detail::throw_invalid_argument("request.Host", "required: SigV4 signs the Host header, so set it before signing");
+  // Requests that cannot be canonicalised the same way by a verifier are refused rather than
+  // signed: a target not in origin form, or a header name that is not an HTTP token (its
+  // SignedHeaders entry could not be parsed back). Found by fuzzing; awsmp builds neither.
+  const auto target = request.target();
+  if (target.empty() || target.front() != '/')
+    detail::throw_invalid_argument("request target", "must start with '/' (origin form)");
+  for (const auto& field : request)
+    if (!is_http_token(field.name_string()))
+      detail::throw_invalid_argument("request header name", "must be an HTTP token (RFC 9110 tchar)");
 
   // A retry re-signs the same request: drop what an earlier signature added.
   request.erase(http::field::authorization);

@@ -50,7 +50,9 @@ std::optional<time_point> parse_amz_date(std::string_view s) {
   using namespace std::chrono;
   const year_month_day ymd{year{num(0, 4)}, month{static_cast<unsigned>(num(4, 2))},
                            day{static_cast<unsigned>(num(6, 2))}};
-  if (!ymd.ok()) return std::nullopt;
+  // Years outside 1970..2200 are refused before the arithmetic: nanosecond time_points end
+  // in 2262, and an unauthenticated request must not reach signed overflow.
+  if (!ymd.ok() || ymd.year() < year{1970} || ymd.year() > year{2200}) return std::nullopt;
   const int h = num(9, 2), m = num(11, 2), sec = num(13, 2);
   if (h > 23 || m > 59 || sec > 60) return std::nullopt;
   return time_point{sys_days{ymd}} + hours{h} + minutes{m} + seconds{sec};

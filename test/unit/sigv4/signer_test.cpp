@@ -116,6 +116,19 @@ BOOST_AUTO_TEST_CASE(a_request_without_host_is_rejected) {
   expect_invalid(good, "us-east-1", "aws-marketplace", "Host", r);
 }
 
+// Found by fuzzing: such requests would be signed in a way no verifier can reproduce.
+BOOST_AUTO_TEST_CASE(a_target_not_in_origin_form_is_rejected) {
+  http_request r = make();
+  r.target("(x");
+  expect_invalid(good, "us-east-1", "aws-marketplace", "request target", r);
+}
+
+BOOST_AUTO_TEST_CASE(a_header_name_that_is_not_a_token_is_rejected) {
+  http_request r = make();
+  r.set("Bad Name", "v");
+  expect_invalid(good, "us-east-1", "aws-marketplace", "request header name", r);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(sigv4_key_cache)
