@@ -198,6 +198,7 @@ void decode(std::string_view payload, visitor& v) {
         auto id = in.str8();
         auto input = in.i64();
         auto output = in.i64();
+        if (input < 0 || output < 0) corrupt("billing journal: a usage entry has a negative token count");
         v.on_usage(id, input, output);
         break;
       }
@@ -206,6 +207,8 @@ void decode(std::string_view payload, visitor& v) {
         seal_plan plan;
         plan.consumed_input = in.i64();
         plan.consumed_output = in.i64();
+        if (plan.consumed_input < 0 || plan.consumed_output < 0)
+          corrupt("billing journal: a seal consumes a negative token count");
         plan.carried_delta = in.i64();
         plan.last_sealed = get_minute(in);
         auto dimension = in.str8();

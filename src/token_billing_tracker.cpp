@@ -465,15 +465,26 @@ private:
   }
 
   // ---- journal replay (constructor only)
+  // Replay checks the arithmetic that record_usage and flush check when writing: a frame with a
+  // valid checksum but impossible numbers (a bug or a hostile writer) is corruption, never UB.
   void on_usage(std::string_view id, std::int64_t input, std::int64_t output) override {
     accumulator_.visit(id, true, [&](std::string_view, account_state& st) {
+      if (total_would_overflow(st, input, output))
+        throw_error(errc::journal_corrupt, "billing journal: replayed usage overflows a customer's total");
       st.input += input;
       st.output += output;
     });
   }
   void on_seal(std::string_view id, const seal_plan& plan, std::string_view dimension,
                const std::vector<std::uint64_t>& seqs) override {
-    accumulator_.visit(id, true, [&](std::string_view, account_state& st) { apply_seal(st, plan); });
+    accumulator_.visit(id, true, [&](std::string_view, account_state& st) {
+      std::int64_t scratch = 0;
+      if (__builtin_sub_overflow(st.input, plan.consumed_input, &scratch) ||
+          __builtin_sub_overflow(st.output, plan.consumed_output, &scratch) ||
+          __builtin_add_overflow(st.carried, plan.carried_delta, &scratch))
+        throw_error(errc::journal_corrupt, "billing journal: a replayed seal overflows a customer's balance");
+      apply_seal(st, plan);
+    });
     for (std::size_t i = 0; i < plan.parts.size(); ++i) {
       usage_record r;
       r.customer_identifier = std::string(id);

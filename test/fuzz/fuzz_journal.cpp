@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <new>
 #include <string>
@@ -33,7 +34,11 @@ struct summing_visitor final : journal::visitor {
   std::size_t entries = 0;
   void on_usage(std::string_view id, std::int64_t input, std::int64_t output) override {
     ++entries;
-    tokens[std::string(id)] += input + output;
+    check(input >= 0 && output >= 0, "a usage entry decoded with a negative token count");
+    auto& sum = tokens[std::string(id)];
+    // Saturating: the fuzzer's frames can hold any counts, and the sum only has to be an upper bound.
+    if (__builtin_add_overflow(sum, input, &sum) || __builtin_add_overflow(sum, output, &sum))
+      sum = std::numeric_limits<std::int64_t>::max();
   }
   void on_seal(std::string_view, const awsmp::detail::seal_plan&, std::string_view,
                const std::vector<std::uint64_t>&) override { ++entries; }
