@@ -275,7 +275,6 @@ asio::awaitable<int> run_demo(const demo_options& opt) {
   std::cout << "\nreconciliation (tokens per unit " << with_commas(opt.tokens_per_unit) << ")\n";
   std::printf("%-15s %16s %12s %14s %16s  %s\n", "customer", "tokens recorded", "units (AWS)", "carried tokens",
               "units*T + carry", "check");
-  int shown = 0;
   for (int i = 1; i <= opt.customers; ++i) {
     const std::string c = id("customer-", i);
     const std::int64_t recorded = counters.tokens.count(c) ? counters.tokens[c] : 0;
@@ -291,8 +290,9 @@ asio::awaitable<int> run_demo(const demo_options& opt) {
     billed_units += units;
     carried_sum += left;
     if (!ok) ++mismatches;
-    if (shown < 6 || !ok) {
-      ++shown;
+    // Sample rows: a few who left (settled) and a few who stayed (carrying), and every mismatch.
+    const bool sample = (leaver && i <= 3) || (!leaver && i <= leavers + 4);
+    if (sample || !ok) {
       std::printf("%-15s %16s %12s %14s %16s  %s%s\n", c.c_str(), with_commas(recorded).c_str(),
                   with_commas(units).c_str(), with_commas(left).c_str(), with_commas(accounted).c_str(),
                   ok ? "ok" : "MISMATCH", leaver ? " (settled)" : "");
