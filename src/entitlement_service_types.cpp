@@ -191,24 +191,14 @@ void read_json(const json::value& jv, const json_path& path, get_entitlements_ou
 
 // ---- Boost.JSON conversions
 
-namespace {
 namespace json = boost::json;
-
-template <class T>
-T value_to_checked(const json::value& jv) {
-  T out{};
-  detail::read_json(jv, detail::json_path{}, out);
-  return out;
-}
-
-}  // namespace
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const entitlement_filter& v) {
   jv = json::string(to_string(v), jv.storage());
 }
 
 entitlement_filter tag_invoke(const json::value_to_tag<entitlement_filter>&, const json::value& jv) {
-  return value_to_checked<entitlement_filter>(jv);
+  return detail::read_json_value<entitlement_filter>(jv);
 }
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const marketplace_entitlement& v) {
@@ -244,7 +234,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const marketplace_
 }
 
 marketplace_entitlement tag_invoke(const json::value_to_tag<marketplace_entitlement>&, const json::value& jv) {
-  return value_to_checked<marketplace_entitlement>(jv);
+  return detail::read_json_value<marketplace_entitlement>(jv);
 }
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const get_entitlements_input& v) {
@@ -265,7 +255,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const get_entitlem
 }
 
 get_entitlements_input tag_invoke(const json::value_to_tag<get_entitlements_input>&, const json::value& jv) {
-  return value_to_checked<get_entitlements_input>(jv);
+  return detail::read_json_value<get_entitlements_input>(jv);
 }
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const get_entitlements_output& v) {
@@ -279,7 +269,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const get_entitlem
 }
 
 get_entitlements_output tag_invoke(const json::value_to_tag<get_entitlements_output>&, const json::value& jv) {
-  return value_to_checked<get_entitlements_output>(jv);
+  return detail::read_json_value<get_entitlements_output>(jv);
 }
 
 }  // namespace awsmp

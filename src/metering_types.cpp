@@ -251,13 +251,6 @@ void read_json(const json::value& jv, const json_path& path, resolve_customer_ou
 namespace {
 namespace json = boost::json;
 
-template <class T>
-T value_to_checked(const json::value& jv) {
-  T out{};
-  detail::read_json(jv, detail::json_path{}, out);
-  return out;
-}
-
 void set_optional(json::object& o, std::string_view key, const std::string& value) {
   if (!value.empty()) o.emplace(key, value);
 }
@@ -278,7 +271,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const tag& v) {
   jv = std::move(o);
 }
 
-tag tag_invoke(const json::value_to_tag<tag>&, const json::value& jv) { return value_to_checked<tag>(jv); }
+tag tag_invoke(const json::value_to_tag<tag>&, const json::value& jv) { return detail::read_json_value<tag>(jv); }
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const usage_allocation& v) {
   json::object o(jv.storage());
@@ -293,7 +286,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const usage_alloca
 }
 
 usage_allocation tag_invoke(const json::value_to_tag<usage_allocation>&, const json::value& jv) {
-  return value_to_checked<usage_allocation>(jv);
+  return detail::read_json_value<usage_allocation>(jv);
 }
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const usage_record& v) {
@@ -309,7 +302,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const usage_record
 }
 
 usage_record tag_invoke(const json::value_to_tag<usage_record>&, const json::value& jv) {
-  return value_to_checked<usage_record>(jv);
+  return detail::read_json_value<usage_record>(jv);
 }
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const usage_record_status& v) {
@@ -317,7 +310,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const usage_record
 }
 
 usage_record_status tag_invoke(const json::value_to_tag<usage_record_status>&, const json::value& jv) {
-  return value_to_checked<usage_record_status>(jv);
+  return detail::read_json_value<usage_record_status>(jv);
 }
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const usage_record_result& v) {
@@ -329,7 +322,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const usage_record
 }
 
 usage_record_result tag_invoke(const json::value_to_tag<usage_record_result>&, const json::value& jv) {
-  return value_to_checked<usage_record_result>(jv);
+  return detail::read_json_value<usage_record_result>(jv);
 }
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const batch_meter_usage_input& v) {
@@ -343,7 +336,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const batch_meter_
 }
 
 batch_meter_usage_input tag_invoke(const json::value_to_tag<batch_meter_usage_input>&, const json::value& jv) {
-  return value_to_checked<batch_meter_usage_input>(jv);
+  return detail::read_json_value<batch_meter_usage_input>(jv);
 }
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const batch_meter_usage_output& v) {
@@ -360,7 +353,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const batch_meter_
 }
 
 batch_meter_usage_output tag_invoke(const json::value_to_tag<batch_meter_usage_output>&, const json::value& jv) {
-  return value_to_checked<batch_meter_usage_output>(jv);
+  return detail::read_json_value<batch_meter_usage_output>(jv);
 }
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const meter_usage_input& v) {
@@ -376,7 +369,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const meter_usage_
 }
 
 meter_usage_input tag_invoke(const json::value_to_tag<meter_usage_input>&, const json::value& jv) {
-  return value_to_checked<meter_usage_input>(jv);
+  return detail::read_json_value<meter_usage_input>(jv);
 }
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const meter_usage_output& v) {
@@ -386,7 +379,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const meter_usage_
 }
 
 meter_usage_output tag_invoke(const json::value_to_tag<meter_usage_output>&, const json::value& jv) {
-  return value_to_checked<meter_usage_output>(jv);
+  return detail::read_json_value<meter_usage_output>(jv);
 }
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const resolve_customer_input& v) {
@@ -396,7 +389,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const resolve_cust
 }
 
 resolve_customer_input tag_invoke(const json::value_to_tag<resolve_customer_input>&, const json::value& jv) {
-  return value_to_checked<resolve_customer_input>(jv);
+  return detail::read_json_value<resolve_customer_input>(jv);
 }
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const resolve_customer_output& v) {
@@ -409,7 +402,7 @@ void tag_invoke(const json::value_from_tag&, json::value& jv, const resolve_cust
 }
 
 resolve_customer_output tag_invoke(const json::value_to_tag<resolve_customer_output>&, const json::value& jv) {
-  return value_to_checked<resolve_customer_output>(jv);
+  return detail::read_json_value<resolve_customer_output>(jv);
 }
 
 }  // namespace awsmp

@@ -50,6 +50,15 @@ void read_json(const boost::json::value& jv, const json_path& path, get_entitlem
 /// millisecond precision; never throws beyond std::bad_alloc.
 boost::json::value timestamp_to_json(time_point t);
 
+/// Decodes a whole message into T (what the tag_invoke value_to conversions call); throws
+/// system_error(errc::malformed_message) naming the member path.
+template <class T>
+T read_json_value(const boost::json::value& jv) {
+  T out{};
+  read_json(jv, json_path{}, out);
+  return out;
+}
+
 /// Decodes an array member element by element with read_json.
 template <class T>
 void read_json_list(const boost::json::value& jv, const json_path& path, std::vector<T>& out) {
