@@ -11,6 +11,9 @@ scripts/setup.sh || exit 1
 
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
 export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-8G}"
+# Paths relative to the checkout (and no build directory in the hash), so that a clone in
+# another folder reuses what an earlier build compiled.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 jobs=$(nproc)
 passed=0
 failed=0
