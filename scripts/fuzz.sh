@@ -6,7 +6,8 @@
 # build/fuzz/artifacts/<target>/ (run it again with: build/fuzz/test/fuzz/<target> <file>).
 #
 # Usage: scripts/fuzz.sh [target...]        (default: every fuzz_* target)
-# Environment: AWSMP_FUZZ_SECONDS (per target, default 45), AWSMP_JOBS (build, default nproc),
+# Environment: AWSMP_FUZZ_SECONDS (per target, default 45), AWSMP_FUZZ_RUNS (per target,
+# default 400000), AWSMP_FUZZ_SEED (default 1; 0 = random), AWSMP_JOBS (build, default nproc),
 # CCACHE_DIR. The build tree build/fuzz and the grown corpora in build/fuzz/corpus are reused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,7 +47,9 @@ for t in "${targets[@]}"; do
   artifacts=$dir/artifacts/$t
   rm -rf "$artifacts"  # only this run's reproducers are reported
   mkdir -p "$work" "$artifacts"
-  args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536
+  # A fixed seed and a run cap make the CI run repeatable (the same inputs in the same order);
+  # AWSMP_FUZZ_SEED=0 asks libFuzzer for a random seed when exploring by hand.
+  args=(-seed="${AWSMP_FUZZ_SEED:-1}" -runs="${AWSMP_FUZZ_RUNS:-400000}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536
         -print_final_stats=1 -artifact_prefix="$artifacts/")
   [ -f "test/fuzz/$t.dict" ] && args+=(-dict="test/fuzz/$t.dict")
   # New inputs go to the first folder (the build tree's), the committed seeds stay read-only.

@@ -98,11 +98,14 @@ void put_record(std::string& out, const usage_record& r) {
 
 // A minute read from the file: never_sealed, or one whose time_point does not overflow (a
 // checksummed but hostile or buggy frame must be refused, not turned into undefined behaviour).
-minute_t get_minute(reader& in) {
+// `never_sealed` is accepted only where the format allows it (an account's last sealed minute);
+// a record's minute must be a real one.
+minute_t get_minute(reader& in, bool allow_never_sealed = false) {
   const std::int64_t m = in.i64();
   constexpr std::int64_t limit =
       std::chrono::duration_cast<std::chrono::minutes>(time_point::duration::max()).count();
-  if (m != never_sealed && (m > limit || m < -limit)) corrupt("billing journal: a timestamp is out of range");
+  if (allow_never_sealed && m == never_sealed) return m;
+  if (m > limit || m < -limit) corrupt("billing journal: a timestamp is out of range");
   return m;
 }
 
@@ -210,7 +213,7 @@ void decode(std::string_view payload, visitor& v) {
         plan.consumed_input = in.i64();
         plan.consumed_output = in.i64();
         plan.carried_delta = in.i64();
-        plan.last_sealed = get_minute(in);
+        plan.last_sealed = get_minute(in, true);
         auto dimension = in.str8();
         const auto n = in.uint(2);
         std::vector<std::uint64_t> seqs;

@@ -9,6 +9,7 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <array>
 #include <cctype>
 #include <cstdio>
@@ -97,7 +98,8 @@ void check_integer(const json::value* v, std::string_view path, std::int64_t min
     n = v->get_int64();
   } else if (v->is_uint64()) {
     n = std::numeric_limits<std::int64_t>::max();
-  } else if (v->is_double() && v->get_double() == static_cast<double>(static_cast<std::int64_t>(v->get_double()))) {
+  } else if (v->is_double() && std::isfinite(v->get_double()) && std::trunc(v->get_double()) == v->get_double() &&
+             std::fabs(v->get_double()) < 9.2e18) {  // converting an out-of-range double is UB
     n = static_cast<std::int64_t>(v->get_double());
   } else {
     fail_serialization(std::string(path) + " must be an integer");
