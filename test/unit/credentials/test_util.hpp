@@ -2,6 +2,8 @@
 // temporary files, and checks that an error carries a code and no secret.
 #pragma once
 
+#include "support/temp_dir.hpp"
+
 #include <awsmp/error.hpp>
 #include <awsmp/log.hpp>
 
@@ -84,34 +86,6 @@ public:
 private:
   mutable std::mutex mutex_;
   std::vector<std::string> lines_;
-};
-
-/// A fresh temporary directory removed at scope exit.
-class temp_dir {
-public:
-  temp_dir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() / ("awsmp-creds-" + std::to_string(rd()) + std::to_string(rd()));
-    std::filesystem::create_directories(path_);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  /// Writes `text` to `name` inside the directory and returns its path.
-  std::filesystem::path write(const std::string& name, const std::string& text) const {
-    const auto p = path_ / name;
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream out(p, std::ios::binary | std::ios::trunc);
-    out << text;
-    return p;
-  }
-
-private:
-  std::filesystem::path path_;
 };
 
 /// Asserts that none of `secrets` occurs in `text`.

@@ -3,6 +3,8 @@
 // check that none of them appears in a piece of text.
 #pragma once
 
+#include "support/temp_dir.hpp"
+
 #include <awsmp/error.hpp>
 #include <awsmp/log.hpp>
 
@@ -68,31 +70,5 @@ inline std::vector<std::string> default_secrets() {
   return {std::string(secret_access_key), std::string(session_token), std::string(registration_token),
           std::string(container_token)};
 }
-
-/// A fresh directory under the system temp folder, removed on destruction.
-class temp_dir {
-public:
-  temp_dir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() / ("awsmp-security-" + std::to_string(rd()) + std::to_string(rd()));
-    std::filesystem::create_directories(path_);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  /// Writes `content` to `name` inside the directory and returns its path.
-  std::filesystem::path write(const std::string& name, std::string_view content) const {
-    const auto p = path_ / name;
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-
-private:
-  std::filesystem::path path_;
-};
 
 }  // namespace awsmp::test
