@@ -1,7 +1,7 @@
 """Conan 2 recipe for awsmp.
 
 Kept conventional so that it works with any Conan 2 client; CI cannot install Conan here, so
-test/package/ proves the same install tree with plain CMake (find_package(awsmp CONFIG)).
+tests/package/ proves the same install tree with plain CMake (find_package(awsmp CONFIG)).
 """
 import os
 

@@ -6,9 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
-export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
-cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DCMAKE_CXX_COMPILER=g++ -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DAWSMP_WERROR=ON >/dev/null
-cmake --build build/release -j "$(nproc)" --target awsmp-demo
+. scripts/env.sh
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$jobs" --target awsmp-demo
 exec build/release/tools/awsmp-demo/awsmp-demo "$@"

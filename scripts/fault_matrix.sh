@@ -39,7 +39,7 @@ run_case() {  # executable test-case-path
   printf '%-100s runs %d passed %d failed %d (%ds)\n' "$1 $path" "$runs" "$passed" "$failed" $((end - start))
 }
 
-# New end-to-end fault tests (test/integration/faults).
+# New end-to-end fault tests (tests/integration/faults).
 run_case integration_faults fault_matrix_connections/dropped_connections_before_and_after_commit_over_many_rounds
 run_case integration_faults fault_matrix_connections/random_drops_with_concurrent_batches
 run_case integration_faults fault_matrix_connections/timeouts_then_recovery_bill_exactly_once

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Fuzzing CI: builds every libFuzzer target of test/fuzz with clang 14
+# Fuzzing CI: builds every libFuzzer target of tests/fuzz with clang 14
 # (-fsanitize=fuzzer,address,undefined) and runs each for a bounded time, starting from its
 # seed corpus. Prints executions, coverage and corpus size per target; fails on any crash,
 # sanitizer report, leak, timeout or out-of-memory, keeping the reproducer in
-# build/fuzz/artifacts/<target>/ (run it again with: build/fuzz/test/fuzz/<target> <file>).
+# build/fuzz/artifacts/<target>/ (run it again with: build/fuzz/tests/fuzz/<target> <file>).
 #
 # Usage: scripts/fuzz.sh [target...]        (default: every fuzz_* target)
 # Environment: AWSMP_FUZZ_SECONDS (per target, default 45), AWSMP_FUZZ_RUNS (per target,
@@ -11,38 +11,29 @@
 # CCACHE_DIR. The build tree build/fuzz and the grown corpora in build/fuzz/corpus are reused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
+. scripts/env.sh
 seconds=${AWSMP_FUZZ_SECONDS:-45}
-jobs=${AWSMP_JOBS:-$(nproc)}
-export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
 dir=build/fuzz
-
-# The library and its dependencies' headers get coverage instrumentation (fuzzer-no-link), the
-# fuzz executables link libFuzzer (test/fuzz/CMakeLists.txt). -fno-sanitize=function: clang 14
-# cannot emit that check in coroutine frames (see scripts/sanitizers.sh).
-flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize=function -fno-sanitize-recover=all -fno-omit-frame-pointer"
-cmake -S "$root" -B "$dir" -G Ninja -Wno-dev \
-  -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -gline-tables-only" \
-  -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
-  -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags" -DCMAKE_SHARED_LINKER_FLAGS="$flags" \
-  -DAWSMP_SANITIZE= -DAWSMP_BUILD_TESTS=ON -DAWSMP_BUILD_FUZZERS=ON \
-  -DAWSMP_BUILD_EXAMPLES=OFF -DAWSMP_BUILD_BENCHMARKS=OFF -DAWSMP_BUILD_TOOLS=OFF >/dev/null
+# Preset "fuzz": the library and its dependencies' headers get coverage instrumentation
+# (fuzzer-no-link through AWSMP_SANITIZE), the fuzz executables link libFuzzer
+# (tests/fuzz/CMakeLists.txt).
+cmake --preset fuzz -Wno-dev >/dev/null
 
 if [ $# -gt 0 ]; then
   targets=("$@")
 else
-  mapfile -t targets < <(find test/fuzz -maxdepth 1 -name 'fuzz_*.cpp' -printf '%f\n' | sed 's/\.cpp$//' | sort)
+  mapfile -t targets < <(find tests/fuzz -maxdepth 1 -name 'fuzz_*.cpp' -printf '%f\n' | sed 's/\.cpp$//' | sort)
 fi
-[ ${#targets[@]} -gt 0 ] || { echo "fuzz: no fuzz target in test/fuzz"; exit 1; }
+[ ${#targets[@]} -gt 0 ] || { echo "fuzz: no fuzz target in tests/fuzz"; exit 1; }
 echo "== fuzz: building ${targets[*]}"
-ninja -C "$dir" -j "$jobs" "${targets[@]}"
+cmake --build --preset fuzz -j "$jobs" --target "${targets[@]}"
 
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:allocator_may_return_null=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 failed=()
 summary=()
 for t in "${targets[@]}"; do
-  seeds=test/fuzz/corpus/$t
+  seeds=tests/fuzz/corpus/$t
   work=$dir/corpus/$t
   artifacts=$dir/artifacts/$t
   rm -rf "$artifacts"  # only this run's reproducers are reported
@@ -51,14 +42,14 @@ for t in "${targets[@]}"; do
   # AWSMP_FUZZ_SEED=0 asks libFuzzer for a random seed when exploring by hand.
   args=(-seed="${AWSMP_FUZZ_SEED:-1}" -runs="${AWSMP_FUZZ_RUNS:-400000}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536
         -print_final_stats=1 -artifact_prefix="$artifacts/")
-  [ -f "test/fuzz/$t.dict" ] && args+=(-dict="test/fuzz/$t.dict")
+  [ -f "tests/fuzz/$t.dict" ] && args+=(-dict="tests/fuzz/$t.dict")
   # New inputs go to the first folder (the build tree's), the committed seeds stay read-only.
   corpora=("$work")
   [ -d "$seeds" ] && corpora+=("$seeds")
   echo "== fuzz: $t for ${seconds}s"
   log=$dir/$t.log
   status=0
-  "$dir/test/fuzz/$t" "${args[@]}" "${corpora[@]}" >"$log" 2>&1 || status=$?
+  "$dir/tests/fuzz/$t" "${args[@]}" "${corpora[@]}" >"$log" 2>&1 || status=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1 || true)
   cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1 || true)
   corp=$(grep -oE 'corp: [0-9]+/[0-9]+[a-zA-Z]*' "$log" | tail -1 || true)

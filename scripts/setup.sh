@@ -8,7 +8,7 @@ packages=(
   build-essential g++ clang lld-14 libclang-rt-14-dev cmake ninja-build ccache git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
   libssl-dev openssl libsqlite3-dev libbenchmark-dev
-  python3 python3-boto3 python3-botocore wrk curl ca-certificates
+  python3 python3-boto3 python3-botocore wrk curl ca-certificates clang-format-14
 )
 # node + npm: this machine kind ships Node.js 20 (with npm) from NodeSource; Debian's own npm
 # package would conflict with it, so Debian's nodejs + npm are installed only when node is absent.

@@ -9,12 +9,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh || exit 1
 
-export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
-export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-8G}"
-# Paths relative to the checkout (and no build directory in the hash), so that a clone in
-# another folder reuses what an earlier build compiled.
-export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
-jobs=$(nproc)
+. scripts/env.sh
 passed=0
 failed=0
 results=()
@@ -33,14 +28,13 @@ stage() {
 }
 
 configure_release() {
-  cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DCMAKE_CXX_COMPILER=g++ -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DAWSMP_WERROR=ON &&
-    cmake --build build/release -j "$jobs"
+  cmake --preset release && cmake --build --preset release -j "$jobs"
 }
 stage "g++ release build (-Wall -Wextra -Wpedantic -Werror)" configure_release
 if [ "$failed" -eq 0 ]; then
-  stage "ctest: every suite of the release build" ctest --test-dir build/release --output-on-failure -j "$jobs"
+  stage "ctest: every suite of the release build" scripts/ctest_summary.sh --preset release -j "$jobs"
 fi
+stage "format: clang-format-14 on the files changed since the last release" scripts/check_format.sh
 [ "${AWSMP_SKIP_SANITIZERS:-0}" = 1 ] || stage "sanitizers: ASan+UBSan and TSan (clang)" scripts/sanitizers.sh all
 [ "${AWSMP_SKIP_FUZZ:-0}" = 1 ] || stage "fuzz: every libFuzzer target, bounded" scripts/fuzz.sh
 

@@ -2,6 +2,7 @@
 // awsmp/testing/ also need awsmp::testing.
 #pragma once
 
+#include <awsmp/billed_customer.hpp>
 #include <awsmp/caching_credentials_provider.hpp>
 #include <awsmp/client_options.hpp>
 #include <awsmp/common.hpp>
@@ -27,8 +28,6 @@
 #include <awsmp/sqlite_store.hpp>
 #include <awsmp/subscription_manager.hpp>
 #include <awsmp/subscription_store.hpp>
-#include <awsmp/testing/marketplace_emulator.hpp>
-#include <awsmp/testing/test_certificates.hpp>
 #include <awsmp/token_billing_tracker.hpp>
 #include <awsmp/validation.hpp>
 #include <awsmp/web_identity_credentials_provider.hpp>

@@ -73,13 +73,6 @@ std::string_view trim_aws_error_type(std::string_view type) noexcept;
 aws_error decode_aws_error(unsigned http_status, std::string_view error_type_header,
                            std::string_view request_id_header, std::string_view body);
 
-namespace detail {
-/// Throws system_error(errc::invalid_argument) with "<field>: <rule>" as its message.
-[[noreturn]] void throw_invalid_argument(std::string_view field, std::string_view rule);
-/// Throws system_error(code) with the given message.
-[[noreturn]] void throw_error(errc code, std::string_view message);
-}  // namespace detail
-
 }  // namespace awsmp
 
 template <>

@@ -20,11 +20,4 @@ void set_log_sink(log_level min_level, log_sink sink);
 /// The wire-friendly name of a level ("debug", "info", ...); never throws.
 std::string_view to_string(log_level level) noexcept;
 
-namespace detail {
-/// True when a line at `level` would reach the sink; cheap enough for hot paths.
-bool log_enabled(log_level level) noexcept;
-/// Sends one line to the sink; swallows what the sink throws.
-void log(log_level level, std::string_view message) noexcept;
-}  // namespace detail
-
 }  // namespace awsmp

@@ -37,9 +37,4 @@ void validate_identifier(std::string_view field, std::string_view value);
 /// Checks an encoded body against the 1 MB request limit.
 void validate_request_body_size(std::size_t bytes);
 
-namespace detail {
-/// Pure: true when `arn` matches the Metering model's LicenseArn pattern; never throws.
-bool is_license_arn(std::string_view arn) noexcept;
-}  // namespace detail
-
 }  // namespace awsmp

@@ -1,4 +1,5 @@
 #include "testing/emulator_core.hpp"
+#include "core/throw.hpp"
 
 #include <awsmp/error.hpp>
 #include <awsmp/wire.hpp>

@@ -1,4 +1,5 @@
 #include "testing/emulator_json.hpp"
+#include "core/throw.hpp"
 
 #include <awsmp/error.hpp>
 

@@ -1,6 +1,8 @@
 // The emulator's thin async shell: accept, TLS, HTTP/1.1 keep-alive, timeouts, routing to the
 // pure core (emulator_core) and to the admin endpoint. Everything else lives in the core.
 #include <awsmp/testing/marketplace_emulator.hpp>
+#include "core/throw.hpp"
+#include "core/log_line.hpp"
 
 #include "testing/emulator_auth.hpp"
 #include "testing/emulator_core.hpp"

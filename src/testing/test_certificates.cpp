@@ -1,4 +1,5 @@
 #include <awsmp/testing/test_certificates.hpp>
+#include "core/throw.hpp"
 
 #include <awsmp/error.hpp>
 

@@ -1,0 +1,111 @@
+#include "wire/rules.hpp"
+
+#include "core/throw.hpp"
+#include "core/utf8.hpp"
+
+#include <string>
+
+namespace awsmp {
+
+std::string to_string(const billed_customer& who) {
+  if (who.is_account()) return "account:" + who.customer_aws_account_id + "/" + who.license_arn;
+  return "legacy:" + who.customer_identifier;
+}
+
+namespace detail {
+namespace {
+
+bool is_alnum(unsigned char c) noexcept { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_control(unsigned char c) noexcept { return c < 0x20 || c == 0x7f; }
+
+std::string length_rule(std::size_t min, std::size_t max, std::size_t got) {
+  return "length must be " + std::to_string(min) + ".." + std::to_string(max) + " bytes, got " + std::to_string(got);
+}
+
+// ---- LicenseArn, the model's pattern matched by hand (std::regex is slow and can blow the stack):
+// ^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:
+//  [A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$
+// Every class before the last segment excludes ':', so each segment ends at the next ':' and
+// no backtracking is ever needed.
+bool is_partition_char(unsigned char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-'; }
+bool is_arn_segment_char(unsigned char c) noexcept { return is_alnum(c) || c == '_' || c == '/' || c == '.' || c == '-'; }
+bool is_arn_resource_char(unsigned char c) noexcept {
+  return is_alnum(c) || c == ':' || c == '_' || c == '/' || c == '+' || c == '=' || c == ',' || c == '@' || c == '.' ||
+         c == '-';
+}
+
+// Consumes [class]{min,max} followed by ':' from s at pos; false when that does not match.
+template <class Pred>
+bool arn_segment(std::string_view s, std::size_t& pos, bool first_alnum, std::size_t max_rest, Pred pred) {
+  std::size_t n = 0;
+  if (first_alnum) {
+    if (pos >= s.size() || !is_alnum(static_cast<unsigned char>(s[pos]))) return false;
+    ++pos;
+  }
+  while (pos < s.size() && pred(static_cast<unsigned char>(s[pos]))) {
+    ++pos;
+    if (++n > max_rest) return false;
+  }
+  if (pos >= s.size() || s[pos] != ':') return false;
+  ++pos;
+  return true;
+}
+
+}  // namespace
+
+std::string identifier_violation(std::string_view value) {
+  if (value.empty() || value.size() > max_identifier_length) return length_rule(1, max_identifier_length, value.size());
+  for (char ch : value) {
+    if (is_control(static_cast<unsigned char>(ch))) return "must not contain control characters";
+  }
+  if (!is_valid_utf8(value)) return "must be valid UTF-8";
+  return {};
+}
+
+void check_identifier(std::string_view field, std::string_view value) {
+  if (auto rule = identifier_violation(value); !rule.empty()) throw_invalid_argument(field, rule);
+}
+
+std::string account_id_violation(std::string_view value) {
+  if (value.empty() || value.size() > max_identifier_length) return length_rule(1, max_identifier_length, value.size());
+  for (char ch : value) {
+    if (ch < '0' || ch > '9') return "must be ASCII digits (the AWS account id)";
+  }
+  return {};
+}
+
+/// Pure: true when `arn` matches the LicenseArn pattern of the Metering model; never throws.
+bool is_license_arn(std::string_view arn) noexcept {
+  constexpr std::string_view prefix = "arn:aws";
+  if (!arn.starts_with(prefix)) return false;
+  std::size_t pos = prefix.size();
+  if (!arn_segment(arn, pos, false, arn.size(), is_partition_char)) return false;
+  if (!arn_segment(arn, pos, true, 62, is_arn_segment_char)) return false;   // service
+  if (!arn_segment(arn, pos, false, 63, is_arn_segment_char)) return false;  // region
+  if (!arn_segment(arn, pos, false, 63, is_arn_segment_char)) return false;  // account
+  if (pos >= arn.size() || !is_alnum(static_cast<unsigned char>(arn[pos]))) return false;
+  ++pos;
+  const std::size_t rest = arn.size() - pos;
+  if (rest > 1023) return false;
+  for (; pos < arn.size(); ++pos) {
+    if (!is_arn_resource_char(static_cast<unsigned char>(arn[pos]))) return false;
+  }
+  return true;
+}
+
+void check_billed_customer(std::string_view field, const billed_customer& who) {
+  const std::string f(field);
+  if (who.is_account()) {
+    if (!who.customer_identifier.empty())
+      throw_invalid_argument(f, "set either the account form (account id + license ARN) or the legacy customer identifier, not both");
+    if (auto rule = account_id_violation(who.customer_aws_account_id); !rule.empty())
+      throw_invalid_argument(f + ".customer_aws_account_id", rule);
+    if (!is_license_arn(who.license_arn))
+      throw_invalid_argument(f + ".license_arn", "must match the LicenseArn pattern arn:aws*:<service>:<region>:<account>:<resource>");
+    return;
+  }
+  check_identifier(f + ".customer_identifier", who.customer_identifier);
+}
+
+}  // namespace detail
+}  // namespace awsmp

@@ -1,0 +1,194 @@
+// The behaviour every store must have, written once and run on the memory and SQLite stores.
+#include "state_test_support.hpp"
+
+#include <awsmp/validation.hpp>
+
+#include <boost/mpl/list.hpp>
+#include <boost/test/unit_test.hpp>
+
+using namespace awsmp;
+using awsmp::test::run;
+using namespace std::chrono_literals;
+
+namespace {
+
+using backends = boost::mpl::list<awsmp::test::memory_backend, awsmp::test::sqlite_backend>;
+
+const time_point t0 = time_point(std::chrono::sys_days(std::chrono::year(2026) / 3 / 1).time_since_epoch()) + 123456789ns;
+
+entitlement ent(std::string customer, std::string dimension, std::int64_t value = 1, time_point expires = never_expires) {
+  return entitlement{std::move(customer), "prod-1", std::move(dimension), value, expires};
+}
+
+subscription sub(std::string customer, subscription_status status, time_point at = t0) {
+  subscription s;
+  s.customer_identifier = std::move(customer);
+  s.product_code = "prod-1";
+  s.customer_aws_account_id = "123456789012";
+  s.license_arn = "arn:aws:license-manager::123456789012:license:l-0123";
+  s.status = status;
+  s.subscribed_at = at;
+  return s;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(stores)
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(entitlement_put_get_replace_erase, Backend, backends) {
+  asio::io_context ctx;
+  Backend b(ctx);
+  auto& store = b.entitlements();
+  BOOST_TEST(!run(ctx, store.get("c1", "d1")).has_value(), "a missing key is empty, not an error");
+
+  const auto e = ent("c1", "d1", 7, t0 + 1h);
+  run(ctx, store.put(e));
+  auto got = run(ctx, store.get("c1", "d1"));
+  BOOST_REQUIRE(got.has_value());
+  BOOST_TEST((*got == e));
+
+  auto replaced = e;
+  replaced.value = 0;
+  replaced.expires_at = t0;
+  run(ctx, store.put(replaced));
+  got = run(ctx, store.get("c1", "d1"));
+  BOOST_REQUIRE(got.has_value());
+  BOOST_TEST((*got == replaced));
+
+  run(ctx, store.erase("c1", "d1"));
+  BOOST_TEST(!run(ctx, store.get("c1", "d1")).has_value());
+  run(ctx, store.erase("c1", "d1"));  // erasing a missing row is not an error
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(entitlement_fields_round_trip_exactly, Backend, backends) {
+  asio::io_context ctx;
+  Backend b(ctx);
+  auto& store = b.entitlements();
+  const std::vector<entitlement> rows = {
+      {"cust-a", "", "dim", -5, t0},  // empty product code is allowed
+      {"cust-b", "prod-x", "dim", std::numeric_limits<std::int64_t>::max(), never_expires},
+      {"cust-c", "prod-x", "dim", 1, time_point{}},
+      {"cust-d", "prod-x", "dimension with spaces ünïcode", 3, t0 + 1ns},
+      {std::string(255, 'x'), "prod-x", std::string(255, 'y'), 4, t0 - 24h * 365 * 60},
+  };
+  for (const auto& r : rows) run(ctx, store.put(r));
+  for (const auto& r : rows) {
+    auto got = run(ctx, store.get(r.customer_identifier, r.dimension));
+    BOOST_REQUIRE(got.has_value());
+    BOOST_TEST((*got == r), "row of " << r.customer_identifier.substr(0, 8) << " changed in the store");
+  }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(entitlement_list_by_customer, Backend, backends) {
+  asio::io_context ctx;
+  Backend b(ctx);
+  auto& store = b.entitlements();
+  run(ctx, store.put(ent("c1", "zeta")));
+  run(ctx, store.put(ent("c1", "alpha")));
+  run(ctx, store.put(ent("c1", "mid")));
+  run(ctx, store.put(ent("c10", "alpha")));  // shares a prefix with c1
+  run(ctx, store.put(ent("c0", "alpha")));
+  const auto rows = run(ctx, store.list("c1"));
+  BOOST_REQUIRE_EQUAL(rows.size(), 3u);
+  BOOST_TEST(rows[0].dimension == "alpha");
+  BOOST_TEST(rows[1].dimension == "mid");
+  BOOST_TEST(rows[2].dimension == "zeta");
+  for (const auto& r : rows) BOOST_TEST(r.customer_identifier == "c1");
+  BOOST_TEST(run(ctx, store.list("nobody")).empty());
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(entitlement_bad_keys_are_rejected_before_storage, Backend, backends) {
+  asio::io_context ctx;
+  Backend b(ctx);
+  auto& store = b.entitlements();
+  const auto invalid = awsmp::test::has_code(errc::invalid_argument);
+  BOOST_CHECK_EXCEPTION(run(ctx, store.put(ent("", "d"))), boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, store.put(ent("c", ""))), boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, store.put(ent(std::string(256, 'c'), "d"))), boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, store.put(ent("c", std::string(256, 'd')))), boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, store.put(ent("c\n", "d"))), boost::system::system_error, invalid);
+  auto long_product = ent("c", "d");
+  long_product.product_code = std::string(256, 'p');
+  BOOST_CHECK_EXCEPTION(run(ctx, store.put(long_product)), boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, store.get("", "d")), boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, store.get("c", std::string(256, 'd'))), boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, store.list("")), boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, store.erase("c", "")), boost::system::system_error, invalid);
+  try {
+    run(ctx, store.put(ent(std::string(256, 'c'), "d")));
+  } catch (const boost::system::system_error& e) {
+    BOOST_TEST(std::string(e.what()).find("customer_identifier") != std::string::npos, e.what());
+  }
+  BOOST_TEST(run(ctx, store.list("c")).empty(), "nothing was stored");
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(subscription_put_get_list_erase, Backend, backends) {
+  asio::io_context ctx;
+  Backend b(ctx);
+  auto& store = b.subscriptions();
+  BOOST_TEST(!run(ctx, store.get("c1")).has_value());
+
+  auto a = sub("c2", subscription_status::active);
+  auto p = sub("c3", subscription_status::pending);
+  auto u = sub("c1", subscription_status::unsubscribed);
+  u.unsubscribed_at = t0 + 2h + 5ns;
+  auto a2 = sub("c0", subscription_status::active, t0 - 1h);
+  a2.customer_aws_account_id.clear();
+  a2.license_arn.clear();
+  for (const auto& s : {a, p, u, a2}) run(ctx, store.put(s));
+
+  auto got = run(ctx, store.get("c1"));
+  BOOST_REQUIRE(got.has_value());
+  BOOST_TEST((*got == u));
+  BOOST_REQUIRE(got->unsubscribed_at.has_value());
+
+  const auto active = run(ctx, store.list(subscription_status::active));
+  BOOST_REQUIRE_EQUAL(active.size(), 2u);
+  BOOST_TEST((active[0] == a2), "ordered by customer");
+  BOOST_TEST((active[1] == a));
+  BOOST_TEST(run(ctx, store.list(subscription_status::pending)).size() == 1u);
+  BOOST_TEST(run(ctx, store.list(subscription_status::unsubscribed)).size() == 1u);
+  BOOST_TEST(run(ctx, store.list(subscription_status::expired)).empty());
+
+  a.status = subscription_status::expired;  // replacing moves it between lists
+  run(ctx, store.put(a));
+  BOOST_TEST(run(ctx, store.list(subscription_status::active)).size() == 1u);
+  BOOST_TEST(run(ctx, store.list(subscription_status::expired)).size() == 1u);
+
+  run(ctx, store.erase("c2"));
+  BOOST_TEST(!run(ctx, store.get("c2")).has_value());
+  BOOST_TEST(run(ctx, store.list(subscription_status::expired)).empty());
+  run(ctx, store.erase("c2"));
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(subscription_bad_fields_are_rejected, Backend, backends) {
+  asio::io_context ctx;
+  Backend b(ctx);
+  auto& store = b.subscriptions();
+  const auto invalid = awsmp::test::has_code(errc::invalid_argument);
+  BOOST_CHECK_EXCEPTION(run(ctx, store.put(sub("", subscription_status::active))), boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, store.put(sub(std::string(256, 'c'), subscription_status::active))),
+                        boost::system::system_error, invalid);
+  auto bad_arn = sub("c", subscription_status::active);
+  bad_arn.license_arn = std::string(2049, 'a');
+  BOOST_CHECK_EXCEPTION(run(ctx, store.put(bad_arn)), boost::system::system_error, invalid);
+  auto bad_account = sub("c", subscription_status::active);
+  bad_account.customer_aws_account_id = "12\t34";
+  BOOST_CHECK_EXCEPTION(run(ctx, store.put(bad_account)), boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, store.get("")), boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, store.erase(std::string(300, 'x'))), boost::system::system_error, invalid);
+  BOOST_TEST(run(ctx, store.list(subscription_status::active)).empty());
+}
+
+BOOST_AUTO_TEST_CASE(subscription_status_spelling) {
+  for (auto s : {subscription_status::active, subscription_status::pending, subscription_status::unsubscribed,
+                 subscription_status::expired})
+    BOOST_TEST((from_string<subscription_status>(to_string(s)) == s));
+  BOOST_TEST(to_string(subscription_status::unsubscribed) == "unsubscribed");
+  BOOST_CHECK_EXCEPTION(from_string<subscription_status>("Active"), boost::system::system_error,
+                        awsmp::test::has_code(errc::invalid_argument));
+  BOOST_CHECK_EXCEPTION(from_string<subscription_status>(""), boost::system::system_error,
+                        awsmp::test::has_code(errc::invalid_argument));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,142 @@
+// subscription_manager: the Go original's behaviours plus product checks, token validation,
+// reactivation, and the clock.
+#include "lifecycle_fakes.hpp"
+
+#include <awsmp/subscription_manager.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+using namespace awsmp;
+using awsmp::test::run;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct fixture {
+  fixture() {
+    metering.customers["token-a"] = {"cust-a", "prod-1", "111122223333", "arn:aws:license-manager::1:license:l-a"};
+    metering.customers["token-b"] = {"cust-b", "prod-1", "444455556666", ""};
+    metering.customers["token-other"] = {"cust-x", "prod-2", "777788889999", ""};
+    metering.customers["token-nobody"] = {"", "prod-1", "", ""};
+  }
+  asio::io_context ctx;
+  awsmp::test::manual_clock clock;
+  awsmp::test::fake_metering metering;
+  memory_subscription_store store{ctx.get_executor()};
+  subscription_manager manager{ctx.get_executor(), store, metering, "prod-1", clock.function()};
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(subscription_manager_suite, fixture)
+
+BOOST_AUTO_TEST_CASE(subscribe_active_unsubscribe_inactive) {
+  BOOST_TEST(!run(ctx, manager.is_active("cust-a")));
+  const auto t_sub = clock.now();
+  const subscription s = run(ctx, manager.subscribe("token-a"));
+  BOOST_TEST(s.customer_identifier == "cust-a");
+  BOOST_TEST(s.product_code == "prod-1");
+  BOOST_TEST(s.customer_aws_account_id == "111122223333");
+  BOOST_TEST(s.license_arn == "arn:aws:license-manager::1:license:l-a");
+  BOOST_TEST((s.status == subscription_status::active));
+  BOOST_TEST((s.subscribed_at == t_sub));
+  BOOST_TEST(!s.unsubscribed_at.has_value());
+  const auto stored = run(ctx, store.get("cust-a"));
+  BOOST_REQUIRE(stored.has_value());
+  BOOST_TEST((*stored == s), "what subscribe returns is what it stored");
+  BOOST_TEST(run(ctx, manager.is_active("cust-a")));
+  BOOST_TEST(!run(ctx, manager.is_active("cust-b")));
+
+  clock.advance(90min);
+  run(ctx, manager.unsubscribe("cust-a"));
+  BOOST_TEST(!run(ctx, manager.is_active("cust-a")));
+  const auto after = run(ctx, manager.find("cust-a"));
+  BOOST_REQUIRE(after.has_value());
+  BOOST_TEST((after->status == subscription_status::unsubscribed));
+  BOOST_TEST((after->unsubscribed_at == std::optional<time_point>(t_sub + 90min)));
+  BOOST_TEST((after->subscribed_at == t_sub));
+  BOOST_TEST(run(ctx, store.list(subscription_status::unsubscribed)).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(unsubscribe_unknown_is_not_found) {
+  BOOST_CHECK_EXCEPTION(run(ctx, manager.unsubscribe("cust-zzz")), boost::system::system_error,
+                        awsmp::test::has_code(errc::not_found));
+  BOOST_CHECK_EXCEPTION(run(ctx, manager.unsubscribe("")), boost::system::system_error,
+                        awsmp::test::has_code(errc::invalid_argument));
+  BOOST_TEST(run(ctx, store.list(subscription_status::unsubscribed)).empty());
+}
+
+BOOST_AUTO_TEST_CASE(unsubscribing_twice_keeps_the_first_date) {
+  run(ctx, manager.subscribe("token-a"));
+  clock.advance(1h);
+  run(ctx, manager.unsubscribe("cust-a"));
+  const auto first = run(ctx, store.get("cust-a"))->unsubscribed_at;
+  clock.advance(1h);
+  run(ctx, manager.unsubscribe("cust-a"));
+  BOOST_TEST((run(ctx, store.get("cust-a"))->unsubscribed_at == first));
+}
+
+BOOST_AUTO_TEST_CASE(subscribing_again_reactivates) {
+  run(ctx, manager.subscribe("token-a"));
+  clock.advance(1h);
+  run(ctx, manager.unsubscribe("cust-a"));
+  clock.advance(1h);
+  const auto again = run(ctx, manager.subscribe("token-a"));
+  BOOST_TEST((again.status == subscription_status::active));
+  BOOST_TEST((again.subscribed_at == clock.now()), "a new subscription period");
+  BOOST_TEST(!again.unsubscribed_at.has_value());
+  BOOST_TEST(run(ctx, manager.is_active("cust-a")));
+  BOOST_TEST(run(ctx, store.list(subscription_status::unsubscribed)).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_token_of_another_product_is_rejected) {
+  try {
+    run(ctx, manager.subscribe("token-other"));
+    BOOST_ERROR("expected product_mismatch");
+  } catch (const boost::system::system_error& e) {
+    BOOST_TEST((e.code() == make_error_code(errc::product_mismatch)), e.what());
+    BOOST_TEST(std::string(e.what()).find("prod-2") != std::string::npos, e.what());
+    BOOST_TEST(std::string(e.what()).find("token-other") == std::string::npos, "the token is never quoted");
+  }
+  BOOST_TEST(!run(ctx, store.get("cust-x")).has_value(), "nothing stored");
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_product_code_accepts_any_product) {
+  subscription_manager any(ctx.get_executor(), store, metering);
+  const auto s = run(ctx, any.subscribe("token-other"));
+  BOOST_TEST(s.product_code == "prod-2");
+  BOOST_TEST(run(ctx, any.is_active("cust-x")));
+  BOOST_TEST((s.subscribed_at > time_point(std::chrono::hours(24 * 365 * 50))), "the real clock by default");
+}
+
+BOOST_AUTO_TEST_CASE(bad_tokens_are_rejected_before_resolving) {
+  const auto invalid = awsmp::test::has_code(errc::invalid_argument);
+  BOOST_CHECK_EXCEPTION(run(ctx, manager.subscribe("")), boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, manager.subscribe(std::string(4097, 'a'))), boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, manager.subscribe("abc def")), boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, manager.subscribe("abc\ndef")), boost::system::system_error, invalid);
+  BOOST_TEST(metering.resolve_calls == 0);
+  BOOST_CHECK_EXCEPTION(subscription_manager(ctx.get_executor(), store, metering, std::string(300, 'p')),
+                        boost::system::system_error, invalid);
+}
+
+BOOST_AUTO_TEST_CASE(aws_errors_and_empty_answers_propagate) {
+  BOOST_CHECK_THROW(run(ctx, manager.subscribe("token-unknown")), aws_error);
+  BOOST_CHECK_EXCEPTION(run(ctx, manager.subscribe("token-nobody")), boost::system::system_error,
+                        awsmp::test::has_code(errc::malformed_message));
+  BOOST_TEST(run(ctx, store.list(subscription_status::active)).empty());
+}
+
+BOOST_AUTO_TEST_CASE(list_by_status_sees_the_lifecycle) {
+  run(ctx, manager.subscribe("token-a"));
+  run(ctx, manager.subscribe("token-b"));
+  run(ctx, manager.unsubscribe("cust-a"));
+  const auto active = run(ctx, store.list(subscription_status::active));
+  BOOST_REQUIRE_EQUAL(active.size(), 1u);
+  BOOST_TEST(active[0].customer_identifier == "cust-b");
+  const auto gone = run(ctx, store.list(subscription_status::unsubscribed));
+  BOOST_REQUIRE_EQUAL(gone.size(), 1u);
+  BOOST_TEST(gone[0].customer_identifier == "cust-a");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
