@@ -1,9 +1,6 @@
 #include "core/async_mutex.hpp"
 
-#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
-#include <boost/asio/execution.hpp>
-#include <boost/asio/prefer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 namespace awsmp::detail {
@@ -18,9 +15,7 @@ awaitable<async_mutex::guard> async_mutex::lock() {
   }
   auto wait = asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
       [this](auto handler) {
-        auto handler_ex = asio::get_associated_executor(handler, ex_);
-        waiter w{asio::any_completion_handler<void()>(std::move(handler)),
-                 asio::prefer(handler_ex, asio::execution::outstanding_work.tracked)};
+        auto w = waiter<>::make(std::move(handler), ex_);
         std::unique_lock lock(mutex_);
         if (locked_) {
           waiters_.push_back(std::move(w));
@@ -29,7 +24,7 @@ awaitable<async_mutex::guard> async_mutex::lock() {
         // Released between our first look and now: take it directly.
         locked_ = true;
         lock.unlock();
-        asio::prefer(w.executor, asio::execution::blocking.never).execute(std::move(w.handler));
+        std::move(w).complete();
       },
       asio::use_awaitable);
   co_await std::move(wait);
@@ -44,11 +39,11 @@ void async_mutex::unlock() noexcept {
   }
   // Ownership passes straight to the next waiter (locked_ stays true), so nobody can
   // overtake it between now and its resumption.
-  waiter next = std::move(waiters_.front());
+  waiter<> next = std::move(waiters_.front());
   waiters_.pop_front();
   lock.unlock();
   try {
-    asio::prefer(next.executor, asio::execution::blocking.never).execute(std::move(next.handler));
+    std::move(next).complete();
   } catch (...) {
     // Only std::bad_alloc: the waiter can never be resumed, so release the mutex for the rest.
     unlock();

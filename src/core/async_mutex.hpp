@@ -5,8 +5,7 @@
 
 #include <awsmp/common.hpp>
 
-#include <boost/asio/any_completion_executor.hpp>
-#include <boost/asio/any_completion_handler.hpp>
+#include "core/waiter.hpp"
 
 #include <deque>
 #include <mutex>
@@ -47,16 +46,12 @@ public:
   awaitable<guard> lock();
 
 private:
-  struct waiter {
-    asio::any_completion_handler<void()> handler;
-    asio::any_completion_executor executor;
-  };
   void unlock() noexcept;
 
   asio::any_io_executor ex_;
   std::mutex mutex_;
   bool locked_ = false;
-  std::deque<waiter> waiters_;
+  std::deque<waiter<>> waiters_;
 };
 
 }  // namespace awsmp::detail
