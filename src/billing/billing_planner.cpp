@@ -1,11 +1,9 @@
 #include "billing/billing_planner.hpp"
 
-#include <awsmp/error.hpp>
-
-#include <boost/asio/error.hpp>
-
 #include <algorithm>
 #include <array>
+#include <awsmp/error.hpp>
+#include <boost/asio/error.hpp>
 
 namespace awsmp::detail {
 namespace {
@@ -24,13 +22,15 @@ bool never_sent(const boost::system::error_code& ec) noexcept {
   namespace ae = boost::asio::error;
   return ec == ae::connection_refused || ec == ae::host_not_found || ec == ae::host_not_found_try_again ||
          ec == ae::network_unreachable || ec == ae::host_unreachable || ec == ae::no_data ||
-         ec == make_error_code(errc::credentials_unavailable) || ec == make_error_code(errc::invalid_argument) ||
-         ec == make_error_code(errc::stopped);
+         ec == make_error_code(errc::credentials_unavailable) ||
+         ec == make_error_code(errc::invalid_argument) || ec == make_error_code(errc::stopped);
 }
 
 }  // namespace
 
-hour_t hour_of(time_point t) noexcept { return std::chrono::floor<std::chrono::hours>(t).time_since_epoch().count(); }
+hour_t hour_of(time_point t) noexcept {
+  return std::chrono::floor<std::chrono::hours>(t).time_since_epoch().count();
+}
 
 time_point hour_start(hour_t h) noexcept {
   return time_point(std::chrono::duration_cast<time_point::duration>(std::chrono::hours(h)));
@@ -148,15 +148,16 @@ send_failure classify_send_failure(const boost::system::system_error& e) noexcep
     const bool maybe = aws->http_status() >= 500;
     if (aws->retryable() || aws->http_status() >= 500) return {send_failure_kind::retry, maybe};
     const auto& type = aws->type();
-    if (std::find(record_specific_errors.begin(), record_specific_errors.end(), type) != record_specific_errors.end())
+    if (std::find(record_specific_errors.begin(), record_specific_errors.end(), type) !=
+        record_specific_errors.end())
       return {send_failure_kind::poison, false};
     // InvalidProductCode, InvalidUsageDimension, InvalidLicense, InvalidCustomerIdentifier,
     // AccessDenied, signature and token errors: about the seller's setup, not one record.
     return {send_failure_kind::fatal, false};
   }
   const auto code = e.code();
-  if (code == make_error_code(errc::invalid_argument) || code == make_error_code(errc::credentials_unavailable) ||
-      code == make_error_code(errc::stopped))
+  if (code == make_error_code(errc::invalid_argument) ||
+      code == make_error_code(errc::credentials_unavailable) || code == make_error_code(errc::stopped))
     return {send_failure_kind::fatal, false};
   // Timeouts, connection and TLS failures, malformed or oversized answers, an exhausted retry
   // quota: resending the same records is safe; only a refused connection proves they never left.
@@ -165,20 +166,24 @@ send_failure classify_send_failure(const boost::system::system_error& e) noexcep
 
 record_action on_status(usage_record_status status, bool maybe_delivered) noexcept {
   switch (status) {
-    case usage_record_status::success: return record_action::retire;
-    case usage_record_status::customer_not_subscribed: return record_action::dead;
+    case usage_record_status::success:
+      return record_action::retire;
+    case usage_record_status::customer_not_subscribed:
+      return record_action::dead;
     case usage_record_status::duplicate_record:
       return maybe_delivered ? record_action::dead_in_doubt : record_action::unseal;
   }
   return record_action::keep;
 }
 
-record_action on_age(time_point stamp, bool maybe_delivered, time_point now, std::chrono::minutes age) noexcept {
+record_action on_age(time_point stamp, bool maybe_delivered, time_point now,
+                     std::chrono::minutes age) noexcept {
   if (stamp > now - age) return record_action::keep;
   return maybe_delivered ? record_action::dead_in_doubt : record_action::unseal;
 }
 
-record_action on_redrive(time_point stamp, bool in_doubt, bool force, time_point now, std::chrono::minutes age) noexcept {
+record_action on_redrive(time_point stamp, bool in_doubt, bool force, time_point now,
+                         std::chrono::minutes age) noexcept {
   if (in_doubt && !force) return record_action::keep;
   return stamp > now - age ? record_action::resend : record_action::unseal;
 }

@@ -12,9 +12,7 @@
 #include <awsmp/billed_customer.hpp>
 #include <awsmp/metering_types.hpp>
 #include <awsmp/token_billing_tracker.hpp>
-
 #include <boost/system/system_error.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -54,7 +52,7 @@ struct ledger_policy {
 /// One billed customer's unbilled tokens, the hour of its last record and the hour of its
 /// earliest unbilled usage.
 struct account_state {
-  std::int64_t input = 0;    ///< open, since the last seal
+  std::int64_t input = 0;  ///< open, since the last seal
   std::int64_t output = 0;
   std::int64_t carried = 0;  ///< consumed by earlier seals (or returned by AWS) but not billed yet
   hour_t last_sealed = no_hour;
@@ -130,7 +128,8 @@ enum class send_failure_kind {
 /// The verdict on a failed call.
 struct send_failure {
   send_failure_kind kind = send_failure_kind::retry;
-  bool maybe_delivered = true;  ///< false only when the request provably never reached AWS (or AWS refused it whole)
+  bool maybe_delivered =
+      true;  ///< false only when the request provably never reached AWS (or AWS refused it whole)
 };
 
 /// Classifies an exception thrown by metering_api::batch_meter_usage; never throws.
@@ -138,12 +137,12 @@ send_failure classify_send_failure(const boost::system::system_error& e) noexcep
 
 /// What to do with a record after AWS's answer or its ageing.
 enum class record_action {
-  keep,          ///< stays pending, resent unchanged
-  retire,        ///< AWS billed it
-  resend,        ///< back to pending, sent again unchanged (re-drive inside AWS's window)
-  unseal,        ///< AWS never billed it and the hour is another writer's: its units go back to open usage
-  dead,          ///< AWS refused it for good (not billed)
-  dead_in_doubt, ///< AWS may have billed it: a dead letter marked in_doubt
+  keep,           ///< stays pending, resent unchanged
+  retire,         ///< AWS billed it
+  resend,         ///< back to pending, sent again unchanged (re-drive inside AWS's window)
+  unseal,         ///< AWS never billed it and the hour is another writer's: its units go back to open usage
+  dead,           ///< AWS refused it for good (not billed)
+  dead_in_doubt,  ///< AWS may have billed it: a dead letter marked in_doubt
 };
 
 /// The action for one record's Status; `maybe_delivered` says whether an earlier
@@ -154,12 +153,14 @@ record_action on_status(usage_record_status status, bool maybe_delivered) noexce
 
 /// The action for an idle pending record at `now`: records older than `age` leave AWS's
 /// window: unsealed when they never reached AWS, else dead letters in doubt. Never throws.
-record_action on_age(time_point stamp, bool maybe_delivered, time_point now, std::chrono::minutes age) noexcept;
+record_action on_age(time_point stamp, bool maybe_delivered, time_point now,
+                     std::chrono::minutes age) noexcept;
 
 /// The action when a re-drive meets a dead letter: refused (keep) when in doubt unless
 /// `force`; resent unchanged while inside `age`; else its units go
 /// back to open usage (unseal). Never throws.
-record_action on_redrive(time_point stamp, bool in_doubt, bool force, time_point now, std::chrono::minutes age) noexcept;
+record_action on_redrive(time_point stamp, bool in_doubt, bool force, time_point now,
+                         std::chrono::minutes age) noexcept;
 
 /// The accumulator key of a billed customer: the legacy id itself, or "\x01<account>\x01<license>"
 /// (a legacy id never holds a control character, so the two never meet). Never throws beyond

@@ -1,18 +1,19 @@
 #include "billing/journal_codec.hpp"
 
-#include "core/crc32c.hpp"
-#include "core/throw.hpp"
-
+#include <algorithm>
 #include <awsmp/error.hpp>
 #include <awsmp/validation.hpp>
-
-#include <algorithm>
 #include <chrono>
+
+#include "core/crc32c.hpp"
+#include "core/throw.hpp"
 
 namespace awsmp::detail::journal {
 namespace {
 
-void put_u8(std::string& out, std::uint8_t v) { out.push_back(static_cast<char>(v)); }
+void put_u8(std::string& out, std::uint8_t v) {
+  out.push_back(static_cast<char>(v));
+}
 void put_u16(std::string& out, std::uint16_t v) {
   out.push_back(static_cast<char>(v & 0xFF));
   out.push_back(static_cast<char>(v >> 8));
@@ -23,7 +24,9 @@ void put_u32(std::string& out, std::uint32_t v) {
 void put_u64(std::string& out, std::uint64_t v) {
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
 }
-void put_i64(std::string& out, std::int64_t v) { put_u64(out, static_cast<std::uint64_t>(v)); }
+void put_i64(std::string& out, std::int64_t v) {
+  put_u64(out, static_cast<std::uint64_t>(v));
+}
 void put_str8(std::string& out, std::string_view s) {
   const std::size_t n = std::min<std::size_t>(s.size(), 0xFF);
   put_u8(out, static_cast<std::uint8_t>(n));
@@ -34,7 +37,9 @@ void put_str16(std::string& out, std::string_view s) {
   put_u16(out, static_cast<std::uint16_t>(n));
   out.append(s.substr(0, n));
 }
-void put_type(std::string& out, entry_type t) { put_u8(out, static_cast<std::uint8_t>(t)); }
+void put_type(std::string& out, entry_type t) {
+  put_u8(out, static_cast<std::uint8_t>(t));
+}
 
 std::uint32_t get_u32_at(std::string_view s, std::size_t at) {
   std::uint32_t v = 0;
@@ -42,10 +47,12 @@ std::uint32_t get_u32_at(std::string_view s, std::size_t at) {
   return v;
 }
 
-[[noreturn]] void corrupt(std::string_view what) { throw_error(errc::journal_corrupt, what); }
+[[noreturn]] void corrupt(std::string_view what) {
+  throw_error(errc::journal_corrupt, what);
+}
 
 class reader {
-public:
+ public:
   explicit reader(std::string_view s) : s_(s) {}
   bool done() const noexcept { return at_ == s_.size(); }
   std::uint64_t uint(int bytes) {
@@ -71,9 +78,10 @@ public:
     return v == 1;
   }
 
-private:
+ private:
   void need(std::size_t n) const {
-    if (s_.size() - at_ < n) corrupt("billing journal: an entry ends inside its frame (checksummed but malformed)");
+    if (s_.size() - at_ < n)
+      corrupt("billing journal: an entry ends inside its frame (checksummed but malformed)");
   }
   std::string_view s_;
   std::size_t at_ = 0;
@@ -81,7 +89,8 @@ private:
 
 // Checksummed but hostile or buggy values must be refused, never turned into undefined
 // behaviour: hours and seconds are bounded so that their time_points cannot overflow.
-constexpr std::int64_t max_hours = std::chrono::duration_cast<std::chrono::hours>(time_point::duration::max()).count();
+constexpr std::int64_t max_hours =
+    std::chrono::duration_cast<std::chrono::hours>(time_point::duration::max()).count();
 constexpr std::int64_t max_seconds =
     std::chrono::duration_cast<std::chrono::seconds>(time_point::duration::max()).count();
 
@@ -103,7 +112,9 @@ std::int64_t seconds_of(time_point t) {
 }
 
 // Version 1 kept minutes: a minute maps to its hour (floor) and to its first instant.
-hour_t hour_of_minute(std::int64_t m) { return m >= 0 ? m / 60 : -((-m + 59) / 60); }
+hour_t hour_of_minute(std::int64_t m) {
+  return m >= 0 ? m / 60 : -((-m + 59) / 60);
+}
 std::int64_t get_minute_v1(reader& in, bool allow_none) {
   const std::int64_t m = in.i64();
   constexpr std::int64_t never_sealed_v1 = std::numeric_limits<std::int32_t>::min();
@@ -162,7 +173,8 @@ std::string frame(std::string_view payload) {
   return f;
 }
 
-void encode_usage(std::string& out, std::string_view key, std::int64_t input, std::int64_t output, hour_t first_hour) {
+void encode_usage(std::string& out, std::string_view key, std::int64_t input, std::int64_t output,
+                  hour_t first_hour) {
   put_type(out, entry_type::usage);
   put_str16(out, key);
   put_i64(out, input);
@@ -194,7 +206,8 @@ void encode_ack(std::string& out, std::uint64_t seq) {
   put_u64(out, seq);
 }
 
-void encode_dead(std::string& out, std::uint64_t seq, std::string_view reason, bool in_doubt, std::uint32_t sends) {
+void encode_dead(std::string& out, std::uint64_t seq, std::string_view reason, bool in_doubt,
+                 std::uint32_t sends) {
   put_type(out, entry_type::dead);
   put_u64(out, seq);
   put_str16(out, reason);
@@ -279,7 +292,8 @@ std::vector<entry> decode(std::string_view payload, std::uint32_t file_version) 
           if (v1) {
             const auto m = get_minute_v1(in, false);
             part.hour = hour_of_minute(m);
-            part.stamp = time_point(std::chrono::duration_cast<time_point::duration>(std::chrono::minutes(m)));
+            part.stamp =
+                time_point(std::chrono::duration_cast<time_point::duration>(std::chrono::minutes(m)));
           } else {
             part.hour = get_hour(in, false);
             part.stamp = get_seconds(in);
@@ -290,7 +304,9 @@ std::vector<entry> decode(std::string_view payload, std::uint32_t file_version) 
         out.emplace_back(std::move(e));
         break;
       }
-      case entry_type::ack: out.emplace_back(ack_entry{in.uint(8)}); break;
+      case entry_type::ack:
+        out.emplace_back(ack_entry{in.uint(8)});
+        break;
       case entry_type::dead: {
         dead_entry_value e;
         e.seq = in.uint(8);
@@ -325,7 +341,9 @@ std::vector<entry> decode(std::string_view payload, std::uint32_t file_version) 
         out.emplace_back(std::move(e));
         break;
       }
-      case entry_type::next_seq: out.emplace_back(next_seq_entry{in.uint(8)}); break;
+      case entry_type::next_seq:
+        out.emplace_back(next_seq_entry{in.uint(8)});
+        break;
       case entry_type::refund: {
         refund_entry e;
         e.key = std::string(in.str16());
@@ -335,8 +353,11 @@ std::vector<entry> decode(std::string_view payload, std::uint32_t file_version) 
         out.emplace_back(std::move(e));
         break;
       }
-      case entry_type::undead: out.emplace_back(undead_entry{in.uint(8)}); break;
-      default: corrupt("billing journal: unknown entry type (checksummed but not an awsmp entry)");
+      case entry_type::undead:
+        out.emplace_back(undead_entry{in.uint(8)});
+        break;
+      default:
+        corrupt("billing journal: unknown entry type (checksummed but not an awsmp entry)");
     }
   }
   return out;
@@ -354,7 +375,8 @@ scan_result scan(std::string_view file) {
     }
     corrupt("billing journal: not an awsmp billing journal (bad magic)");
   }
-  if (file.substr(0, magic.size()) != magic) corrupt("billing journal: not an awsmp billing journal (bad magic)");
+  if (file.substr(0, magic.size()) != magic)
+    corrupt("billing journal: not an awsmp billing journal (bad magic)");
   const std::uint32_t file_version = get_u32_at(file, magic.size());
   if ((file_version != 1 && file_version != version) ||
       crc32c(file.substr(0, header_size - 4)) != get_u32_at(file, header_size - 4))

@@ -3,15 +3,14 @@
 // reported by scan(); anything else damaged is errc::journal_corrupt.
 #pragma once
 
-#include "billing/billing_planner.hpp"
-
 #include <awsmp/metering_types.hpp>
-
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
+
+#include "billing/billing_planner.hpp"
 
 namespace awsmp::detail::journal {
 
@@ -83,8 +82,8 @@ struct undead_entry {
   std::uint64_t seq = 0;
 };
 /// One decoded entry.
-using entry = std::variant<usage_entry, seal_entry, ack_entry, dead_entry_value, pending_entry, dead_record_entry,
-                           next_seq_entry, refund_entry, undead_entry>;
+using entry = std::variant<usage_entry, seal_entry, ack_entry, dead_entry_value, pending_entry,
+                           dead_record_entry, next_seq_entry, refund_entry, undead_entry>;
 
 /// The bytes of a new file's header.
 std::string file_header();
@@ -92,11 +91,13 @@ std::string file_header();
 std::string frame(std::string_view payload);
 
 /// Append one entry to `out`; keys are at most 65535 bytes, dimensions 255, reasons 65535.
-void encode_usage(std::string& out, std::string_view key, std::int64_t input, std::int64_t output, hour_t first_hour);
+void encode_usage(std::string& out, std::string_view key, std::int64_t input, std::int64_t output,
+                  hour_t first_hour);
 void encode_seal(std::string& out, std::string_view key, const seal_plan& plan, std::string_view dimension,
                  const std::vector<std::uint64_t>& seqs);
 void encode_ack(std::string& out, std::uint64_t seq);
-void encode_dead(std::string& out, std::uint64_t seq, std::string_view reason, bool in_doubt, std::uint32_t sends);
+void encode_dead(std::string& out, std::uint64_t seq, std::string_view reason, bool in_doubt,
+                 std::uint32_t sends);
 void encode_pending(std::string& out, std::uint64_t seq, const usage_record& r, std::uint32_t sends,
                     bool maybe_delivered);
 void encode_dead_record(std::string& out, std::uint64_t seq, const dead_letter& d);
@@ -110,11 +111,11 @@ std::vector<entry> decode(std::string_view payload, std::uint32_t file_version =
 
 /// What a scan of a journal file found.
 struct scan_result {
-  bool fresh = false;                    ///< empty (or a torn header): start a new file
+  bool fresh = false;                        ///< empty (or a torn header): start a new file
   std::uint32_t version = journal::version;  ///< the file's format version
-  std::vector<std::string_view> frames;  ///< payloads of the good frames, in order
-  std::size_t good_end = 0;              ///< offset after the last good frame
-  std::size_t torn_bytes = 0;            ///< bytes after good_end that are a torn tail
+  std::vector<std::string_view> frames;      ///< payloads of the good frames, in order
+  std::size_t good_end = 0;                  ///< offset after the last good frame
+  std::size_t torn_bytes = 0;                ///< bytes after good_end that are a torn tail
 };
 
 /// Checks a journal file's bytes. A damaged last frame, a frame cut off by EOF, or zeros after
