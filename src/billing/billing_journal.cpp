@@ -1,12 +1,10 @@
 #include "billing/billing_journal.hpp"
-#include "core/throw.hpp"
-#include "core/log_line.hpp"
 
-#include "core/crc32c.hpp"
+#include "core/log_line.hpp"
+#include "core/throw.hpp"
 
 #include <awsmp/error.hpp>
 #include <awsmp/log.hpp>
-#include <awsmp/validation.hpp>
 
 #include <boost/asio/append.hpp>
 #include <boost/asio/as_tuple.hpp>
@@ -26,279 +24,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-namespace awsmp::detail::journal {
-namespace {
-
-void put_u8(std::string& out, std::uint8_t v) { out.push_back(static_cast<char>(v)); }
-void put_u16(std::string& out, std::uint16_t v) {
-  out.push_back(static_cast<char>(v & 0xFF));
-  out.push_back(static_cast<char>(v >> 8));
-}
-void put_u32(std::string& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-void put_u64(std::string& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-void put_i64(std::string& out, std::int64_t v) { put_u64(out, static_cast<std::uint64_t>(v)); }
-void put_str8(std::string& out, std::string_view s) {
-  put_u8(out, static_cast<std::uint8_t>(s.size()));
-  out.append(s);
-}
-void put_str16(std::string& out, std::string_view s) {
-  const std::size_t n = std::min<std::size_t>(s.size(), 0xFFFF);
-  put_u16(out, static_cast<std::uint16_t>(n));
-  out.append(s.substr(0, n));
-}
-
-std::uint32_t get_u32_at(std::string_view s, std::size_t at) {
-  std::uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(s[at + static_cast<std::size_t>(i)]);
-  return v;
-}
-
-[[noreturn]] void corrupt(std::string_view what) { throw_error(errc::journal_corrupt, what); }
-
-class reader {
-public:
-  explicit reader(std::string_view s) : s_(s) {}
-  bool done() const noexcept { return at_ == s_.size(); }
-  std::uint64_t uint(int bytes) {
-    need(static_cast<std::size_t>(bytes));
-    std::uint64_t v = 0;
-    for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(s_[at_ + static_cast<std::size_t>(i)]);
-    at_ += static_cast<std::size_t>(bytes);
-    return v;
-  }
-  std::int64_t i64() { return static_cast<std::int64_t>(uint(8)); }
-  std::string_view str(std::size_t n) {
-    need(n);
-    auto v = s_.substr(at_, n);
-    at_ += n;
-    return v;
-  }
-  std::string_view str8() { return str(uint(1)); }
-  std::string_view str16() { return str(uint(2)); }
-
-private:
-  void need(std::size_t n) const {
-    if (s_.size() - at_ < n) corrupt("billing journal: an entry ends inside its frame (checksummed but malformed)");
-  }
-  std::string_view s_;
-  std::size_t at_ = 0;
-};
-
-void put_record(std::string& out, const usage_record& r) {
-  put_str8(out, r.customer_identifier);
-  put_str8(out, r.customer_aws_account_id);
-  put_str16(out, r.license_arn);
-  put_str8(out, r.dimension);
-  put_i64(out, r.quantity);
-  put_i64(out, minute_of(r.timestamp));
-}
-
-// A minute read from the file: never_sealed, or one whose time_point does not overflow (a
-// checksummed but hostile or buggy frame must be refused, not turned into undefined behaviour).
-// `never_sealed` is accepted only where the format allows it (an account's last sealed minute);
-// a record's minute must be a real one.
-minute_t get_minute(reader& in, bool allow_never_sealed = false) {
-  const std::int64_t m = in.i64();
-  constexpr std::int64_t limit =
-      std::chrono::duration_cast<std::chrono::minutes>(time_point::duration::max()).count();
-  if (allow_never_sealed && m == never_sealed) return m;
-  if (m > limit || m < -limit) corrupt("billing journal: a timestamp is out of range");
-  return m;
-}
-
-usage_record get_record(reader& in) {
-  usage_record r;
-  r.customer_identifier = std::string(in.str8());
-  r.customer_aws_account_id = std::string(in.str8());
-  r.license_arn = std::string(in.str16());
-  r.dimension = std::string(in.str8());
-  const std::int64_t q = in.i64();
-  if (q < 0 || q > awsmp::max_quantity) corrupt("billing journal: a record's quantity is out of range");
-  r.quantity = static_cast<std::int32_t>(q);
-  r.timestamp = minute_start(get_minute(in));
-  return r;
-}
-
-}  // namespace
-
-std::string file_header() {
-  std::string h(magic);
-  put_u32(h, version);
-  put_u32(h, crc32c(h));
-  return h;
-}
-
-std::string frame(std::string_view payload) {
-  std::string f;
-  f.reserve(frame_header_size + payload.size());
-  put_u32(f, static_cast<std::uint32_t>(payload.size()));
-  put_u32(f, crc32c(std::string_view(f.data(), 4)));
-  put_u32(f, crc32c(payload));
-  f.append(payload);
-  return f;
-}
-
-void encode_usage(std::string& out, std::string_view id, std::int64_t input, std::int64_t output) {
-  put_u8(out, static_cast<std::uint8_t>(entry_type::usage));
-  put_str8(out, id);
-  put_i64(out, input);
-  put_i64(out, output);
-}
-
-void encode_seal(std::string& out, std::string_view id, const seal_plan& plan, std::string_view dimension,
-                 const std::vector<std::uint64_t>& seqs) {
-  put_u8(out, static_cast<std::uint8_t>(entry_type::seal));
-  put_str8(out, id);
-  put_i64(out, plan.consumed_input);
-  put_i64(out, plan.consumed_output);
-  put_i64(out, plan.carried_delta);
-  put_i64(out, plan.last_sealed);
-  put_str8(out, dimension);
-  put_u16(out, static_cast<std::uint16_t>(plan.parts.size()));
-  for (std::size_t i = 0; i < plan.parts.size(); ++i) {
-    put_u64(out, seqs.at(i));
-    put_i64(out, plan.parts[i].minute);
-    put_i64(out, plan.parts[i].quantity);
-  }
-}
-
-void encode_ack(std::string& out, std::uint64_t seq) {
-  put_u8(out, static_cast<std::uint8_t>(entry_type::ack));
-  put_u64(out, seq);
-}
-
-void encode_dead(std::string& out, std::uint64_t seq, std::string_view reason) {
-  put_u8(out, static_cast<std::uint8_t>(entry_type::dead));
-  put_u64(out, seq);
-  put_str16(out, reason);
-}
-
-void encode_pending(std::string& out, std::uint64_t seq, const usage_record& r) {
-  put_u8(out, static_cast<std::uint8_t>(entry_type::pending));
-  put_u64(out, seq);
-  put_record(out, r);
-}
-
-void encode_dead_record(std::string& out, const usage_record& r, std::string_view reason) {
-  put_u8(out, static_cast<std::uint8_t>(entry_type::dead_record));
-  put_record(out, r);
-  put_str16(out, reason);
-}
-
-void encode_next_seq(std::string& out, std::uint64_t seq) {
-  put_u8(out, static_cast<std::uint8_t>(entry_type::next_seq));
-  put_u64(out, seq);
-}
-
-void decode(std::string_view payload, visitor& v) {
-  reader in(payload);
-  while (!in.done()) {
-    switch (static_cast<entry_type>(in.uint(1))) {
-      case entry_type::usage: {
-        auto id = in.str8();
-        auto input = in.i64();
-        auto output = in.i64();
-        if (input < 0 || output < 0) corrupt("billing journal: a usage entry has a negative token count");
-        v.on_usage(id, input, output);
-        break;
-      }
-      case entry_type::seal: {
-        auto id = in.str8();
-        seal_plan plan;
-        // Negative consumption is legitimate: a compacted file rebuilds each account as a seal
-        // that "consumes" -input. Overflow is checked where the replay applies it.
-        plan.consumed_input = in.i64();
-        plan.consumed_output = in.i64();
-        plan.carried_delta = in.i64();
-        plan.last_sealed = get_minute(in, true);
-        auto dimension = in.str8();
-        const auto n = in.uint(2);
-        std::vector<std::uint64_t> seqs;
-        for (std::uint64_t i = 0; i < n; ++i) {
-          seqs.push_back(in.uint(8));
-          sealed_part part;
-          part.minute = get_minute(in);
-          const auto q = in.i64();
-          if (q < 0 || q > awsmp::max_quantity) corrupt("billing journal: a sealed quantity is out of range");
-          part.quantity = static_cast<std::int32_t>(q);
-          plan.parts.push_back(part);
-        }
-        v.on_seal(id, plan, dimension, seqs);
-        break;
-      }
-      case entry_type::ack: v.on_ack(in.uint(8)); break;
-      case entry_type::dead: {
-        auto seq = in.uint(8);
-        v.on_dead(seq, in.str16());
-        break;
-      }
-      case entry_type::pending: {
-        auto seq = in.uint(8);
-        v.on_pending(seq, get_record(in));
-        break;
-      }
-      case entry_type::dead_record: {
-        auto r = get_record(in);
-        v.on_dead_record(std::move(r), in.str16());
-        break;
-      }
-      case entry_type::next_seq: v.on_next_seq(in.uint(8)); break;
-      default: corrupt("billing journal: unknown entry type (checksummed but not an awsmp entry)");
-    }
-  }
-}
-
-scan_result scan(std::string_view file) {
-  scan_result r;
-  const std::string header = file_header();
-  if (file.size() < header_size) {
-    // A crash while creating the file leaves a prefix of the header (or nothing).
-    if (std::string_view(header).substr(0, file.size()) == file) {
-      r.fresh = true;
-      r.torn_bytes = file.size();
-      return r;
-    }
-    corrupt("billing journal: not an awsmp billing journal (bad magic)");
-  }
-  if (file.substr(0, magic.size()) != magic) corrupt("billing journal: not an awsmp billing journal (bad magic)");
-  if (file.substr(0, header_size) != header) corrupt("billing journal: unsupported version or damaged file header");
-  std::size_t at = header_size;
-  for (;;) {
-    const std::size_t left = file.size() - at;
-    r.good_end = at;
-    if (left == 0) return r;
-    const auto tail = file.substr(at);
-    const bool zeros = std::all_of(tail.begin(), tail.end(), [](char c) { return c == 0; });
-    if (left < frame_header_size || zeros) {
-      r.torn_bytes = left;
-      return r;
-    }
-    const std::uint32_t len = get_u32_at(file, at);
-    if (crc32c(file.substr(at, 4)) != get_u32_at(file, at + 4))
-      corrupt("billing journal: damaged frame header at offset " + std::to_string(at));
-    if (len > left - frame_header_size) {  // the commit was cut short by a crash
-      r.torn_bytes = left;
-      return r;
-    }
-    const auto payload = file.substr(at + frame_header_size, len);
-    if (crc32c(payload) != get_u32_at(file, at + 8)) {
-      if (at + frame_header_size + len == file.size()) {  // the last commit, partly persisted
-        r.torn_bytes = left;
-        return r;
-      }
-      corrupt("billing journal: checksum mismatch in the frame at offset " + std::to_string(at));
-    }
-    r.frames.push_back(payload);
-    at += frame_header_size + len;
-  }
-}
-
-}  // namespace awsmp::detail::journal
 
 namespace awsmp::detail {
 
@@ -359,22 +84,43 @@ std::string read_all(int fd) {
 
 }  // namespace
 
-billing_journal::billing_journal(asio::any_io_executor ex, std::filesystem::path path,
-                                 const std::function<void(std::string_view)>& on_frame)
+std::shared_ptr<billing_journal> billing_journal::open(asio::any_io_executor ex, std::filesystem::path path) {
+  return std::shared_ptr<billing_journal>(new billing_journal(std::move(ex), std::move(path)));
+}
+
+billing_journal::billing_journal(asio::any_io_executor ex, std::filesystem::path path)
     : ex_(std::move(ex)), path_(std::move(path)) {
-  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd_ < 0) throw boost::system::system_error(last_os_error(), "billing journal: open " + path_.string());
-  try {
-    // Two trackers appending to one journal would interleave commits and double-bill.
+  // Two trackers appending to one journal would interleave commits and double-bill. The lock
+  // must sit on the file the path names *now*: another process's compaction may rename a new
+  // file over the path between our open() and flock(), leaving us the lock of a dead inode.
+  for (int attempt = 0;; ++attempt) {
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) throw boost::system::system_error(last_os_error(), "billing journal: open " + path_.string());
     struct stat st{};
-    if (::fstat(fd_, &st) != 0) throw boost::system::system_error(last_os_error(), "billing journal: stat");
-    if (!S_ISREG(st.st_mode)) throw_invalid_argument("token_billing_options.journal", "must be a regular file");
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0)
-      throw boost::system::system_error(last_os_error(), "billing journal: locked by another process: " + path_.string());
-    const std::string data = read_all(fd_);
-    const journal::scan_result scan = journal::scan(data);
-    for (auto payload : scan.frames) on_frame(payload);
-    if (scan.fresh) {
+    struct stat named{};
+    try {
+      if (::fstat(fd_, &st) != 0) throw boost::system::system_error(last_os_error(), "billing journal: stat");
+      if (!S_ISREG(st.st_mode)) throw_invalid_argument("token_billing_options.journal", "must be a regular file");
+      if (::flock(fd_, LOCK_EX | LOCK_NB) != 0)
+        throw boost::system::system_error(last_os_error(),
+                                          "billing journal: locked by another process: " + path_.string());
+      if (::stat(path_.c_str(), &named) != 0)
+        throw boost::system::system_error(last_os_error(), "billing journal: stat " + path_.string());
+    } catch (...) {
+      ::close(fd_);
+      throw;
+    }
+    if (named.st_ino == st.st_ino && named.st_dev == st.st_dev) break;
+    ::close(fd_);
+    fd_ = -1;
+    if (attempt == 16)
+      throw boost::system::system_error(make_error_code(boost::system::errc::resource_unavailable_try_again),
+                                        "billing journal: the path keeps being replaced: " + path_.string());
+  }
+  try {
+    replay_data_ = read_all(fd_);
+    scan_ = journal::scan(replay_data_);
+    if (scan_.fresh) {
       if (::ftruncate(fd_, 0) != 0) throw boost::system::system_error(last_os_error(), "billing journal: truncate");
       if (::lseek(fd_, 0, SEEK_SET) < 0) throw boost::system::system_error(last_os_error(), "billing journal: seek");
       write_all(fd_, journal::file_header());
@@ -382,21 +128,27 @@ billing_journal::billing_journal(asio::any_io_executor ex, std::filesystem::path
       sync_directory(path_.parent_path());
       stats_.bytes = journal::header_size;
     } else {
-      if (scan.torn_bytes > 0) {
-        detail::log(log_level::warning, "billing journal: cut a torn tail of " + std::to_string(scan.torn_bytes) +
+      if (scan_.torn_bytes > 0) {
+        detail::log(log_level::warning, "billing journal: cut a torn tail of " + std::to_string(scan_.torn_bytes) +
                                             " bytes (a commit interrupted by a crash, never acknowledged)");
-        if (::ftruncate(fd_, static_cast<off_t>(scan.good_end)) != 0)
+        if (::ftruncate(fd_, static_cast<off_t>(scan_.good_end)) != 0)
           throw boost::system::system_error(last_os_error(), "billing journal: truncate");
         sync_data(fd_);
       }
-      if (::lseek(fd_, static_cast<off_t>(scan.good_end), SEEK_SET) < 0)
+      if (::lseek(fd_, static_cast<off_t>(scan_.good_end), SEEK_SET) < 0)
         throw boost::system::system_error(last_os_error(), "billing journal: seek");
-      stats_.bytes = scan.good_end;
+      stats_.bytes = scan_.good_end;
     }
   } catch (...) {
     ::close(fd_);
     throw;
   }
+}
+
+void billing_journal::drop_replay() {
+  scan_.frames.clear();
+  scan_.frames.shrink_to_fit();
+  std::string().swap(replay_data_);
 }
 
 billing_journal::~billing_journal() {
@@ -420,10 +172,17 @@ journal_stats billing_journal::stats() const {
 
 void billing_journal::start_committer_locked() {
   if (committing_) return;
+  // Between a compaction's cut and its snapshot nothing may be written: the entries after the
+  // cut belong in the new file.
+  if (compaction_ == compaction_state::cut) return;
   committing_ = true;
   // Posted, not spawned here: co_spawn would start the loop inline, under mutex_ (and a
-  // posted start lets the other callers of this moment join the first commit).
-  asio::post(ex_, [this] { asio::co_spawn(ex_, commit_loop(), asio::detached); });
+  // posted start lets the other callers of this moment join the first commit). The loop owns
+  // a reference: it may outlive the tracker that started it.
+  asio::post(ex_, [self = shared_from_this()] {
+    auto loop = self->commit_loop(self);
+    asio::co_spawn(self->ex_, std::move(loop), asio::detached);
+  });
 }
 
 awaitable<void> billing_journal::wait_durable(std::uint64_t gen) {
@@ -476,16 +235,17 @@ void billing_journal::write_commit(std::string_view payload) {
   stats_.max_commit_micros = std::max<std::uint64_t>(stats_.max_commit_micros, static_cast<std::uint64_t>(micros));
 }
 
-awaitable<void> billing_journal::commit_loop() {
+awaitable<void> billing_journal::commit_loop(std::shared_ptr<billing_journal> self) {
+  (void)self;
   for (;;) {
     std::string batch;
     std::uint64_t gen = 0;
-    std::unique_ptr<compaction_request> request;
+    bool compact_now = false;
     {
       std::lock_guard lock(mutex_);
-      if (compaction_) {
-        request = std::move(compaction_);
-      } else if (buffer_.empty() && waiters_.empty()) {
+      if (compaction_ == compaction_state::ready) {
+        compact_now = true;
+      } else if (compaction_ == compaction_state::cut || (buffer_.empty() && waiters_.empty())) {
         committing_ = false;
         co_return;
       } else {
@@ -493,18 +253,20 @@ awaitable<void> billing_journal::commit_loop() {
         gen = open_gen_++;
       }
     }
-    if (request) {
-      run_compaction(*request);
+    if (compact_now) {
+      run_compaction();
       continue;
     }
     boost::system::error_code ec;
-    if (!batch.empty()) {
-      try {
-        write_commit(batch);
-      } catch (const boost::system::system_error& e) {
-        ec = e.code();
-        detail::log(log_level::error, std::string("billing journal: commit failed: ") + e.what());
+    try {
+      if (dir_sync_pending_) {
+        sync_directory(path_.parent_path());
+        dir_sync_pending_ = false;
       }
+      if (!batch.empty()) write_commit(batch);
+    } catch (const boost::system::system_error& e) {
+      ec = e.code();
+      detail::log(log_level::error, std::string("billing journal: commit failed: ") + e.what());
     }
     std::vector<waiter> ready;
     {
@@ -523,73 +285,108 @@ awaitable<void> billing_journal::commit_loop() {
   }
 }
 
-void billing_journal::run_compaction(compaction_request& req) {
-  std::string snapshot;
-  std::string cut_buffer;
-  std::uint64_t cut_gen = 0;
-  req.build(snapshot, [&] {
-    std::lock_guard lock(mutex_);
-    cut_buffer.swap(buffer_);
-    cut_gen = open_gen_++;
-  });
+void billing_journal::replace_file(std::string_view snapshot) {
   const std::filesystem::path temp = path_.string() + ".compact";
-  boost::system::error_code ec;
-  int fd = -1;
+  int fd = ::open(temp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   try {
-    fd = ::open(temp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) throw boost::system::system_error(last_os_error(), "billing journal: open " + temp.string());
+    // Locked before it takes the path's name, so that no second process ever sees it unlocked.
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) throw boost::system::system_error(last_os_error(), "billing journal: lock");
     std::string data = journal::file_header();
-    data += journal::frame(snapshot);
+    if (!snapshot.empty()) data += journal::frame(snapshot);
     write_all(fd, data);
     sync_data(fd);
     if (::rename(temp.c_str(), path_.c_str()) != 0)
       throw boost::system::system_error(last_os_error(), "billing journal: rename");
-    const int old = fd_;
-    fd_ = fd;
-    fd = -1;
-    ::close(old);
-    sync_directory(path_.parent_path());
-    std::vector<waiter> ready;
-    {
-      std::lock_guard lock(mutex_);
-      stats_.bytes = data.size();
-      ++stats_.compactions;
-      complete_locked(cut_gen, {}, ready);
-    }
-    wake(ready, {});
-    detail::log(log_level::info, "billing journal: compacted to " + std::to_string(data.size()) + " bytes");
-    return;
-  } catch (const boost::system::system_error& e) {
-    ec = e.code();
-    detail::log(log_level::error, std::string("billing journal: compaction failed, keeping the old file: ") + e.what());
-  }
-  if (fd >= 0) ::close(fd);
-  ::unlink(temp.c_str());
-  // The cut entries were never written: they go into the old file as an ordinary commit.
-  std::vector<waiter> ready;
-  boost::system::error_code wec;
-  try {
-    if (!cut_buffer.empty()) write_commit(cut_buffer);
-  } catch (const boost::system::system_error& e) {
-    wec = e.code();
-  }
-  {
     std::lock_guard lock(mutex_);
-    if (wec) failed_ = wec;
-    complete_locked(cut_gen, failed_, ready);
+    stats_.bytes = data.size();
+  } catch (...) {
+    if (fd >= 0) ::close(fd);
+    ::unlink(temp.c_str());
+    throw;
   }
-  wake(ready, wec);
+  const int old = fd_;
+  fd_ = fd;
+  ::close(old);
+  try {
+    sync_directory(path_.parent_path());
+  } catch (const boost::system::system_error& e) {
+    // Both files are complete (the cut entries went to the old one first): whichever a crash
+    // leaves under the path replays to the same state. Later commits retry the sync first.
+    dir_sync_pending_ = true;
+    detail::log(log_level::error, std::string("billing journal: after compaction: ") + e.what() +
+                                      " (retried before the next commit)");
+  }
 }
 
-awaitable<void> billing_journal::compact(
-    std::function<void(std::string& snapshot, const std::function<void()>& cut)> build) {
+void billing_journal::rewrite_now(std::string_view snapshot) {
+  replace_file(snapshot);
+  if (dir_sync_pending_) {
+    sync_directory(path_.parent_path());
+    dir_sync_pending_ = false;
+  }
+}
+
+void billing_journal::run_compaction() {
+  std::string cut_entries;
+  std::string snapshot;
+  std::uint64_t cut_gen = 0;
+  {
+    std::lock_guard lock(mutex_);
+    cut_entries.swap(cut_buffer_);
+    snapshot.swap(snapshot_);
+    cut_gen = cut_gen_;
+    compaction_ = compaction_state::none;
+  }
+  boost::system::error_code ec;
+  // First the old file gets everything up to the cut, as an ordinary commit: then a failure
+  // at any later step leaves a complete file, and nothing is ever written twice.
+  try {
+    if (dir_sync_pending_) {
+      sync_directory(path_.parent_path());
+      dir_sync_pending_ = false;
+    }
+    if (!cut_entries.empty()) write_commit(cut_entries);
+  } catch (const boost::system::system_error& e) {
+    ec = e.code();
+    detail::log(log_level::error, std::string("billing journal: commit failed: ") + e.what());
+  }
+  if (!ec) {
+    try {
+      replace_file(snapshot);
+      std::lock_guard lock(mutex_);
+      ++stats_.compactions;
+      detail::log(log_level::info, "billing journal: compacted to " + std::to_string(stats_.bytes) + " bytes");
+    } catch (const boost::system::system_error& e) {
+      detail::log(log_level::error,
+                  std::string("billing journal: compaction failed, keeping the old file: ") + e.what());
+    }
+  }
+  std::vector<waiter> ready;
+  {
+    std::lock_guard lock(mutex_);
+    if (ec) failed_ = ec;
+    complete_locked(cut_gen, failed_, ready);
+  }
+  wake(ready, ec);
+}
+
+void billing_journal::cut() {
+  std::lock_guard lock(mutex_);
+  if (failed_) throw_failed();
+  cut_buffer_.swap(buffer_);
+  buffer_.clear();
+  cut_gen_ = open_gen_++;
+  compaction_ = compaction_state::cut;
+}
+
+awaitable<void> billing_journal::compact(std::string snapshot) {
   std::uint64_t ticket = 0;
   {
     std::lock_guard lock(mutex_);
-    if (failed_) throw_failed();
-    compaction_ = std::make_unique<compaction_request>(compaction_request{std::move(build)});
-    ticket = open_gen_;
+    snapshot_ = std::move(snapshot);
+    compaction_ = compaction_state::ready;
+    ticket = cut_gen_;
   }
   co_await wait_durable(ticket);
   std::lock_guard lock(mutex_);

@@ -9,7 +9,8 @@ void usage_accumulator::account::store(const account_state& s) noexcept {
   input = s.input;
   output = s.output;
   carried = s.carried;
-  last_sealed = static_cast<std::int32_t>(std::clamp<minute_t>(s.last_sealed, never_sealed, INT32_MAX));
+  last_sealed = static_cast<std::int32_t>(std::clamp<hour_t>(s.last_sealed, no_hour, INT32_MAX));
+  first_usage = static_cast<std::int32_t>(std::clamp<hour_t>(s.first_usage, no_hour, INT32_MAX));
 }
 
 usage_accumulator::usage_accumulator() : shards_(new shard[shard_count]) {}
@@ -65,7 +66,7 @@ usage_accumulator::account* usage_accumulator::find_or_create(shard& s, std::str
   a = account{};
   a.hash = static_cast<std::uint32_t>(h);
   a.id_ref = static_cast<std::uint32_t>((s.id_chunks.size() - 1) << 16 | s.id_used);
-  a.id_len = static_cast<std::uint8_t>(id.size());
+  a.id_len = static_cast<std::uint16_t>(id.size());
   if (!id.empty()) std::memcpy(s.id_chunks.back().get() + s.id_used, id.data(), id.size());
   s.id_used += static_cast<std::uint32_t>(id.size());
   const std::size_t mask = s.slots.size() - 1;
@@ -111,6 +112,12 @@ void usage_accumulator::for_each(const std::function<void(std::string_view, acco
       a.store(st);
     }
   }
+}
+
+void usage_accumulator::close() {
+  closed_.store(true, std::memory_order_relaxed);
+  // Taking every lock once waits out the adds that read closed_ before it was set.
+  with_all_locked([] {});
 }
 
 void usage_accumulator::with_all_locked(const std::function<void()>& fn) {

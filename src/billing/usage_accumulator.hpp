@@ -2,7 +2,9 @@
 // flat open-addressing table over chunked storage with interned ids (~70 bytes a customer).
 #pragma once
 
-#include "billing/usage_ledger.hpp"
+#include "billing/billing_planner.hpp"
+
+#include <atomic>
 
 #include <cstdint>
 #include <functional>
@@ -14,11 +16,11 @@
 namespace awsmp::detail {
 
 /// Result of usage_accumulator::add.
-enum class add_result { ok, overflow };
+enum class add_result { ok, overflow, closed };
 
 /// Thread-safe map customer id -> account_state, sharded so that two threads recording for
 /// different customers rarely meet on a lock. Accounts are never removed (a customer's last
-/// sealed minute must survive for the minute rule); ids are at most 255 bytes.
+/// sealed hour must survive for the hour rule); keys are at most max_key_length bytes.
 class usage_accumulator {
 public:
   // 32: plenty for the few threads of an executor, and compaction holds every shard lock plus
@@ -31,17 +33,25 @@ public:
   usage_accumulator& operator=(const usage_accumulator&) = delete;
 
   /// Adds tokens to a customer (creating it). Under the customer's shard lock and before the
-  /// counters change, calls on_accept() (the journal append, so a seal can never precede the
-  /// usage it consumed in the journal); if on_accept throws, nothing changes.
-  template <class OnAccept>
-  add_result add(std::string_view id, std::int64_t input, std::int64_t output, OnAccept&& on_accept) {
+  /// counters change, calls on_accept(first_hour) (the journal append, so a seal can never
+  /// precede the usage it consumed in the journal); if on_accept throws, nothing changes.
+  /// `hour_now()` is read only when the account had nothing unbilled: its result becomes the
+  /// account's first usage hour (and first_hour, else no_hour). After close(), refuses with
+  /// add_result::closed: checked under the shard lock, so no add slips past close().
+  template <class HourNow, class OnAccept>
+  add_result add(std::string_view id, std::int64_t input, std::int64_t output, HourNow&& hour_now,
+                 OnAccept&& on_accept) {
     const std::uint64_t h = hash(id);
     shard& s = shard_of(h);
     std::lock_guard lock(s.mutex);
+    if (closed_.load(std::memory_order_relaxed)) return add_result::closed;
     account* a = find_or_create(s, id, h);
     account_state st = a->state();
     if (total_would_overflow(st, input, output)) return add_result::overflow;
-    on_accept();
+    hour_t first = no_hour;
+    if (a->input == 0 && a->output == 0 && a->carried == 0 && (input != 0 || output != 0)) first = hour_now();
+    on_accept(first);
+    if (first != no_hour) a->first_usage = static_cast<std::int32_t>(first);
     a->input += input;
     a->output += output;
     ++s.calls;
@@ -55,6 +65,8 @@ public:
   /// Calls fn(id, state) for every customer, shard by shard under each shard's lock, storing
   /// the state back. fn must not call back into the accumulator.
   void for_each(const std::function<void(std::string_view, account_state&)>& fn);
+  /// Refuses every later add(); when it returns, every add that was not refused is complete.
+  void close();
   /// Locks every shard, calls fn, unlocks (consistent snapshot for journal compaction).
   void with_all_locked(const std::function<void()>& fn);
   /// Like for_each but the caller already holds every lock (inside with_all_locked).
@@ -74,9 +86,10 @@ private:
     std::int64_t carried = 0;
     std::uint32_t hash = 0;
     std::uint32_t id_ref = 0;  // id chunk << 16 | offset
-    std::int32_t last_sealed = static_cast<std::int32_t>(never_sealed);
-    std::uint8_t id_len = 0;
-    account_state state() const noexcept { return {input, output, carried, last_sealed}; }
+    std::int32_t last_sealed = static_cast<std::int32_t>(no_hour);
+    std::int32_t first_usage = static_cast<std::int32_t>(no_hour);
+    std::uint16_t id_len = 0;
+    account_state state() const noexcept { return {input, output, carried, last_sealed, first_usage}; }
     void store(const account_state& s) noexcept;
   };
   static constexpr std::size_t accounts_per_chunk = 256;
@@ -106,6 +119,7 @@ private:
   static void grow(shard& s);
 
   std::unique_ptr<shard[]> shards_;
+  std::atomic<bool> closed_{false};
 };
 
 }  // namespace awsmp::detail

@@ -1,4 +1,5 @@
 #include "testing/emulator_core.hpp"
+#include "wire/rules.hpp"
 #include "core/throw.hpp"
 
 #include <awsmp/error.hpp>
@@ -672,8 +673,10 @@ service_response emulator_core::batch_meter_usage(std::string_view body, time_po
       output.results.push_back(std::move(result));
       continue;
     }
-    // AWS ignores the seconds of a timestamp: a record's identity is its minute.
-    const std::int64_t minute = floor_div(epoch_seconds(r.timestamp), 60);
+    // AWS keeps one record per (product or license, customer, dimension, UTC hour).
+    const std::int64_t period =
+        std::chrono::duration_cast<std::chrono::seconds>(awsmp::detail::record_identity_period).count();
+    const std::int64_t hour = floor_div(epoch_seconds(r.timestamp), period);
     std::string key = input.product_code;
     key += '\x1f';
     key += r.customer_identifier.empty() ? "acct:" + r.customer_aws_account_id : r.customer_identifier;
@@ -682,7 +685,7 @@ service_response emulator_core::batch_meter_usage(std::string_view body, time_po
     key += '\x1f';
     key += r.dimension;
     key += '\x1f';
-    key += std::to_string(minute);
+    key += std::to_string(hour);
     auto [it, inserted] = identities_.try_emplace(std::move(key));
     if (inserted) {
       it->second = identity_entry{r.quantity, std::move(fingerprints[i]), next_record_id()};

@@ -24,9 +24,9 @@ namespace {
 // fake_metering is only ever called on the tracker's strand, but the test reads it from the
 // main thread after the threads joined; the clock is read from both threads.
 struct atomic_clock {
-  std::shared_ptr<std::atomic<std::int64_t>> minutes = std::make_shared<std::atomic<std::int64_t>>(29'000'000);
+  std::shared_ptr<std::atomic<std::int64_t>> hours = std::make_shared<std::atomic<std::int64_t>>(490'000);
   clock_function function() const {
-    return [m = minutes] { return time_point(std::chrono::minutes(m->load())); };
+    return [h = hours] { return time_point(std::chrono::hours(h->load()) + std::chrono::minutes(7)); };
   }
 };
 
@@ -69,11 +69,11 @@ void race(bool with_journal) {
       }
     }, asio::detached);
   }
-  // A flusher and a snapshot reader racing with the callers; the clock moves a minute per tick.
+  // A flusher and a snapshot reader racing with the callers; the clock moves an hour per tick.
   asio::co_spawn(io, [&]() -> awaitable<void> {
     asio::steady_timer timer(co_await asio::this_coro::executor);
     while (remaining > 0) {
-      clock.minutes->fetch_add(1);
+      clock.hours->fetch_add(1);
       auto f = t.flush();
       co_await std::move(f);
       auto s = t.snapshot();
@@ -86,8 +86,8 @@ void race(bool with_journal) {
   io.run();
   second.join();
 
-  // Bill what the carry kept: the minute moves on, settle every customer.
-  clock.minutes->fetch_add(1);
+  // Bill what the carry kept: the hour moves on, settle every customer.
+  clock.hours->fetch_add(1);
   std::int64_t total = 0;
   for (int k = 0; k < customers; ++k) {
     run_sync(io, t.settle("customer-" + std::to_string(k)));
@@ -107,7 +107,47 @@ void race(bool with_journal) {
 
 }  // namespace
 
+// Destroys the tracker right after `co_await record_usage(...)` (its commit still being
+// acknowledged) and right after `co_await stop()`, on a 2-thread io_context: the journal's
+// commit loop and stop() must never touch the destroyed tracker (run under ASan and TSan).
+void destroy_right_after(bool after_stop) {
+  const auto journal = std::filesystem::temp_directory_path() /
+                       ("awsmp-destroy-billing-" + std::to_string(::getpid()) + ".journal");
+  for (int trial = 0; trial < 30; ++trial) {
+    std::filesystem::remove(journal);
+    asio::io_context io;
+    fake_metering m;
+    token_billing_options o;
+    o.tokens_per_unit = 10;
+    o.journal = journal;
+    auto t = std::make_unique<token_billing_tracker>(io.get_executor(), "p", m, o);
+    std::atomic<bool> done{false};
+    asio::co_spawn(io, [&]() -> awaitable<void> {
+      for (int i = 0; i < 3; ++i) {
+        auto rec = t->record_usage("a" + std::to_string(i), 25, 0);
+        co_await std::move(rec);
+      }
+      // The journal's commit loop is still running (it looks for more work on the other thread).
+      if (after_stop) {
+        auto stop = t->stop();
+        co_await std::move(stop);
+      }
+      t.reset();
+      done = true;
+    }, asio::detached);
+    std::thread second([&] { io.run(); });
+    io.run();
+    second.join();
+    BOOST_TEST(done.load());
+  }
+  std::filesystem::remove(journal);
+}
+
 BOOST_AUTO_TEST_SUITE(billing_concurrency)
+
+BOOST_AUTO_TEST_CASE(destroying_the_tracker_right_after_record_usage_is_safe) { destroy_right_after(false); }
+
+BOOST_AUTO_TEST_CASE(destroying_the_tracker_right_after_stop_is_safe) { destroy_right_after(true); }
 
 BOOST_AUTO_TEST_CASE(record_usage_flush_and_stop_race_without_journal) { race(false); }
 
