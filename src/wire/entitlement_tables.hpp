@@ -4,22 +4,22 @@
 // name to a list of strings); their wire forms are defined in entitlement_service_types.cpp.
 #pragma once
 
-#include "wire/member_table.hpp"
-
-#include <awsmp/entitlement_service_types.hpp>
-
 #include <array>
+#include <awsmp/entitlement_service_types.hpp>
 #include <map>
 #include <string>
 #include <tuple>
 #include <vector>
+
+#include "wire/member_table.hpp"
 
 namespace awsmp::detail {
 
 template <>
 struct wire_enum<entitlement_filter> {
   static constexpr std::array values{entitlement_filter::customer_identifier, entitlement_filter::dimension,
-                                     entitlement_filter::customer_aws_account_id, entitlement_filter::license_arn};
+                                     entitlement_filter::customer_aws_account_id,
+                                     entitlement_filter::license_arn};
 };
 
 /// The Value union: an object holding exactly one typed member (none when monostate).
@@ -28,7 +28,9 @@ struct wire_form<entitlement_value> {
   static void write(std::string& out, const entitlement_value& v);
   static void read(const boost::json::value& jv, const json_path& path, entitlement_value& out);
   static boost::json::value to_value(const entitlement_value& v, boost::json::storage_ptr sp);
-  static bool is_set(const entitlement_value& v) noexcept { return !std::holds_alternative<std::monostate>(v); }
+  static bool is_set(const entitlement_value& v) noexcept {
+    return !std::holds_alternative<std::monostate>(v);
+  }
 };
 
 /// The Filter map: {"<FILTER_NAME>": ["value", ...], ...} in filter-name order.

@@ -13,15 +13,11 @@
 // entitlement value union, the filter map) specialises wire_form next to its table.
 #pragma once
 
-#include "wire/json_reader.hpp"
-#include "wire/json_writer.hpp"
-
+#include <array>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
-
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -31,6 +27,9 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+#include "wire/json_reader.hpp"
+#include "wire/json_writer.hpp"
 
 namespace awsmp::detail {
 
@@ -70,11 +69,15 @@ struct wire_enum;
 
 /// A struct described by a member table.
 template <class T>
-concept table_described = requires { wire_table<T>::members; };
+concept table_described = requires {
+  wire_table<T>::members;
+};
 
 /// An enum described by a wire_enum table.
 template <class E>
-concept enum_described = std::is_enum_v<E> && requires { wire_enum<E>::values; };
+concept enum_described = std::is_enum_v<E> && requires {
+  wire_enum<E>::values;
+};
 
 /// The wire form of T; see the file comment.
 template <class T>
@@ -127,7 +130,9 @@ struct wire_form<std::int64_t> {
 template <>
 struct wire_form<double> {
   static void write(std::string& out, double v) { append_json_double(out, v); }
-  static void read(const boost::json::value& jv, const json_path& path, double& out) { out = read_double(jv, path); }
+  static void read(const boost::json::value& jv, const json_path& path, double& out) {
+    out = read_double(jv, path);
+  }
   static boost::json::value to_value(double v, boost::json::storage_ptr sp) {
     return boost::json::value(v, std::move(sp));
   }
@@ -137,7 +142,9 @@ struct wire_form<double> {
 template <>
 struct wire_form<bool> {
   static void write(std::string& out, bool v) { out += v ? "true" : "false"; }
-  static void read(const boost::json::value& jv, const json_path& path, bool& out) { out = read_bool(jv, path); }
+  static void read(const boost::json::value& jv, const json_path& path, bool& out) {
+    out = read_bool(jv, path);
+  }
   static boost::json::value to_value(bool v, boost::json::storage_ptr sp) {
     return boost::json::value(v, std::move(sp));
   }

@@ -5,18 +5,18 @@
 // always sent, 0 included, because AWS wants an explicit zero-usage record every hour.
 #pragma once
 
-#include "wire/member_table.hpp"
-
-#include <awsmp/metering_types.hpp>
-
 #include <array>
+#include <awsmp/metering_types.hpp>
 #include <tuple>
+
+#include "wire/member_table.hpp"
 
 namespace awsmp::detail {
 
 template <>
 struct wire_enum<usage_record_status> {
-  static constexpr std::array values{usage_record_status::success, usage_record_status::customer_not_subscribed,
+  static constexpr std::array values{usage_record_status::success,
+                                     usage_record_status::customer_not_subscribed,
                                      usage_record_status::duplicate_record};
 };
 
