@@ -1,6 +1,7 @@
 #include "testing/emulator_core.hpp"
 #include "wire/rules.hpp"
 #include "core/throw.hpp"
+#include "wire/rules.hpp"
 
 #include <awsmp/error.hpp>
 #include <awsmp/wire.hpp>
@@ -13,7 +14,6 @@
 #include <algorithm>
 #include <cmath>
 #include <array>
-#include <cctype>
 #include <cstdio>
 #include <limits>
 #include <optional>
@@ -21,6 +21,9 @@
 
 namespace awsmp::testing::detail {
 namespace json = boost::json;
+// The rule book: the emulator words its answers as AWS does, but asks wire/rules whether a
+// value keeps the model's rules, so the library and its test peer cannot drift apart.
+namespace rules = awsmp::detail;
 
 namespace {
 
@@ -114,15 +117,17 @@ void check_allocations_shape(const json::value* v, const std::string& path) {
   if (!v) return;
   if (!v->is_array()) fail_serialization(path + " must be a list");
   const auto& list = v->get_array();
-  if (list.empty()) fail_validation(path, "Member must have length greater than or equal to 1");
-  if (list.size() > 2500) fail_validation(path, "Member must have length less than or equal to 2500");
+  if (!rules::allocation_count_violation(list.size()).empty())
+    fail_validation(path, list.empty() ? "Member must have length greater than or equal to 1"
+                                       : "Member must have length less than or equal to " +
+                                             std::to_string(rules::max_allocations));
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string at = path + "." + std::to_string(i + 1) + ".member";
     if (!list[i].is_object()) fail_serialization(at + " must be an object");
     const auto& alloc = list[i].get_object();
     const json::value* qty = member(alloc, "AllocatedUsageQuantity");
     if (!qty) fail_validation(at + ".allocatedUsageQuantity", "Member must not be null");
-    check_integer(qty, at + ".allocatedUsageQuantity", 0, 2147483647);
+    check_integer(qty, at + ".allocatedUsageQuantity", 0, max_quantity);
     if (const json::value* tags = member(alloc, "Tags")) {
       if (!tags->is_array()) fail_serialization(at + ".tags must be a list");
       if (tags->get_array().empty()) fail(400, "InvalidTagException", at + ".tags: a tag list must hold 1 to 5 tags");
@@ -143,73 +148,24 @@ void check_record_shape(const json::value& v, std::size_t i) {
   if (!member(rec, "Timestamp")) fail_validation(at + ".timestamp", "Member must not be null");
   const json::value* dim = member(rec, "Dimension");
   if (!dim) fail_validation(at + ".dimension", "Member must not be null");
-  check_integer(member(rec, "Quantity"), at + ".quantity", 0, 2147483647);
+  check_integer(member(rec, "Quantity"), at + ".quantity", 0, max_quantity);
   check_allocations_shape(member(rec, "UsageAllocations"), at + ".usageAllocations");
 }
 
-// ---- string rules of the models
-
-bool product_code_char(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '/' || c == '=' || c == ':' || c == '_' || c == '.' || c == '@';
-}
-
-// ^[a-zA-Z0-9+ -=._:\/@]+$ : note that " -=" is the range from space to '='.
-bool tag_char(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         (c >= ' ' && c <= '=') || c == '+' || c == '.' || c == '_' || c == ':' || c == '\\' ||
-         c == '/' || c == '@';
-}
-
-bool all_of(std::string_view s, bool (*pred)(char) noexcept) {
-  return std::all_of(s.begin(), s.end(), [pred](char c) { return pred(c); });
-}
-
-bool arn_token_char(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '/' || c == '.' || c == '-';
-}
-bool arn_resource_char(char c) noexcept {
-  return arn_token_char(c) || c == ':' || c == '+' || c == '=' || c == ',' || c == '@';
-}
-bool alnum(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-// ^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$
-bool valid_license_arn(std::string_view s) noexcept {
-  if (s.substr(0, 7) != "arn:aws") return false;
-  s.remove_prefix(7);
-  std::size_t i = 0;
-  while (i < s.size() && (std::isalpha(static_cast<unsigned char>(s[i])) || s[i] == '-')) ++i;
-  if (i >= s.size() || s[i] != ':') return false;
-  s.remove_prefix(i + 1);
-  std::array<std::string_view, 3> parts;
-  for (auto& part : parts) {
-    const auto colon = s.find(':');
-    if (colon == std::string_view::npos) return false;
-    part = s.substr(0, colon);
-    s.remove_prefix(colon + 1);
-  }
-  if (parts[0].empty() || parts[0].size() > 63 || !alnum(parts[0][0]) || !all_of(parts[0], arn_token_char)) return false;
-  if (parts[1].size() > 63 || !all_of(parts[1], arn_token_char)) return false;
-  if (parts[2].size() > 63 || !all_of(parts[2], arn_token_char)) return false;
-  return !s.empty() && s.size() <= 1024 && alnum(s[0]) && all_of(s, arn_resource_char);
-}
-
-bool all_digits(std::string_view s) noexcept {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
+// ---- string rules of the models (the rules from wire/rules, the wording AWS's)
 
 void check_product_code_rules(const std::string& code, std::string_view path) {
-  if (code.size() > 255) fail_validation(path, "Member must have length less than or equal to 255");
-  if (!all_of(code, product_code_char))
+  if (code.size() > rules::max_product_code_length)
+    fail_validation(path, "Member must have length less than or equal to " +
+                              std::to_string(rules::max_product_code_length));
+  if (!rules::is_product_code_text(code))
     fail_validation(path, "Member must satisfy regular expression pattern: ^[-a-zA-Z0-9/=:_.@]*$");
 }
 
 void check_dimension_rules(const std::string& dimension, std::string_view path) {
+  if (rules::dimension_violation(dimension).empty()) return;
   if (dimension.empty()) fail_validation(path, "Member must have length greater than or equal to 1");
-  if (dimension.size() > 255) fail_validation(path, "Member must have length less than or equal to 255");
+  fail_validation(path, "Member must have length less than or equal to " + std::to_string(rules::max_dimension_length));
 }
 
 // Checks the allocations of one record and returns their order-insensitive fingerprint.
@@ -222,15 +178,15 @@ std::string check_allocations(const std::vector<usage_allocation>& allocations, 
   for (std::size_t i = 0; i < allocations.size(); ++i) {
     const auto& a = allocations[i];
     const std::string at = path + "." + std::to_string(i + 1) + ".member";
-    if (a.allocated_usage_quantity < 0)
+    if (!rules::quantity_violation(a.allocated_usage_quantity).empty())
       fail_validation(at + ".allocatedUsageQuantity", "Member must have value greater than or equal to 0");
     sum += a.allocated_usage_quantity;
-    if (a.tags.size() > 5) fail(400, "InvalidTagException", at + ".tags: at most 5 tags per allocation");
+    if (a.tags.size() > rules::max_tags) fail(400, "InvalidTagException", at + ".tags: at most 5 tags per allocation");
     std::vector<std::pair<std::string, std::string>> tags;
     for (const auto& t : a.tags) {
-      if (t.key.empty() || t.key.size() > 100 || !all_of(t.key, tag_char))
+      if (!rules::tag_key_violation(t.key).empty())
         fail(400, "InvalidTagException", at + ".tags: a Key must be 1-100 characters of [a-zA-Z0-9+ -=._:\\/@]");
-      if (t.value.empty() || t.value.size() > 256 || !all_of(t.value, tag_char))
+      if (!rules::tag_value_violation(t.value).empty())
         fail(400, "InvalidTagException", at + ".tags: a Value must be 1-256 characters of [a-zA-Z0-9+ -=._:\\/@]");
       tags.emplace_back(t.key, t.value);
     }
@@ -362,7 +318,7 @@ emulator_core::emulator_core(const emulator_options& options) : limits_() {
   limits_.default_page_size = options.default_page_size;
   limits_.max_records = options.max_records;
   limits_.max_idempotency_entries = options.max_idempotency_entries;
-  if (options.default_page_size < 1 || options.default_page_size > 25)
+  if (options.default_page_size < 1 || options.default_page_size > rules::max_page_size)
     awsmp::detail::throw_invalid_argument("emulator_options.default_page_size", "must be 1..25");
   if (options.record_window.count() <= 0)
     awsmp::detail::throw_invalid_argument("emulator_options.record_window", "must be positive");
@@ -407,9 +363,9 @@ void emulator_core::add_customer(emulated_customer customer) {
   if (id.customer_identifier.empty() && id.customer_aws_account_id.empty())
     awsmp::detail::throw_invalid_argument("emulated_customer.identity",
                                           "needs a customer_identifier or a customer_aws_account_id");
-  if (!id.customer_aws_account_id.empty() && !all_digits(id.customer_aws_account_id))
+  if (!id.customer_aws_account_id.empty() && !rules::is_account_id(id.customer_aws_account_id))
     awsmp::detail::throw_invalid_argument("emulated_customer.identity.customer_aws_account_id", "must be digits");
-  if (!id.license_arn.empty() && !valid_license_arn(id.license_arn))
+  if (!id.license_arn.empty() && !rules::is_license_arn(id.license_arn))
     awsmp::detail::throw_invalid_argument("emulated_customer.identity.license_arn", "must match the model's LicenseArn pattern");
   std::lock_guard lock(mutex_);
   // A customer's index entries; later customers win an id shared with an earlier one, and
@@ -606,8 +562,8 @@ service_response emulator_core::batch_meter_usage(std::string_view body, time_po
   const json::value* records = member(obj, "UsageRecords");
   if (!records) fail_validation("usageRecords", "Member must not be null");
   if (!records->is_array()) fail_serialization("UsageRecords must be a list");
-  if (records->get_array().size() > 25)
-    fail_validation("usageRecords", "Member must have length less than or equal to 25");
+  if (!rules::batch_size_violation(records->get_array().size()).empty())
+    fail_validation("usageRecords", "Member must have length less than or equal to " + std::to_string(max_batch_records));
   for (std::size_t i = 0; i < records->get_array().size(); ++i) check_record_shape(records->get_array()[i], i);
   auto input = decode_as<batch_meter_usage_input>(jv);
 
@@ -617,16 +573,18 @@ service_response emulator_core::batch_meter_usage(std::string_view body, time_po
     const auto& r = input.usage_records[i];
     const std::string at = "usageRecords." + std::to_string(i + 1) + ".member";
     check_dimension_rules(r.dimension, at + ".dimension");
-    if (r.quantity < 0) fail_validation(at + ".quantity", "Member must have value greater than or equal to 0");
+    if (!rules::quantity_violation(r.quantity).empty())
+      fail_validation(at + ".quantity", "Member must have value greater than or equal to 0");
     const bool has_id = !r.customer_identifier.empty(), has_account = !r.customer_aws_account_id.empty();
     if (has_id == has_account)
       fail(400, "InvalidCustomerIdentifierException",
            at + ": exactly one of CustomerIdentifier and CustomerAWSAccountId must be set");
-    if (r.customer_identifier.size() > 255)
-      fail_validation(at + ".customerIdentifier", "Member must have length less than or equal to 255");
-    if (has_account && (r.customer_aws_account_id.size() > 255 || !all_digits(r.customer_aws_account_id)))
+    if (r.customer_identifier.size() > max_identifier_length)
+      fail_validation(at + ".customerIdentifier",
+                      "Member must have length less than or equal to " + std::to_string(max_identifier_length));
+    if (has_account && !rules::is_account_id(r.customer_aws_account_id))
       fail_validation(at + ".customerAWSAccountId", "Member must satisfy regular expression pattern: ^[0-9]+$");
-    if (!r.license_arn.empty() && !valid_license_arn(r.license_arn))
+    if (!r.license_arn.empty() && !rules::is_license_arn(r.license_arn))
       fail_validation(at + ".licenseArn", "Member must satisfy regular expression pattern of a license ARN");
     fingerprints[i] = check_allocations(r.usage_allocations, r.quantity, at + ".usageAllocations");
   }
@@ -716,7 +674,7 @@ service_response emulator_core::meter_usage(std::string_view body, time_point no
   if (!member(obj, "ProductCode")) fail_validation("productCode", "Member must not be null");
   if (!member(obj, "Timestamp")) fail_validation("timestamp", "Member must not be null");
   if (!member(obj, "UsageDimension")) fail_validation("usageDimension", "Member must not be null");
-  check_integer(member(obj, "UsageQuantity"), "usageQuantity", 0, 2147483647);
+  check_integer(member(obj, "UsageQuantity"), "usageQuantity", 0, max_quantity);
   check_allocations_shape(member(obj, "UsageAllocations"), "usageAllocations");
   if (const json::value* token = member(obj, "ClientToken")) {
     if (!token->is_string()) fail_serialization("ClientToken must be a string");
@@ -728,8 +686,11 @@ service_response emulator_core::meter_usage(std::string_view body, time_point no
 
   check_product_code_rules(input.product_code, "productCode");
   check_dimension_rules(input.dimension, "usageDimension");
-  if (input.quantity < 0) fail_validation("usageQuantity", "Member must have value greater than or equal to 0");
-  if (input.client_token.size() > 64) fail_validation("clientToken", "Member must have length less than or equal to 64");
+  if (!rules::quantity_violation(input.quantity).empty())
+    fail_validation("usageQuantity", "Member must have value greater than or equal to 0");
+  if (input.client_token.size() > rules::max_client_token_length)
+    fail_validation("clientToken", "Member must have length less than or equal to " +
+                                       std::to_string(rules::max_client_token_length));
   const std::string allocations = check_allocations(input.usage_allocations, input.quantity, "usageAllocations");
 
   std::lock_guard lock(mutex_);
@@ -821,7 +782,8 @@ service_response emulator_core::get_entitlements(std::string_view body) {
   const auto& obj = jv.get_object();
   const json::value* product = member(obj, "ProductCode");
   if (!product) fail_parameter("ProductCode is required");
-  if (!product->is_string() || product->get_string().empty() || product->get_string().size() > 255)
+  if (!product->is_string() || product->get_string().empty() ||
+      product->get_string().size() > rules::max_product_code_length)
     fail_parameter("ProductCode must be a string of 1 to 255 characters");
   if (const json::value* filter = member(obj, "Filter")) {
     if (!filter->is_object()) fail_parameter("Filter must be a map");
@@ -838,7 +800,7 @@ service_response emulator_core::get_entitlements(std::string_view body) {
     }
   }
   if (const json::value* max = member(obj, "MaxResults")) {
-    if (!max->is_int64() || max->get_int64() < 1 || max->get_int64() > 25)
+    if (!max->is_int64() || max->get_int64() < 1 || max->get_int64() > rules::max_page_size)
       fail_parameter("MaxResults must be an integer from 1 to 25");
   }
   if (const json::value* next = member(obj, "NextToken")) {

@@ -2,6 +2,8 @@
 // (test/data/wire/models/), so that a model change cannot silently drift from the code.
 #include <awsmp/error.hpp>
 #include <awsmp/validation.hpp>
+#include "wire/rules.hpp"
+#include "wire/wire_codec.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -80,6 +82,16 @@ BOOST_AUTO_TEST_CASE(constants_equal_the_model) {
   BOOST_TEST(static_cast<std::int64_t>(max_identifier_length) == limit(metering(), "UsageDimension", "max"));
   BOOST_TEST(static_cast<std::int64_t>(max_identifier_length) == limit(metering(), "CustomerIdentifier", "max"));
   BOOST_TEST(static_cast<std::int64_t>(max_identifier_length) == limit(entitlement(), "ProductCode", "max"));
+  // The rule book's limits, which the emulator reads as well.
+  namespace rules = awsmp::detail;
+  BOOST_TEST(static_cast<std::int64_t>(rules::max_product_code_length) == limit(metering(), "ProductCode", "max"));
+  BOOST_TEST(static_cast<std::int64_t>(rules::max_dimension_length) == limit(metering(), "UsageDimension", "max"));
+  BOOST_TEST(static_cast<std::int64_t>(rules::max_allocations) == limit(metering(), "UsageAllocations", "max"));
+  BOOST_TEST(static_cast<std::int64_t>(rules::max_tags) == limit(metering(), "TagList", "max"));
+  BOOST_TEST(static_cast<std::int64_t>(rules::max_tag_key_length) == limit(metering(), "TagKey", "max"));
+  BOOST_TEST(static_cast<std::int64_t>(rules::max_tag_value_length) == limit(metering(), "TagValue", "max"));
+  BOOST_TEST(static_cast<std::int64_t>(rules::max_client_token_length) == limit(metering(), "ClientToken", "max"));
+  BOOST_TEST(static_cast<std::int64_t>(rules::max_page_size) == limit(entitlement(), "PageSizeInteger", "max"));
 }
 
 BOOST_AUTO_TEST_CASE(patterns_are_the_ones_implemented) {
@@ -143,6 +155,36 @@ BOOST_AUTO_TEST_CASE(required_members_of_the_model) {
   BOOST_TEST((required(metering(), "Tag") == std::vector<std::string>{"Key", "Value"}));
   BOOST_TEST((required(metering(), "UsageAllocation") == std::vector<std::string>{"AllocatedUsageQuantity"}));
   BOOST_TEST((required(entitlement(), "GetEntitlementsRequest") == std::vector<std::string>{"ProductCode"}));
+}
+
+// The member tables mark as required exactly what the model requires, so the decoder refuses
+// what AWS would refuse and accepts what it would accept.
+template <class T>
+std::vector<std::string> table_required() {
+  std::vector<std::string> out;
+  awsmp::detail::for_each_member<T>([&](const auto& row) {
+    if (std::remove_cvref_t<decltype(row)>::how == awsmp::detail::presence::required) out.emplace_back(row.name);
+  });
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(member_tables_require_what_the_model_requires) {
+  auto required = [](const json::object& s, std::string_view shape) {
+    std::vector<std::string> out;
+    if (const auto* r = s.at(shape).as_object().if_contains("required"))
+      for (const auto& v : r->as_array()) out.emplace_back(v.as_string());
+    return out;
+  };
+  BOOST_TEST(table_required<usage_record>() == required(metering(), "UsageRecord"));
+  BOOST_TEST(table_required<meter_usage_input>() == required(metering(), "MeterUsageRequest"));
+  BOOST_TEST(table_required<batch_meter_usage_input>() == required(metering(), "BatchMeterUsageRequest"));
+  BOOST_TEST(table_required<tag>() == required(metering(), "Tag"));
+  BOOST_TEST(table_required<usage_allocation>() == required(metering(), "UsageAllocation"));
+  BOOST_TEST(table_required<resolve_customer_input>() == required(metering(), "ResolveCustomerRequest"));
+  BOOST_TEST(table_required<get_entitlements_input>() == required(entitlement(), "GetEntitlementsRequest"));
+  // The one deliberate addition: a result without its record or status cannot be acted on.
+  BOOST_TEST(required(metering(), "UsageRecordResult").empty());
+  BOOST_TEST((table_required<usage_record_result>() == std::vector<std::string>{"UsageRecord", "Status"}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
