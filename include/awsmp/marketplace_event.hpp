@@ -43,6 +43,7 @@ struct marketplace_event {
   /// Agreement events, which carry no license: see account_id and agreement_id.
   billed_customer customer;
   std::string account_id;      ///< EventBridge detail.acceptor.accountId (the buyer's account)
+  std::string seller_account;  ///< EventBridge "account": the seller account the event was sent to
   std::string product_code;    ///< product-code / ProductCode / detail.product.code
   std::string product_id;      ///< detail.product.id ("prod-...")
   std::string offer_id;        ///< offer-identifier / detail.offer.id

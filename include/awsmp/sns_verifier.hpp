@@ -33,6 +33,7 @@ enum class event_refusal {
   bad_signature,     ///< the signature does not match the canonical string
   expired,           ///< Timestamp older than max_age (or too far in the future)
   wrong_account,     ///< EventBridge event for another seller account than expected
+  wrong_product,     ///< an event for a product code other than the one expected
 };
 
 /// The name of a refusal ("wrong_topic", ...); never throws.

@@ -118,6 +118,7 @@ marketplace_event parse_eventbridge_event(std::string_view body) {
   const std::string id = member_string(root, "id", "(event)");
   if (id.empty() || id.size() > 128) malformed("id", "required, 1..128 characters");
   ev.dedup_id = "eventbridge:" + id;
+  ev.seller_account = member_string(root, "account", "(event)");
   const auto when = detail::parse_iso8601(member_string(root, "time", "(event)"));
   if (!when) malformed("time", "must be an ISO 8601 time with a zone");
   ev.time = *when;

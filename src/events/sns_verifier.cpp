@@ -45,6 +45,7 @@ std::string_view to_string(event_refusal refusal) noexcept {
     case event_refusal::bad_signature: return "bad_signature";
     case event_refusal::expired: return "expired";
     case event_refusal::wrong_account: return "wrong_account";
+    case event_refusal::wrong_product: return "wrong_product";
   }
   return "unknown";
 }
