@@ -58,9 +58,21 @@ std::string_view return_values_name(return_values r) {
   throw_error(errc::malformed_message, std::string("DynamoDB answer: ") + std::string(why));
 }
 
+// 32 levels of AttributeValue nesting are 64 levels of JSON below the answer's own members;
+// the codec refuses anything deeper than DynamoDB allows.
+json::parse_options answer_parse_options() {
+  json::parse_options o;
+  o.max_depth = 2 * dynamodb_max_depth + 16;
+  return o;
+}
+
+json::value parse_answer(std::string_view body, boost::system::error_code& ec) {
+  return json::parse(body, ec, {}, answer_parse_options());
+}
+
 json::object parse_object(std::string_view body) {
   boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
+  json::value v = parse_answer(body, ec);
   if (ec) malformed("not JSON");
   if (!v.is_object()) malformed("not a JSON object");
   return std::move(v.get_object());
@@ -416,7 +428,7 @@ write_result decode_condition_failed(std::string_view body) {
   write_result r;
   r.condition_failed = true;
   boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
+  json::value v = parse_answer(body, ec);
   // The details are optional: a failed condition is known from the error type alone.
   if (!ec && v.is_object())
     if (const auto* i = member(v.get_object(), "Item"))
@@ -466,7 +478,7 @@ std::vector<write_request> decode_batch_write_item(std::string_view body) {
 std::vector<cancellation_reason> decode_transaction_canceled(std::string_view body) {
   std::vector<cancellation_reason> out;
   boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
+  json::value v = parse_answer(body, ec);
   if (ec || !v.is_object()) return out;
   const auto* reasons = member(v.get_object(), "CancellationReasons");
   if (reasons == nullptr) return out;
