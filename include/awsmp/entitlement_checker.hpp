@@ -2,6 +2,7 @@
 // coherent cache in front of an entitlement_store.
 #pragma once
 
+#include <awsmp/billed_customer.hpp>
 #include <awsmp/common.hpp>
 #include <awsmp/entitlement_store.hpp>
 
@@ -19,7 +20,7 @@ struct entitlement_checker_options {
   /// How long a store row (or its absence) is answered from the cache. 0 disables caching
   /// (every call reads the store; concurrent reads of one key are still shared).
   std::chrono::nanoseconds cache_ttl = std::chrono::seconds(60);
-  /// Most (customer, dimension) keys kept; the least recently used is evicted past it.
+  /// Most (billed customer, dimension) keys kept; the least recently used is evicted past it.
   /// 0 disables caching.
   std::size_t max_entries = 100'000;
   /// The wall clock used for cache freshness and for expires_at; empty: system_clock::now.
@@ -59,16 +60,25 @@ public:
   entitlement_checker(const entitlement_checker&) = delete;
   entitlement_checker& operator=(const entitlement_checker&) = delete;
 
-  /// True when the customer is entitled now. Throws system_error(errc::invalid_argument)
-  /// for an empty, over-long or control-character id before the store is read, and what the
-  /// store throws on a miss.
+  /// True when `who` is entitled to `dimension` now; in the account form the answer is per
+  /// license (another license of the same account does not count). Throws
+  /// system_error(errc::invalid_argument) for an id that breaks the rule book before the
+  /// store is read, and what the store throws on a miss.
+  awaitable<bool> is_entitled(billed_customer who, std::string dimension);
+  /// Legacy form: is_entitled(billed_customer::legacy(customer_identifier), dimension).
   awaitable<bool> is_entitled(std::string customer_identifier, std::string dimension);
-  /// Stores `ent` (insert or replace) and drops the cached answer; throws like the store's put.
+  /// Stores `ent` (insert or replace, key ent.customer()) and drops the cached answer; throws
+  /// like the store's put.
   awaitable<void> grant_entitlement(entitlement ent);
-  /// Removes the row and drops the cached answer; throws like the store's erase.
+  /// Removes the row of (who, dimension) and drops the cached answers it affects; throws like
+  /// the store's erase.
+  awaitable<void> revoke_entitlement(billed_customer who, std::string dimension);
+  /// Legacy form: revoke_entitlement(billed_customer::legacy(customer_identifier), dimension).
   awaitable<void> revoke_entitlement(std::string customer_identifier, std::string dimension);
-  /// Drops the cached answer of one key (after the store was changed behind the checker's
-  /// back); throws system_error(errc::invalid_argument) for a bad id.
+  /// Drops the cached answers of (who, dimension) (after the store was changed behind the
+  /// checker's back); throws system_error(errc::invalid_argument) for a bad id.
+  awaitable<void> invalidate(billed_customer who, std::string dimension);
+  /// Legacy form: invalidate(billed_customer::legacy(customer_identifier), dimension).
   awaitable<void> invalidate(std::string customer_identifier, std::string dimension);
   /// Drops every cached answer; never throws.
   void invalidate_all() noexcept;

@@ -21,7 +21,9 @@ enum class sqlite_synchronous {
 
 /// Settings of a sqlite_store; every default is documented here.
 struct sqlite_store_options {
-  /// The database file; created (with its -wal and -shm companions) when missing.
+  /// The database file; created (with its -wal and -shm companions) when missing, readable
+  /// and writable by the owner only (0600). Opening an existing file that group or others can
+  /// read logs a warning (it holds who your customers are).
   std::filesystem::path path;
   /// Durability of each commit; see sqlite_synchronous.
   sqlite_synchronous synchronous = sqlite_synchronous::full;
@@ -38,7 +40,9 @@ struct sqlite_store_options {
   std::optional<asio::any_io_executor> blocking_executor;
 };
 
-/// Entitlements and subscriptions in one SQLite database in WAL mode. It survives restarts
+/// Entitlements and subscriptions in one SQLite database in WAL mode, keyed by billed
+/// customer (see subscription_store and entitlement_store). A file written by awsmp 0.1.0
+/// (format 1) is migrated in place on open, keeping every row. It survives restarts
 /// and kill -9; a damaged or foreign file is refused with system_error(errc::store_corrupt)
 /// naming the file, never emptied. The two stores it hands out share one connection whose
 /// calls are serialised on a strand, so they are safe from any thread of the executor.
@@ -66,7 +70,8 @@ public:
   /// The value of PRAGMA application_id in every awsmp store ("awmp").
   static constexpr std::int32_t application_id = 0x61776d70;
   /// The format version (PRAGMA user_version) this build reads and writes.
-  static constexpr std::int32_t format_version = 1;
+  /// 1 was awsmp 0.1.0's (keyed by customer identifier), migrated in place on open.
+  static constexpr std::int32_t format_version = 2;
 
 private:
   struct impl;

@@ -1,7 +1,7 @@
 #include <awsmp/entitlement_checker.hpp>
 #include <awsmp/error.hpp>
-#include <awsmp/validation.hpp>
 #include "core/throw.hpp"
+#include "wire/rules.hpp"
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_completion_executor.hpp>
@@ -27,39 +27,61 @@
 namespace awsmp {
 namespace {
 
+// A (billed customer, dimension) key. The account form and the legacy form never collide:
+// exactly one of {account, license} and {customer} is set.
 struct cache_key {
+  std::string account;
+  std::string license;
   std::string customer;
   std::string dimension;
 };
 
 // Lookups use views, so that a hit does not copy the caller's strings.
 struct key_view {
+  std::string_view account;
+  std::string_view license;
   std::string_view customer;
   std::string_view dimension;
 };
 
-std::size_t hash_key(std::string_view customer, std::string_view dimension) noexcept {
-  const std::size_t h1 = std::hash<std::string_view>{}(customer);
-  const std::size_t h2 = std::hash<std::string_view>{}(dimension);
-  return h1 ^ (h2 + 0x9e3779b97f4a7c15ULL + (h1 << 6) + (h1 >> 2));
+key_view view_of(const billed_customer& who, std::string_view dimension) noexcept {
+  return {who.customer_aws_account_id, who.license_arn, who.customer_identifier, dimension};
+}
+
+std::size_t combine(std::size_t h, std::string_view part) noexcept {
+  const std::size_t p = std::hash<std::string_view>{}(part);
+  return h ^ (p + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+}
+
+std::size_t hash_key(const key_view& k) noexcept {
+  // The legacy form (the hot path of existing callers) hashes two strings, as before.
+  std::size_t h = std::hash<std::string_view>{}(k.customer);
+  if (!k.account.empty() || !k.license.empty()) h = combine(combine(h, k.account), k.license);
+  return combine(h, k.dimension);
 }
 
 struct key_hash {
   using is_transparent = void;
-  std::size_t operator()(const cache_key& k) const noexcept { return hash_key(k.customer, k.dimension); }
-  std::size_t operator()(const key_view& k) const noexcept { return hash_key(k.customer, k.dimension); }
+  std::size_t operator()(const cache_key& k) const noexcept {
+    return hash_key(key_view{k.account, k.license, k.customer, k.dimension});
+  }
+  std::size_t operator()(const key_view& k) const noexcept { return hash_key(k); }
 };
 
 struct key_equal {
   using is_transparent = void;
-  static key_view view(const cache_key& k) noexcept { return {k.customer, k.dimension}; }
+  static key_view view(const cache_key& k) noexcept { return {k.account, k.license, k.customer, k.dimension}; }
   static key_view view(const key_view& k) noexcept { return k; }
   template <class A, class B>
   bool operator()(const A& a, const B& b) const noexcept {
     const key_view x = view(a), y = view(b);
-    return x.customer == y.customer && x.dimension == y.dimension;
+    return x.customer == y.customer && x.dimension == y.dimension && x.license == y.license && x.account == y.account;
   }
 };
+
+cache_key owned(const key_view& k) {
+  return cache_key{std::string(k.account), std::string(k.license), std::string(k.customer), std::string(k.dimension)};
+}
 
 using read_result = std::optional<entitlement>;
 using waiter_handler = asio::any_completion_handler<void(std::exception_ptr, read_result)>;
@@ -120,14 +142,13 @@ struct entitlement_checker::impl {
 
   void insert_entry(shard& s, const key_view& key, read_result row, time_point fresh_until) {
     if (auto it = s.entries.find(key); it != s.entries.end()) erase_entry(s, it);
-    auto [it, inserted] = s.entries.emplace(cache_key{std::string(key.customer), std::string(key.dimension)},
-                                            cache_entry{std::move(row), fresh_until, {}});
+    auto [it, inserted] = s.entries.emplace(owned(key), cache_entry{std::move(row), fresh_until, {}});
     s.lru.push_front(&it->first);
     it->second.lru = s.lru.begin();
     while (s.entries.size() > per_shard_capacity) {
       const cache_key* victim = s.lru.back();
       s.lru.pop_back();
-      s.entries.erase(s.entries.find(key_view{victim->customer, victim->dimension}));
+      s.entries.erase(s.entries.find(key_equal::view(*victim)));
       ++s.evictions;
     }
   }
@@ -182,9 +203,9 @@ struct entitlement_checker::impl {
         asio::use_awaitable);
   }
 
-  void invalidate(std::string_view customer, std::string_view dimension) {
-    const key_view key{customer, dimension};
-    auto& s = shard_for(hash_key(customer, dimension));
+  void invalidate(const billed_customer& who, std::string_view dimension) {
+    const key_view key = view_of(who, dimension);
+    auto& s = shard_for(hash_key(key));
     std::lock_guard lock(s.mutex);
     if (auto it = s.entries.find(key); it != s.entries.end()) erase_entry(s, it);
     if (auto it = s.flights.find(key); it != s.flights.end()) {
@@ -193,6 +214,15 @@ struct entitlement_checker::impl {
       it->second->stale = true;
       s.flights.erase(it);
     }
+  }
+
+  // A row's change is seen under its own key and, for an account-form row with a customer
+  // identifier, by a legacy lookup of that identifier (the stores' fallback).
+  void invalidate_row(const entitlement& row) {
+    const billed_customer key = row.customer();
+    invalidate(key, row.dimension);
+    if (key.is_account() && !row.customer_identifier.empty())
+      invalidate(billed_customer::legacy(row.customer_identifier), row.dimension);
   }
 
   // Completes the flight with operation_aborted if its leader is destroyed mid-read (e.g. the
@@ -250,11 +280,11 @@ entitlement_checker::entitlement_checker(asio::any_io_executor ex, entitlement_s
 
 entitlement_checker::~entitlement_checker() = default;
 
-awaitable<bool> entitlement_checker::is_entitled(std::string customer_identifier, std::string dimension) {
+awaitable<bool> entitlement_checker::is_entitled(billed_customer who, std::string dimension) {
   auto& self = *impl_;
   const time_point now = self.options.clock();
-  const key_view key{customer_identifier, dimension};
-  const std::size_t hash = hash_key(key.customer, key.dimension);
+  const key_view key = view_of(who, dimension);
+  const std::size_t hash = hash_key(key);
   auto& s = self.shard_for(hash);
 
   std::shared_ptr<flight> joined;
@@ -272,8 +302,8 @@ awaitable<bool> entitlement_checker::is_entitled(std::string customer_identifier
     }
   }
   // Miss: validate before anything reaches the store.
-  validate_identifier("customer_identifier", customer_identifier);
-  validate_identifier("dimension", dimension);
+  detail::check_billed_customer("customer", who);
+  detail::check_identifier("dimension", dimension);
   {
     std::lock_guard lock(s.mutex);
     // A read may have completed while the lock was released for validation.
@@ -289,7 +319,7 @@ awaitable<bool> entitlement_checker::is_entitled(std::string customer_identifier
     } else {
       ++s.store_reads;
       led = std::make_shared<flight>();
-      s.flights.emplace(cache_key{customer_identifier, dimension}, led);
+      s.flights.emplace(owned(key), led);
     }
   }
 
@@ -303,7 +333,7 @@ awaitable<bool> entitlement_checker::is_entitled(std::string customer_identifier
   read_result row;
   std::exception_ptr error;
   try {
-    row = co_await self.store.get(customer_identifier, dimension);
+    row = co_await self.store.get(who, dimension);
   } catch (...) {
     error = std::current_exception();
   }
@@ -312,9 +342,12 @@ awaitable<bool> entitlement_checker::is_entitled(std::string customer_identifier
   co_return entitled(row, self.options.clock());
 }
 
+awaitable<bool> entitlement_checker::is_entitled(std::string customer_identifier, std::string dimension) {
+  return is_entitled(billed_customer::legacy(std::move(customer_identifier)), std::move(dimension));
+}
+
 awaitable<void> entitlement_checker::grant_entitlement(entitlement ent) {
-  const std::string customer = ent.customer_identifier;
-  const std::string dimension = ent.dimension;
+  entitlement row = ent;
   std::exception_ptr error;
   try {
     co_await impl_->store.put(std::move(ent));
@@ -326,29 +359,47 @@ awaitable<void> entitlement_checker::grant_entitlement(entitlement ent) {
   }
   // Invalidate after the write (even a failed one, which may have landed): a read that
   // started before it is marked stale, and one that starts after it sees the new row.
-  impl_->invalidate(customer, dimension);
+  impl_->invalidate_row(row);
+  if (error) std::rethrow_exception(error);
+}
+
+awaitable<void> entitlement_checker::revoke_entitlement(billed_customer who, std::string dimension) {
+  detail::check_billed_customer("customer", who);
+  detail::check_identifier("dimension", dimension);
+  // The rows the erase removes, read first: each may be cached under its own key and under a
+  // legacy lookup of its customer identifier.
+  std::vector<entitlement> affected;
+  if (who.is_account()) {
+    if (auto row = co_await impl_->store.get(who, dimension)) affected.push_back(std::move(*row));
+  } else {
+    auto rows = co_await impl_->store.list(who);
+    for (auto& row : rows)
+      if (row.dimension == dimension) affected.push_back(std::move(row));
+  }
+  std::exception_ptr error;
+  try {
+    co_await impl_->store.erase(who, dimension);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  impl_->invalidate(who, dimension);
+  for (const auto& row : affected) impl_->invalidate_row(row);
   if (error) std::rethrow_exception(error);
 }
 
 awaitable<void> entitlement_checker::revoke_entitlement(std::string customer_identifier, std::string dimension) {
-  std::exception_ptr error;
-  try {
-    co_await impl_->store.erase(customer_identifier, dimension);
-  } catch (const boost::system::system_error& e) {
-    if (e.code() == errc::invalid_argument) throw;
-    error = std::current_exception();
-  } catch (...) {
-    error = std::current_exception();
-  }
-  impl_->invalidate(customer_identifier, dimension);
-  if (error) std::rethrow_exception(error);
+  return revoke_entitlement(billed_customer::legacy(std::move(customer_identifier)), std::move(dimension));
+}
+
+awaitable<void> entitlement_checker::invalidate(billed_customer who, std::string dimension) {
+  detail::check_billed_customer("customer", who);
+  detail::check_identifier("dimension", dimension);
+  impl_->invalidate(who, dimension);
+  co_return;
 }
 
 awaitable<void> entitlement_checker::invalidate(std::string customer_identifier, std::string dimension) {
-  validate_identifier("customer_identifier", customer_identifier);
-  validate_identifier("dimension", dimension);
-  impl_->invalidate(customer_identifier, dimension);
-  co_return;
+  return invalidate(billed_customer::legacy(std::move(customer_identifier)), std::move(dimension));
 }
 
 void entitlement_checker::invalidate_all() noexcept {

@@ -1,6 +1,7 @@
 // Internal helpers shared by the stores, the entitlement checker and the subscription manager.
 #pragma once
 
+#include <awsmp/billed_customer.hpp>
 #include <awsmp/common.hpp>
 #include <awsmp/entitlement_store.hpp>
 #include <awsmp/subscription_store.hpp>
@@ -9,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -25,12 +27,14 @@ auto run_on(const Strand& strand, Fn fn) {
   return asio::co_spawn(strand, std::move(fn), asio::use_awaitable);
 }
 
-/// Longest license ARN a store accepts (AWS ARNs are at most 2048 characters).
-inline constexpr std::size_t max_license_arn_length = 2048;
+/// The billed customer a record of these ids belongs to: the account form when the account
+/// id and the license ARN are both set, else the legacy form. Never throws beyond bad_alloc.
+billed_customer customer_of(const std::string& customer_identifier, const std::string& account_id,
+                            const std::string& license_arn);
 
-/// Checks an optional text field: empty, or at most `max` bytes without control characters;
-/// throws system_error(errc::invalid_argument) naming the field.
-void validate_optional_field(std::string_view field, std::string_view value, std::size_t max);
+/// The store key text of a billed customer ("legacy:<id>" / "account:<digits>/<arn>"): the
+/// account id is digits only, so the text is unambiguous. Never throws beyond bad_alloc.
+std::string store_key(const billed_customer& who);
 
 /// Checks the key and fields of an entitlement before it is stored (product code optional).
 void validate_entitlement(const entitlement& ent);
