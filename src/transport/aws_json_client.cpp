@@ -112,6 +112,13 @@ aws_json_client::aws_json_client(asio::any_io_executor ex, request_signer& signe
 aws_json_client::~aws_json_client() = default;
 
 awaitable<std::string> aws_json_client::call(std::string target, std::string body) {
+  std::vector<std::string> none;
+  json_answer answer = co_await call_answering(std::move(target), std::move(body), std::move(none));
+  co_return std::move(answer.body);
+}
+
+awaitable<json_answer> aws_json_client::call_answering(std::string target, std::string body,
+                                                       std::vector<std::string> answered_errors) {
   impl& d = *impl_;
   d.requests.fetch_add(1, std::memory_order_relaxed);
   const endpoint& ep = d.http.target();
@@ -141,10 +148,23 @@ awaitable<std::string> aws_json_client::call(std::string target, std::string bod
       const unsigned status = response.result_int();
       if (status >= 200 && status < 300) {
         strategy.on_success();
-        co_return std::move(response.body());
+        json_answer answer;
+        answer.body = std::move(response.body());
+        answer.http_status = status;
+        co_return answer;
       }
-      throw decode_aws_error(status, header_or_empty(response, "x-amzn-ErrorType"),
-                             header_or_empty(response, "x-amzn-RequestId"), response.body());
+      aws_error error = decode_aws_error(status, header_or_empty(response, "x-amzn-ErrorType"),
+                                         header_or_empty(response, "x-amzn-RequestId"), response.body());
+      // An error the caller handles is an answer of the service: the exchange itself succeeded.
+      if (std::find(answered_errors.begin(), answered_errors.end(), error.type()) != answered_errors.end()) {
+        strategy.on_success();
+        json_answer answer;
+        answer.error_type = error.type();
+        answer.body = std::move(response.body());
+        answer.http_status = status;
+        co_return answer;
+      }
+      throw error;
     } catch (...) {
       failure = std::current_exception();
     }

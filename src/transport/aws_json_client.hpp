@@ -14,8 +14,16 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace awsmp::detail {
+
+/// What call_answering returns: a 2xx body, or an AWS error the caller chose to handle.
+struct json_answer {
+  std::string body;        ///< the 2xx body, or the error response's body
+  std::string error_type;  ///< empty for 2xx; else the (trimmed) error type, one of the answered ones
+  unsigned http_status = 200;
+};
 
 /// Calls one AWS JSON 1.0/1.1 service endpoint. Thread-safe; `signer` must outlive it.
 class aws_json_client {
@@ -36,6 +44,12 @@ public:
   /// (errc::timeout, errc::response_too_large, connection/TLS errors, operation_aborted when
   /// cancelled). `body` is never logged.
   awaitable<std::string> call(std::string target, std::string body);
+
+  /// As call(), but an AWS error whose type is in `answered_errors` (e.g. DynamoDB's
+  /// ConditionalCheckFailedException) is returned, not retried and not thrown, with its body
+  /// (which carries details such as CancellationReasons). Throws as call() otherwise.
+  awaitable<json_answer> call_answering(std::string target, std::string body,
+                                        std::vector<std::string> answered_errors);
 
   /// A snapshot of the counters; never throws.
   client_stats stats() const noexcept;
