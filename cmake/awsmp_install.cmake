@@ -15,4 +15,5 @@ configure_package_config_file(cmake/awsmpConfig.cmake.in
 write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/awsmpConfigVersion.cmake
   COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/awsmpConfig.cmake ${CMAKE_CURRENT_BINARY_DIR}/awsmpConfigVersion.cmake
+  ${CMAKE_CURRENT_LIST_DIR}/awsmp_gcc_check.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/awsmp)

@@ -47,6 +47,14 @@ class AwsmpConan(ConanFile):
     def validate(self):
         from conan.tools.build import check_min_cppstd
         check_min_cppstd(self, 20)
+        # GCC before 13 destroys temporaries inside a co_await expression twice: warn, with the
+        # rule (the CMake build module below repeats it at the consumer's configure time).
+        if self.settings.compiler == "gcc" and int(str(self.settings.compiler.version).split(".")[0]) < 13:
+            self.output.warning(
+                "awsmp: GCC < 13 destroys temporaries created inside a co_await expression twice. "
+                "Never build an argument inside co_await; name it first "
+                "(auto e = awsmp::entitlement{...}; co_await store.put(std::move(e));), "
+                "or use clang or g++ >= 13.")
 
     def generate(self):
         tc = CMakeToolchain(self)
@@ -68,6 +76,8 @@ class AwsmpConan(ConanFile):
         core = self.cpp_info.components["awsmp"]
         core.set_property("cmake_target_name", "awsmp::awsmp")
         core.libs = ["awsmp"]
+        # CMakeDeps writes its own config file: the GCC < 13 warning comes in as a build module.
+        core.set_property("cmake_build_modules", [os.path.join("lib", "cmake", "awsmp", "awsmp_gcc_check.cmake")])
         core.requires = ["boost::headers", "boost::json", "boost::url", "openssl::ssl",
                          "openssl::crypto", "sqlite3::sqlite3"]
         if self.settings.os in ("Linux", "FreeBSD"):

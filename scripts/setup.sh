@@ -15,8 +15,9 @@ packages=(
 if ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)
 fi
-# moto (the interop_moto peer) is not packaged by Debian 12; the machine's python3 has it.
-# interop_moto prints SKIPPED with the reason when `import moto` fails.
+# moto (the interop_moto peer) is not packaged by Debian 12: pip installs it (with its server
+# extra) only when the python3 the tests use cannot import it. Without it interop_moto is a ctest
+# skip, which CI (AWSMP_REQUIRE_PEERS=1) refuses.
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -42,4 +43,10 @@ if [ ! -d "$node_dir/node_modules/@aws-sdk/client-marketplace-metering" ] ||
   echo "setup: npm install of the AWS SDK for JavaScript v3 into $node_dir"
   npm install --silent --no-audit --no-fund --prefix "$node_dir" \
     @aws-sdk/client-marketplace-metering @aws-sdk/client-marketplace-entitlement-service >/dev/null
+fi
+
+if ! python3 -c "import moto, moto.server" >/dev/null 2>&1; then
+  echo "setup: pip install of moto[server] (the interop_moto peer)"
+  python3 -m pip install --quiet --user "moto[server]" ||
+    python3 -m pip install --quiet --user --break-system-packages "moto[server]"
 fi

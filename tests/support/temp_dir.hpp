@@ -1,6 +1,9 @@
-// A fresh temporary directory for one test, removed at scope exit (shared by the test suites).
+// A fresh temporary directory for one test, removed at scope exit (shared by every test suite).
 #pragma once
 
+#include <unistd.h>
+
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -10,12 +13,15 @@
 
 namespace awsmp::test {
 
-/// A fresh directory under the system temp folder, removed on destruction.
+/// A fresh directory under the system temp folder (name: prefix, pid, counter, random), removed
+/// with its content on destruction. Throws std::filesystem::filesystem_error when it cannot be made.
 class temp_dir {
-public:
-  temp_dir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() / ("awsmp-test-" + std::to_string(rd()) + std::to_string(rd()));
+ public:
+  explicit temp_dir(std::string_view prefix = "awsmp-test") {
+    static std::atomic<unsigned> counter{0};
+    const auto name = std::string(prefix) + "-" + std::to_string(::getpid()) + "-" +
+                      std::to_string(counter++) + "-" + std::to_string(std::random_device{}());
+    path_ = std::filesystem::temp_directory_path() / name;
     std::filesystem::create_directories(path_);
   }
   ~temp_dir() {
@@ -24,7 +30,11 @@ public:
   }
   temp_dir(const temp_dir&) = delete;
   temp_dir& operator=(const temp_dir&) = delete;
+
+  /// The directory.
   const std::filesystem::path& path() const { return path_; }
+  /// `path() / name`.
+  std::filesystem::path operator/(const std::filesystem::path& name) const { return path_ / name; }
   /// Writes `content` to `name` (sub-folders created) inside the directory and returns its path.
   std::filesystem::path write(const std::string& name, std::string_view content) const {
     const auto p = path_ / name;
@@ -33,7 +43,7 @@ public:
     return p;
   }
 
-private:
+ private:
   std::filesystem::path path_;
 };
 

@@ -1,5 +1,6 @@
 // Shared by the billing integration tests: the emulator on its own thread over loopback TLS,
 // with registered customers, and a metering_client configured to reach it.
+// TODO(lead): migrate to tests/support: temp_dir -> tests/support/temp_dir.hpp, run_sync -> tests/support/run_sync.hpp.
 #pragma once
 
 #include <awsmp/credentials.hpp>

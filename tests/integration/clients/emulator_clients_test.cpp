@@ -1,6 +1,9 @@
 // Both service clients against awsmp::testing::marketplace_emulator over loopback TLS: every
 // operation, then retries under injected throttling, 5xx and dropped connections, with the
 // emulator's ledger proving that nothing was lost or billed twice.
+#include "support/run_sync.hpp"
+#include "support/temp_dir.hpp"
+
 #include <awsmp/credentials.hpp>
 #include <awsmp/entitlement_service_client.hpp>
 #include <awsmp/error.hpp>
@@ -30,18 +33,14 @@ namespace {
 const char* const key_id = "AKIDEXAMPLE";
 const char* const secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
-std::string temp_path(const std::string& stem) {
-  std::random_device rd;
-  return (std::filesystem::temp_directory_path() / (stem + "-" + std::to_string(rd()) + std::to_string(rd()) + ".pem")).string();
-}
-
 time_point recent() {
   // Whole minutes a little in the past: inside AWS's 6-hour window, and stable within a test.
   return std::chrono::floor<std::chrono::minutes>(std::chrono::system_clock::now()) - 5min;
 }
 
 struct emulator_fixture {
-  std::string ca_path = temp_path("awsmp-emulator-ca");
+  awsmp::test::temp_dir dir{"awsmp-emulator-ca"};
+  std::string ca_path = (dir / "ca.pem").string();
   testing::marketplace_emulator emulator{make_options()};
   static_credentials_provider provider{credentials{key_id, secret, "", std::nullopt}};
   sigv4_signer signer{provider, "us-east-1"};
@@ -78,11 +77,7 @@ struct emulator_fixture {
   }
 
   emulator_fixture() { emulator.start(); }
-  ~emulator_fixture() {
-    emulator.stop();
-    std::error_code ignored;
-    std::filesystem::remove(ca_path, ignored);
-  }
+  ~emulator_fixture() { emulator.stop(); }
 
   client_options options() const {
     client_options o;
@@ -107,17 +102,8 @@ batch_meter_usage_input batch(const std::string& customer, int quantity, time_po
   return in;
 }
 
-void run(asio::io_context& ioc, std::function<asio::awaitable<void>()> test, std::chrono::seconds limit = 60s) {
-  bool done = false;
-  std::exception_ptr failure;
-  asio::co_spawn(ioc, test(), [&](std::exception_ptr e) {
-    failure = e;
-    done = true;
-  });
-  ioc.run_for(limit);
-  BOOST_REQUIRE_MESSAGE(done, "the test did not finish within its time limit (hang)");
-  if (failure) std::rethrow_exception(failure);
-}
+// The test body stays alive (it holds the coroutine's captures) until run_sync returns.
+void run(asio::io_context& ioc, const std::function<asio::awaitable<void>()>& test) { awsmp::test::run_sync(ioc, test()); }
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 // Conformance with the AWS SDK for Python: for the same environment and shared files, awsmp's
 // default chain and region resolution must pick the same access key and region as botocore.
 // Only network-free sources are compared (IMDS disabled, no container variables).
+#include "support/skip.hpp"
 #include "fake_http_server.hpp"
 #include "unit/credentials/test_util.hpp"
 
@@ -96,7 +97,7 @@ BOOST_AUTO_TEST_SUITE(credentials_botocore_conformance)
 
 BOOST_AUTO_TEST_CASE(same_identity_and_region_as_botocore) {
   if (real_python().empty()) {
-    BOOST_TEST_MESSAGE("SKIPPED: " << AWSMP_PYTHON << " did not run");
+    awsmp::test::skip(std::string(AWSMP_PYTHON) + " did not run");
     return;
   }
   const std::vector<conformance_case> cases = {
@@ -134,7 +135,7 @@ BOOST_AUTO_TEST_CASE(same_identity_and_region_as_botocore) {
     if (!c.config_file.empty()) dir.write("config", c.config_file);
     const auto theirs = botocore_resolves(env);
     if (theirs.key.starts_with("SKIP:")) {
-      BOOST_TEST_MESSAGE("SKIPPED: botocore is not importable: " << theirs.key);
+      awsmp::test::skip("botocore is not importable: " + theirs.key);
       return;
     }
     const auto ours = awsmp_resolves(env);
@@ -187,7 +188,7 @@ test::fake_http_server::action sts_handler(const test::server_request& r) {
 
 BOOST_AUTO_TEST_CASE(network_sources_resolve_alike) {
   if (real_python().empty()) {
-    BOOST_TEST_MESSAGE("SKIPPED: " << AWSMP_PYTHON << " did not run");
+    awsmp::test::skip(std::string(AWSMP_PYTHON) + " did not run");
     return;
   }
   test::fake_http_server imds(imds_handler);
@@ -215,7 +216,7 @@ BOOST_AUTO_TEST_CASE(network_sources_resolve_alike) {
     const auto before = c.server->request_count();
     const auto theirs = botocore_resolves(env);
     if (theirs.key.starts_with("SKIP:")) {
-      BOOST_TEST_MESSAGE("SKIPPED: botocore is not importable: " << theirs.key);
+      awsmp::test::skip("botocore is not importable: " + theirs.key);
       return;
     }
     BOOST_TEST(theirs.key == c.expected, c.name << ": botocore got " << theirs.key << " from the fake");

@@ -1,6 +1,7 @@
 // A small HTTP/1.1 server on loopback that plays IMDS, the container endpoint or STS in the
 // credentials tests. It runs on its own thread and io_context so that the code under test can
 // run its io_context to completion; every request is recorded for assertions.
+// TODO(lead): migrate to tests/support: fake_http_server -> tests/support/loopback_server.hpp.
 #pragma once
 
 #include <boost/asio/co_spawn.hpp>

@@ -1,3 +1,4 @@
+#include "support/skip.hpp"
 #include "fake_http_server.hpp"
 #include "unit/credentials/test_util.hpp"
 
@@ -183,13 +184,9 @@ BOOST_AUTO_TEST_CASE(endpoint_override_rules) {
 
 BOOST_AUTO_TEST_CASE(ipv6_loopback_endpoint) {
   imds_fake fake;
-  std::unique_ptr<test::fake_http_server> server;
-  try {
-    server = std::make_unique<test::fake_http_server>(std::ref(fake), "::1");
-  } catch (const std::exception& e) {
-    BOOST_TEST_MESSAGE("SKIPPED: no IPv6 loopback here: " << e.what());
-    return;
-  }
+  std::string why;
+  if (!awsmp::test::ipv6_loopback_available(&why)) return awsmp::test::skip("no IPv6 loopback here: " + why);
+  auto server = std::make_unique<test::fake_http_server>(std::ref(fake), "::1");
   BOOST_TEST(fetch(env_for(server->url())).access_key_id == "ASIAIMDS");
   BOOST_TEST(server->requests().at(0)[boost::beast::http::field::host] == "[::1]:" + std::to_string(server->port()));
 }

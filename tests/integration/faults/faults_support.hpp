@@ -1,6 +1,7 @@
 // Shared by the fault-matrix tests: the emulator on its own thread over loopback TLS, a
 // metering_client reaching it, a tracker, and the bookkeeping that proves "nothing lost,
 // nothing billed twice" by comparing what was recorded with the emulator's ledger.
+// TODO(lead): migrate to tests/support: temp_dir -> tests/support/temp_dir.hpp, run_sync -> tests/support/run_sync.hpp.
 #pragma once
 
 #include <awsmp/credentials.hpp>

@@ -1,6 +1,7 @@
 // A scripted HTTP(S) peer on 127.0.0.1 for the security tests: it records every request it
 // reads and answers with whatever bytes the test's handler returns (valid, malformed, huge),
 // on its own thread and io_context so the client under test runs undisturbed.
+// TODO(lead): migrate to tests/support: loopback_peer -> tests/support/loopback_server.hpp.
 #pragma once
 
 #include <boost/asio/co_spawn.hpp>

@@ -1,4 +1,5 @@
 // Runs one awaitable to completion on a fresh io_context and returns its result (or rethrows).
+// TODO(lead): migrate to tests/support/run_sync.hpp (same run_sync(make) form).
 #pragma once
 
 #include <awsmp/common.hpp>

@@ -1,6 +1,7 @@
 // Shared by the emulator's integration tests: an emulator on its own thread with a settable
 // clock, awsmp's own clients pointed at it, and a raw signed-request helper for what the
 // clients refuse to send (invalid input, broken signatures).
+// TODO(lead): migrate to tests/support: settable_clock -> tests/support/manual_clock.hpp, temp_path -> tests/support/temp_dir.hpp, run -> tests/support/run_sync.hpp.
 #pragma once
 
 #include "transport/http_client.hpp"

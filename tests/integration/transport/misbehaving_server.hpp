@@ -1,6 +1,7 @@
 // A loopback HTTP(S) server whose every connection runs a scripted behaviour, so that tests can
 // make it misbehave on purpose (bad status lines, truncated bodies, slowloris, dropped
 // connections) and count what the client did (connections, requests, concurrency).
+// TODO(lead): migrate to tests/support: misbehaving_server -> tests/support/loopback_server.hpp, run_test -> tests/support/run_sync.hpp, temp_pem_file -> tests/support/temp_dir.hpp.
 #pragma once
 
 #include <boost/asio/as_tuple.hpp>

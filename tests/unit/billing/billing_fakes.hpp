@@ -1,4 +1,5 @@
 // Test doubles of the billing tests: a scriptable metering_api and a settable clock.
+// TODO(lead): migrate to tests/support: run_sync -> tests/support/run_sync.hpp, manual_clock -> tests/support/manual_clock.hpp, fake_metering -> tests/support/fake_metering.hpp.
 #pragma once
 
 #include <awsmp/error.hpp>

@@ -1,5 +1,6 @@
 // token_billing_tracker against a scriptable fake: sealing, the hour rule, both identity forms,
 // results, dead letters, heartbeats, stop() ordering, journal replay and corrupt journals.
+// TODO(lead): migrate to tests/support: temp_dir -> tests/support/temp_dir.hpp.
 #include "billing_fakes.hpp"
 
 #include <awsmp/subscription_store.hpp>

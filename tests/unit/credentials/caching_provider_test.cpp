@@ -1,4 +1,5 @@
 #include "fake_provider.hpp"
+#include "support/manual_clock.hpp"
 #include "test_util.hpp"
 #include "core/throw.hpp"
 
@@ -17,17 +18,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A settable wall clock shared by the cache and the test.
-struct manual_clock {
-  std::shared_ptr<std::atomic<time_point::rep>> now =
-      std::make_shared<std::atomic<time_point::rep>>(time_point(sys_days{year{2026} / 11 / 25}).time_since_epoch().count());
-  time_point get() const { return time_point(time_point::duration(now->load())); }
-  void set(time_point t) const { now->store(t.time_since_epoch().count()); }
-  void advance(nanoseconds d) const { set(get() + duration_cast<time_point::duration>(d)); }
-  clock_function function() const {
-    return [n = now] { return time_point(time_point::duration(n->load())); };
-  }
-};
+using awsmp::test::manual_clock;
 
 caching_credentials_options options_with(const manual_clock& clock, seconds margin = 300s) {
   caching_credentials_options o;
@@ -46,7 +37,7 @@ BOOST_AUTO_TEST_CASE(static_credentials_are_fetched_once) {
   test::fake_provider inner([](int n) { return test::make_credentials("K" + std::to_string(n)); });
   caching_credentials_provider cache(ctx.get_executor(), inner, options_with(clock));
   for (int i = 0; i < 5; ++i) {
-    BOOST_TEST(test::run(ctx, cache.get()).access_key_id == "K1");
+    BOOST_TEST(test::run_sync(ctx, cache.get()).access_key_id == "K1");
     clock.advance(hours{24 * 365});
   }
   BOOST_TEST(inner.calls() == 1);
@@ -56,52 +47,52 @@ BOOST_AUTO_TEST_CASE(static_credentials_are_fetched_once) {
 BOOST_AUTO_TEST_CASE(refreshes_margin_before_expiration) {
   boost::asio::io_context ctx;
   manual_clock clock;
-  const auto start = clock.get();
-  test::fake_provider inner([&](int n) { return test::make_credentials("K" + std::to_string(n), clock.get() + 60min); });
+  const auto start = clock.now();
+  test::fake_provider inner([&](int n) { return test::make_credentials("K" + std::to_string(n), clock.now() + 60min); });
   caching_credentials_provider cache(ctx.get_executor(), inner, options_with(clock, 300s));
-  BOOST_TEST(test::run(ctx, cache.get()).access_key_id == "K1");
+  BOOST_TEST(test::run_sync(ctx, cache.get()).access_key_id == "K1");
   clock.set(start + 54min + 59s);
-  BOOST_TEST(test::run(ctx, cache.get()).access_key_id == "K1");
+  BOOST_TEST(test::run_sync(ctx, cache.get()).access_key_id == "K1");
   BOOST_TEST(inner.calls() == 1);
   clock.set(start + 55min);
-  BOOST_TEST(test::run(ctx, cache.get()).access_key_id == "K2");
+  BOOST_TEST(test::run_sync(ctx, cache.get()).access_key_id == "K2");
   BOOST_TEST(inner.calls() == 2);
   // The new credentials expire at 115 min: next refresh at 110 min.
   clock.set(start + 109min);
-  BOOST_TEST(test::run(ctx, cache.get()).access_key_id == "K2");
+  BOOST_TEST(test::run_sync(ctx, cache.get()).access_key_id == "K2");
   clock.set(start + 110min);
-  BOOST_TEST(test::run(ctx, cache.get()).access_key_id == "K3");
+  BOOST_TEST(test::run_sync(ctx, cache.get()).access_key_id == "K3");
 }
 
 BOOST_AUTO_TEST_CASE(configurable_margin_and_short_lived_credentials) {
   boost::asio::io_context ctx;
   manual_clock clock;
-  const auto start = clock.get();
+  const auto start = clock.now();
   // Credentials that live 2 minutes, inside a 5 minute margin: used for half their life.
-  test::fake_provider inner([&](int n) { return test::make_credentials("K" + std::to_string(n), clock.get() + 2min); });
+  test::fake_provider inner([&](int n) { return test::make_credentials("K" + std::to_string(n), clock.now() + 2min); });
   caching_credentials_provider cache(ctx.get_executor(), inner, options_with(clock, 300s));
-  BOOST_TEST(test::run(ctx, cache.get()).access_key_id == "K1");
+  BOOST_TEST(test::run_sync(ctx, cache.get()).access_key_id == "K1");
   clock.set(start + 59s);
-  BOOST_TEST(test::run(ctx, cache.get()).access_key_id == "K1");
+  BOOST_TEST(test::run_sync(ctx, cache.get()).access_key_id == "K1");
   clock.set(start + 60s);
-  BOOST_TEST(test::run(ctx, cache.get()).access_key_id == "K2");
+  BOOST_TEST(test::run_sync(ctx, cache.get()).access_key_id == "K2");
 
   // With a 30 s margin, the same credentials last until 90 s.
   manual_clock clock2;
-  const auto start2 = clock2.get();
-  test::fake_provider inner2([&](int n) { return test::make_credentials("K" + std::to_string(n), clock2.get() + 2min); });
+  const auto start2 = clock2.now();
+  test::fake_provider inner2([&](int n) { return test::make_credentials("K" + std::to_string(n), clock2.now() + 2min); });
   caching_credentials_provider cache2(ctx.get_executor(), inner2, options_with(clock2, 30s));
-  BOOST_TEST(test::run(ctx, cache2.get()).access_key_id == "K1");
+  BOOST_TEST(test::run_sync(ctx, cache2.get()).access_key_id == "K1");
   clock2.set(start2 + 89s);
-  BOOST_TEST(test::run(ctx, cache2.get()).access_key_id == "K1");
+  BOOST_TEST(test::run_sync(ctx, cache2.get()).access_key_id == "K1");
   clock2.set(start2 + 90s);
-  BOOST_TEST(test::run(ctx, cache2.get()).access_key_id == "K2");
+  BOOST_TEST(test::run_sync(ctx, cache2.get()).access_key_id == "K2");
 }
 
 BOOST_AUTO_TEST_CASE(concurrent_callers_share_one_refresh) {
   boost::asio::io_context ctx;
   manual_clock clock;
-  test::fake_provider inner([&](int n) { return test::make_credentials("K" + std::to_string(n), clock.get() + 1h); },
+  test::fake_provider inner([&](int n) { return test::make_credentials("K" + std::to_string(n), clock.now() + 1h); },
                             20ms);
   caching_credentials_provider cache(ctx.get_executor(), inner, options_with(clock));
   std::vector<std::string> keys;
@@ -152,7 +143,7 @@ BOOST_AUTO_TEST_CASE(a_failed_refresh_reaches_every_waiter_and_is_retried_later)
   test::fake_provider inner(
       [&](int n) -> credentials {
         if (n == 1) detail::throw_error(errc::timeout, "source slow");
-        return test::make_credentials("K" + std::to_string(n), clock.get() + 1h);
+        return test::make_credentials("K" + std::to_string(n), clock.now() + 1h);
       },
       10ms);
   caching_credentials_provider cache(ctx.get_executor(), inner, options_with(clock));
@@ -168,14 +159,14 @@ BOOST_AUTO_TEST_CASE(a_failed_refresh_reaches_every_waiter_and_is_retried_later)
   ctx.run();
   BOOST_TEST(failures == 10);
   BOOST_TEST(inner.calls() == 1);
-  BOOST_TEST(test::run(ctx, cache.get()).access_key_id == "K2");
+  BOOST_TEST(test::run_sync(ctx, cache.get()).access_key_id == "K2");
   BOOST_TEST(inner.calls() == 2);
 }
 
 BOOST_AUTO_TEST_CASE(cached_credentials_survive_a_failed_refresh_until_they_expire) {
   boost::asio::io_context ctx;
   manual_clock clock;
-  const auto start = clock.get();
+  const auto start = clock.now();
   bool failing = false;
   test::fake_provider inner([&](int n) -> credentials {
     if (failing) detail::throw_error(errc::service_error, "endpoint down");
@@ -183,21 +174,21 @@ BOOST_AUTO_TEST_CASE(cached_credentials_survive_a_failed_refresh_until_they_expi
   });
   caching_credentials_provider cache(ctx.get_executor(), inner, options_with(clock));
   test::log_capture logs;
-  BOOST_TEST(test::run(ctx, cache.get()).access_key_id == "K1");
+  BOOST_TEST(test::run_sync(ctx, cache.get()).access_key_id == "K1");
   failing = true;
   clock.set(start + 56min);
-  BOOST_TEST(test::run(ctx, cache.get()).access_key_id == "K1");  // still valid: served, failure logged
+  BOOST_TEST(test::run_sync(ctx, cache.get()).access_key_id == "K1");  // still valid: served, failure logged
   BOOST_TEST(inner.calls() == 2);
   BOOST_TEST(logs.all().find("refresh failed") != std::string::npos);
   test::check_no_secret(logs.all(), {"SECRETVALUE", "TOKENVALUE"});
   clock.set(start + 56min + 5s);
-  BOOST_TEST(test::run(ctx, cache.get()).access_key_id == "K1");  // pause: no new attempt yet
+  BOOST_TEST(test::run_sync(ctx, cache.get()).access_key_id == "K1");  // pause: no new attempt yet
   BOOST_TEST(inner.calls() == 2);
   clock.set(start + 56min + 10s);
-  BOOST_TEST(test::run(ctx, cache.get()).access_key_id == "K1");
+  BOOST_TEST(test::run_sync(ctx, cache.get()).access_key_id == "K1");
   BOOST_TEST(inner.calls() == 3);
   clock.set(start + 60min);
-  const auto e = test::error_of([&] { (void)test::run(ctx, cache.get()); });
+  const auto e = test::error_of([&] { (void)test::run_sync(ctx, cache.get()); });
   BOOST_TEST(e.code() == errc::service_error);
   BOOST_TEST(inner.calls() == 4);
 }
@@ -242,14 +233,14 @@ BOOST_AUTO_TEST_CASE(invalidate_forces_a_refresh) {
   boost::asio::io_context ctx;
   test::fake_provider inner([](int n) { return test::make_credentials("K" + std::to_string(n)); });
   caching_credentials_provider cache(ctx.get_executor(), inner);
-  BOOST_TEST(test::run(ctx, cache.get()).access_key_id == "K1");
-  BOOST_TEST(test::run(ctx, cache.get()).access_key_id == "K1");
+  BOOST_TEST(test::run_sync(ctx, cache.get()).access_key_id == "K1");
+  BOOST_TEST(test::run_sync(ctx, cache.get()).access_key_id == "K1");
   bool done = false;
   boost::asio::co_spawn(ctx, cache.invalidate(), [&](std::exception_ptr e) { done = !e; });
   ctx.restart();
   ctx.run();
   BOOST_TEST(done);
-  BOOST_TEST(test::run(ctx, cache.get()).access_key_id == "K2");
+  BOOST_TEST(test::run_sync(ctx, cache.get()).access_key_id == "K2");
 }
 
 BOOST_AUTO_TEST_CASE(owning_constructor_rejects_null) {
@@ -257,7 +248,7 @@ BOOST_AUTO_TEST_CASE(owning_constructor_rejects_null) {
   const auto e = test::error_of([&] { caching_credentials_provider c(ctx.get_executor(), std::unique_ptr<credentials_provider>{}); });
   BOOST_TEST(e.code() == errc::invalid_argument);
   caching_credentials_provider owning(ctx.get_executor(), std::make_unique<static_credentials_provider>(test::make_credentials("OWNED")));
-  BOOST_TEST(test::run(ctx, owning.get()).access_key_id == "OWNED");
+  BOOST_TEST(test::run_sync(ctx, owning.get()).access_key_id == "OWNED");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -42,7 +42,7 @@ BOOST_AUTO_TEST_CASE(first_configured_provider_wins) {
   auto chain = make([](int) { return unavailable("first not set"); },
                     [](int) { return test::make_credentials("SECOND"); },
                     [](int) { return test::make_credentials("THIRD"); });
-  BOOST_TEST(test::run(ctx, chain->get()).access_key_id == "SECOND");
+  BOOST_TEST(test::run_sync(ctx, chain->get()).access_key_id == "SECOND");
   BOOST_TEST(a->calls() == 1);
   BOOST_TEST(b->calls() == 1);
   BOOST_TEST(c->calls() == 0);
@@ -52,7 +52,7 @@ BOOST_AUTO_TEST_CASE(nothing_configured_lists_every_provider_and_reason) {
   boost::asio::io_context ctx;
   auto chain = make([](int) { return unavailable("A not set"); }, [](int) { return unavailable("B not set"); },
                     [](int) { return unavailable("C not set"); });
-  const auto e = test::error_of([&] { (void)test::run(ctx, chain->get()); });
+  const auto e = test::error_of([&] { (void)test::run_sync(ctx, chain->get()); });
   BOOST_TEST(e.code() == errc::credentials_unavailable);
   const std::string what = e.what();
   BOOST_TEST(what.find("first (A not set); second (B not set); third (C not set)") != std::string::npos, what);
@@ -65,7 +65,7 @@ BOOST_AUTO_TEST_CASE(configured_but_failing_stops_the_chain) {
                     [](int) -> credentials { detail::throw_error(errc::timeout, "endpoint slow"); },
                     [](int) { return test::make_credentials("THIRD"); });
   test::log_capture logs;
-  const auto e = test::error_of([&] { (void)test::run(ctx, chain->get()); });
+  const auto e = test::error_of([&] { (void)test::run_sync(ctx, chain->get()); });
   BOOST_TEST(e.code() == errc::timeout);
   const std::string what = e.what();
   BOOST_TEST(what.find("the second provider is configured but failed: endpoint slow") != std::string::npos, what);
@@ -80,7 +80,7 @@ BOOST_AUTO_TEST_CASE(aws_errors_keep_their_type) {
                     [](int) { return test::make_credentials("SECOND"); },
                     [](int) { return test::make_credentials("THIRD"); });
   try {
-    (void)test::run(ctx, chain->get());
+    (void)test::run_sync(ctx, chain->get());
     BOOST_FAIL("expected aws_error");
   } catch (const aws_error& e) {
     BOOST_TEST(e.type() == "InvalidIdentityToken");
@@ -115,14 +115,14 @@ BOOST_AUTO_TEST_CASE(default_chain_prefers_environment_and_nothing_is_sent) {
                                       {"AWS_SHARED_CREDENTIALS_FILE", (dir.path() / "credentials").string()},
                                       {"AWS_EC2_METADATA_DISABLED", "true"}});
   auto provider = default_credentials_provider(ctx.get_executor(), env);
-  BOOST_TEST(test::run(ctx, provider->get()).access_key_id == "ENVKEY");
+  BOOST_TEST(test::run_sync(ctx, provider->get()).access_key_id == "ENVKEY");
 
   // Without the environment pair the profile is next.
   const auto env2 = fixed_environment({{"AWS_SHARED_CREDENTIALS_FILE", (dir.path() / "credentials").string()},
                                        {"AWS_CONFIG_FILE", (dir.path() / "config").string()},
                                        {"AWS_EC2_METADATA_DISABLED", "true"}});
   auto chain = default_credentials_chain(ctx.get_executor(), env2);
-  BOOST_TEST(test::run(ctx, chain->get()).access_key_id == "FILEKEY");
+  BOOST_TEST(test::run_sync(ctx, chain->get()).access_key_id == "FILEKEY");
 }
 
 BOOST_AUTO_TEST_CASE(default_chain_with_nothing_configured_names_every_provider) {
@@ -130,7 +130,7 @@ BOOST_AUTO_TEST_CASE(default_chain_with_nothing_configured_names_every_provider)
   test::temp_dir dir;
   const auto env = fixed_environment({{"HOME", dir.path().string()}, {"AWS_EC2_METADATA_DISABLED", "TRUE"}});
   auto chain = default_credentials_chain(ctx.get_executor(), env);
-  const auto e = test::error_of([&] { (void)test::run(ctx, chain->get()); });
+  const auto e = test::error_of([&] { (void)test::run_sync(ctx, chain->get()); });
   BOOST_TEST(e.code() == errc::credentials_unavailable);
   const std::string what = e.what();
   for (const char* name : {"environment (", "web_identity (", "profile (", "container (", "imds ("})

@@ -16,7 +16,7 @@ BOOST_AUTO_TEST_CASE(full_set) {
                                                        {"AWS_SECRET_ACCESS_KEY", "SECRET"},
                                                        {"AWS_SESSION_TOKEN", "TOKEN"},
                                                        {"AWS_CREDENTIAL_EXPIRATION", "2026-11-25T18:00:00Z"}}));
-  const auto c = test::run(ctx, p.get());
+  const auto c = test::run_sync(ctx, p.get());
   BOOST_TEST(c.access_key_id == "AKID");
   BOOST_TEST(c.secret_access_key == "SECRET");
   BOOST_TEST(c.session_token == "TOKEN");
@@ -26,7 +26,7 @@ BOOST_AUTO_TEST_CASE(full_set) {
 BOOST_AUTO_TEST_CASE(legacy_names_and_no_token) {
   boost::asio::io_context ctx;
   environment_credentials_provider p(fixed_environment({{"AWS_ACCESS_KEY", "AKID2"}, {"AWS_SECRET_KEY", "S2"}}));
-  const auto c = test::run(ctx, p.get());
+  const auto c = test::run_sync(ctx, p.get());
   BOOST_TEST(c.access_key_id == "AKID2");
   BOOST_TEST(c.secret_access_key == "S2");
   BOOST_TEST(c.session_token.empty());
@@ -38,7 +38,7 @@ BOOST_AUTO_TEST_CASE(not_configured_vs_broken) {
   auto get = [&](std::map<std::string, std::string, std::less<>> vars) {
     return test::error_of([&] {
       environment_credentials_provider p(fixed_environment(std::move(vars)));
-      (void)test::run(ctx, p.get());
+      (void)test::run_sync(ctx, p.get());
     });
   };
   BOOST_TEST(get({}).code() == errc::credentials_unavailable);
@@ -68,8 +68,8 @@ BOOST_AUTO_TEST_CASE(reads_the_environment_on_every_call) {
     if (name == "AWS_SECRET_ACCESS_KEY") return "S";
     return std::nullopt;
   });
-  BOOST_TEST(test::run(ctx, p.get()).access_key_id == "K1");
-  BOOST_TEST(test::run(ctx, p.get()).access_key_id == "K2");
+  BOOST_TEST(test::run_sync(ctx, p.get()).access_key_id == "K1");
+  BOOST_TEST(test::run_sync(ctx, p.get()).access_key_id == "K2");
 }
 
 BOOST_AUTO_TEST_CASE(process_environment_reads_getenv) {

@@ -23,7 +23,7 @@ struct files {
 credentials get(const environment_lookup& env, profile_credentials_options options = {}) {
   boost::asio::io_context ctx;
   profile_credentials_provider p(ctx.get_executor(), env, std::move(options));
-  return test::run(ctx, p.get());
+  return test::run_sync(ctx, p.get());
 }
 
 }  // namespace
@@ -65,9 +65,9 @@ BOOST_AUTO_TEST_CASE(edits_are_picked_up_on_the_next_call) {
   f.dir.write("credentials", "[default]\naws_access_key_id = ONE\naws_secret_access_key = S\n");
   boost::asio::io_context ctx;
   profile_credentials_provider p(ctx.get_executor(), f.env());
-  BOOST_TEST(test::run(ctx, p.get()).access_key_id == "ONE");
+  BOOST_TEST(test::run_sync(ctx, p.get()).access_key_id == "ONE");
   f.dir.write("credentials", "[default]\naws_access_key_id = TWO\naws_secret_access_key = S\n");
-  BOOST_TEST(test::run(ctx, p.get()).access_key_id == "TWO");
+  BOOST_TEST(test::run_sync(ctx, p.get()).access_key_id == "TWO");
 }
 
 BOOST_AUTO_TEST_CASE(absent_default_is_not_configured_absent_explicit_is_an_error) {

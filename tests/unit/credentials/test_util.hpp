@@ -1,7 +1,7 @@
-// Helpers shared by the credentials tests: run an awaitable to completion, capture log lines,
-// temporary files, and checks that an error carries a code and no secret.
+// Helpers shared by the credentials tests: capture log lines and checks that an error carries a code and no secret.
 #pragma once
 
+#include "support/run_sync.hpp"
 #include "support/temp_dir.hpp"
 
 #include <awsmp/error.hpp>
@@ -29,22 +29,10 @@ inline std::ostream& operator<<(std::ostream& os, errc e) { return os << make_er
 
 namespace awsmp::test {
 
-/// Runs `a` on `ctx` until the context has no more work; rethrows what it threw.
+/// Kept for the integration/credentials suites: migrate to tests/support/run_sync.hpp (run_sync).
 template <class T>
 T run(boost::asio::io_context& ctx, boost::asio::awaitable<T> a) {
-  std::exception_ptr error;
-  std::optional<T> value;
-  bool done = false;
-  boost::asio::co_spawn(ctx, std::move(a), [&](std::exception_ptr e, T v) {
-    error = e;
-    if (!e) value.emplace(std::move(v));
-    done = true;
-  });
-  ctx.restart();
-  ctx.run();
-  BOOST_REQUIRE_MESSAGE(done, "the awaitable did not complete");
-  if (error) std::rethrow_exception(error);
-  return std::move(*value);
+  return run_sync(ctx, std::move(a));
 }
 
 /// The system_error that `f` throws (fails the test when it throws nothing or something else).

@@ -1,5 +1,6 @@
 // Bad input, the signing key cache and the asynchronous sigv4_signer.
 #include "sigv4_test_support.hpp"
+#include "support/run_sync.hpp"
 #include "core/throw.hpp"
 
 #include "core/crypto.hpp"
@@ -76,9 +77,7 @@ struct failing_provider final : credentials_provider {
 
 void run_sign(request_signer& signer, http_request& r) {
   asio::io_context io;
-  auto fut = asio::co_spawn(io, signer.sign(r), asio::use_future);
-  io.run();
-  fut.get();
+  awsmp::test::run_sync(io, signer.sign(r));
 }
 
 }  // namespace
@@ -268,9 +267,7 @@ BOOST_AUTO_TEST_CASE(provider_failures_and_bad_credentials_propagate) {
 BOOST_AUTO_TEST_CASE(static_provider_returns_its_credentials) {
   static_credentials_provider provider(good);
   asio::io_context io;
-  auto fut = asio::co_spawn(io, provider.get(), asio::use_future);
-  io.run();
-  const credentials c = fut.get();
+  const credentials c = awsmp::test::run_sync(io, provider.get());
   BOOST_TEST(c.access_key_id == good.access_key_id);
   BOOST_TEST(c.secret_access_key == good.secret_access_key);
   BOOST_TEST(c.session_token == good.session_token);

@@ -1,5 +1,6 @@
 // Fakes for the lifecycle tests: a metering_api, a counting/gated/failing entitlement store,
 // and an entitlement service, each built from plain data and counters.
+// TODO(lead): migrate to tests/support: fake_metering -> tests/support/fake_metering.hpp (on_resolve_customer).
 #pragma once
 
 #include "state_test_support.hpp"

@@ -1,4 +1,5 @@
 // Helpers shared by the state tests (stores, lifecycle, concurrency_state, integration/stores).
+// TODO(lead): migrate to tests/support: run -> tests/support/run_sync.hpp, temp_dir -> tests/support/temp_dir.hpp, manual_clock -> tests/support/manual_clock.hpp.
 #pragma once
 
 #include <awsmp/common.hpp>
