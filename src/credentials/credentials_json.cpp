@@ -32,7 +32,11 @@ std::optional<time_point> parse_iso8601(std::string_view s) noexcept {
       s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec))
     return std::nullopt;
   const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
-  if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  // Years outside 1970..2200 are refused before the arithmetic, as parse_amz_date does:
+  // nanosecond time_points end in 2262, and these texts come from the network and the
+  // environment, so an absurd year must not reach signed overflow.
+  if (!ymd.ok() || ymd.year() < year{1970} || ymd.year() > year{2200}) return std::nullopt;
+  if (h > 23 || mi > 59 || sec > 60) return std::nullopt;
   std::size_t pos = 19;
   nanoseconds fraction{0};
   if (pos < s.size() && s[pos] == '.') {

@@ -8,7 +8,8 @@
 
 namespace awsmp::detail {
 
-/// Parses "YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)"; nullopt when malformed; never throws.
+/// Parses "YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)" with a year in 1970..2200; nullopt
+/// when malformed or out of range; never throws.
 std::optional<time_point> parse_iso8601(std::string_view text) noexcept;
 
 /// Parses {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"} as served by the container

@@ -55,6 +55,11 @@ namespace {
 
 constexpr std::size_t aws_body_limit = 1024 * 1024;  // AWS: each request must be less than 1 MB
 constexpr std::string_view admin_prefix = "/_emulator/";
+constexpr std::uint32_t request_header_limit = 16 * 1024;
+// The most unparsed bytes a connection may hold: Beast waits without a limit of its own for the
+// end of a chunk-size line, a chunk extension or the trailer section, so this cap is what
+// bounds memory against a client that never ends one (the read fails; the connection closes).
+constexpr std::size_t receive_buffer_limit = request_header_limit + 16 * 1024;
 
 std::string sha256_hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -277,10 +282,10 @@ private:
 
   template <class Stream>
   awaitable<void> session(Stream& stream, connection& conn) {
-    beast::flat_buffer buffer;
+    beast::flat_buffer buffer{receive_buffer_limit};
     for (;;) {
       http::request_parser<http::string_body> parser;
-      parser.header_limit(16 * 1024);
+      parser.header_limit(request_header_limit);
       parser.body_limit(options_.max_body_bytes);
       if (buffer.size() == 0) {
         // Idle keep-alive wait: a long timeout, then the request itself must arrive promptly.

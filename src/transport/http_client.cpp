@@ -109,12 +109,17 @@ using tls_stream = asio::ssl::stream<tcp::socket>;
 
 // The largest response header block we accept: AWS headers are a few hundred bytes.
 constexpr std::uint32_t max_header_bytes = 64 * 1024;
+// The most unparsed bytes a connection may hold. Beast consumes body bytes as they arrive but
+// waits, without a limit of its own, for the end of a chunk-size line, a chunk extension or
+// the trailer section; this cap is what keeps a peer that never ends one from growing memory.
+// Beast reports buffer_overflow, mapped to errc::response_too_large.
+constexpr std::size_t max_receive_buffer_bytes = max_header_bytes + 16 * 1024;
 
 // One keep-alive connection; every operation on it runs on the pool's strand.
 struct connection {
   std::optional<tls_stream> tls;
   std::optional<tcp::socket> plain;
-  boost::beast::flat_buffer buffer;
+  boost::beast::flat_buffer buffer{max_receive_buffer_bytes};
 
   tcp::socket& socket() { return tls ? tls->next_layer() : *plain; }
 

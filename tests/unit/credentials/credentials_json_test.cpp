@@ -25,6 +25,17 @@ BOOST_AUTO_TEST_CASE(iso8601_forms) {
     BOOST_TEST(!parse_iso8601(bad).has_value(), bad);
 }
 
+// Times come from IMDS, container and STS answers and from AWS_CREDENTIAL_EXPIRATION: an
+// untrusted year must not reach the nanosecond arithmetic, which ends in 2262 (issue 15 item 2).
+BOOST_AUTO_TEST_CASE(iso8601_years_are_bounded_like_amz_dates) {
+  for (std::string_view bad : {"9999-12-31T23:59:59Z", "2263-01-01T00:00:00Z", "2201-01-01T00:00:00Z",
+                               "0000-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "9999-12-31T23:59:59.999999999-23:59"})
+    BOOST_TEST(!parse_iso8601(bad).has_value(), bad);
+  BOOST_TEST((parse_iso8601("1970-01-01T00:00:00Z") == time_point{}));
+  BOOST_TEST((parse_iso8601("2200-12-31T23:59:59Z") ==
+              time_point(sys_days{year{2200} / 12 / 31} + hours{23} + minutes{59} + seconds{59})));
+}
+
 BOOST_AUTO_TEST_CASE(container_document) {
   const auto c = detail::parse_credentials_json(
       R"({"AccessKeyId":"ASIAEXAMPLE","SecretAccessKey":"s3cr3t","Token":"tok","Expiration":"2026-11-25T18:00:00Z",
