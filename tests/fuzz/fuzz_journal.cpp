@@ -1,4 +1,4 @@
-// Fuzz target: billing journal replay (src/billing_journal.hpp: scan + decode, the code that
+// Fuzz target: billing journal replay (src/billing/journal_codec.hpp: scan + decode, the code that
 // rebuilds the billing state after a restart).
 //  - mode 0, raw: any bytes as a journal file. scan() and decode() throw nothing but
 //    errc::journal_corrupt, and the frames scan() returns lie inside the file.
@@ -10,7 +10,7 @@
 //    usage sums are the ones written; a cut alone never loses a complete frame; damage before
 //    the last frame is always refused, never skipped (skipping would drop billed usage).
 #include "fuzz/support/fuzz_support.hpp"
-#include "billing/billing_journal.hpp"
+#include "billing/journal_codec.hpp"
 
 #include <awsmp/error.hpp>
 
@@ -21,6 +21,7 @@
 #include <new>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace {
@@ -29,30 +30,32 @@ using awsmp::fuzz::check;
 namespace journal = awsmp::detail::journal;
 
 // Sums the usage of every entry, and checks each entry is plausible.
-struct summing_visitor final : journal::visitor {
+struct summing_visitor {
   std::map<std::string, std::int64_t, std::less<>> tokens;
   std::size_t entries = 0;
-  void on_usage(std::string_view id, std::int64_t input, std::int64_t output) override {
+  void operator()(const journal::usage_entry& e) {
     ++entries;
-    check(input >= 0 && output >= 0, "a usage entry decoded with a negative token count");
-    auto& sum = tokens[std::string(id)];
+    check(e.input >= 0 && e.output >= 0, "a usage entry decoded with a negative token count");
+    auto& sum = tokens[e.key];
     // Saturating: the fuzzer's frames can hold any counts, and the sum only has to be an upper bound.
-    if (__builtin_add_overflow(sum, input, &sum) || __builtin_add_overflow(sum, output, &sum))
+    if (__builtin_add_overflow(sum, e.input, &sum) || __builtin_add_overflow(sum, e.output, &sum))
       sum = std::numeric_limits<std::int64_t>::max();
   }
-  void on_seal(std::string_view, const awsmp::detail::seal_plan&, std::string_view,
-               const std::vector<std::uint64_t>&) override { ++entries; }
-  void on_ack(std::uint64_t) override { ++entries; }
-  void on_dead(std::uint64_t, std::string_view) override { ++entries; }
-  void on_pending(std::uint64_t, awsmp::usage_record r) override {
+  void operator()(const journal::pending_entry& e) {
     ++entries;
-    check(r.quantity >= 0, "a pending record decoded with a negative quantity");
+    check(e.record.quantity >= 0, "a pending record decoded with a negative quantity");
   }
-  void on_dead_record(awsmp::usage_record r, std::string_view) override {
+  void operator()(const journal::dead_record_entry& e) {
     ++entries;
-    check(r.quantity >= 0, "a dead letter decoded with a negative quantity");
+    check(e.record.quantity >= 0, "a dead letter decoded with a negative quantity");
   }
-  void on_next_seq(std::uint64_t) override { ++entries; }
+  template <class Other>
+  void operator()(const Other&) {
+    ++entries;
+  }
+  void decode(std::string_view payload, std::uint32_t version = journal::version) {
+    for (const auto& e : journal::decode(payload, version)) std::visit(*this, e);
+  }
 };
 
 bool is_corrupt(const boost::system::system_error& e) { return e.code() == awsmp::errc::journal_corrupt; }
@@ -66,7 +69,7 @@ void replay_raw(std::string_view file) {
       check(payload.data() >= file.data() && payload.data() + payload.size() <= file.data() + file.size(),
             "a frame lies outside the file");
       summing_visitor v;
-      journal::decode(payload, v);
+      v.decode(payload, scanned.version);
     }
   } catch (const boost::system::system_error& e) {
     check(is_corrupt(e), "journal replay threw a system_error other than errc::journal_corrupt");
@@ -87,7 +90,9 @@ void replay_damaged(awsmp::fuzz::reader& in) {
     const int entries = 1 + in.byte() % 4;
     for (int e = 0; e < entries; ++e) {
       const std::string id = "cust-" + std::to_string(in.byte() % 4);
-      journal::encode_usage(payload, id, in.u16(), in.u16());
+      const std::int64_t input = in.u16();
+      const std::int64_t output = in.u16();
+      journal::encode_usage(payload, id, input, output, awsmp::detail::no_hour);
     }
     payloads.push_back(payload);
     file += journal::frame(payload);
@@ -153,10 +158,10 @@ void replay_damaged(awsmp::fuzz::reader& in) {
   }
 
   summing_visitor v;
-  for (const auto payload : scanned.frames) journal::decode(payload, v);
+  for (const auto payload : scanned.frames) v.decode(payload);
   // Recompute the expected sums from the original entries of the same frames.
   summing_visitor original;
-  for (std::size_t i = 0; i < scanned.frames.size(); ++i) journal::decode(payloads[i], original);
+  for (std::size_t i = 0; i < scanned.frames.size(); ++i) original.decode(payloads[i]);
   check(v.tokens == original.tokens, "replayed usage differs from the usage written");
 }
 

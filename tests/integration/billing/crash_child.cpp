@@ -1,8 +1,13 @@
-// The program the crash test kills: records usage for its customers under load with a journal
-// (reporting each call before it starts and after it completes) and flushes to the emulator,
-// until SIGKILL. With "final" it instead flushes until nothing is left and exits.
+// The program the crash tests kill: records usage for its customers with a journal (reporting
+// each call before it starts and after it completes) and flushes to the emulator, until
+// SIGKILL. With "final" it instead flushes until nothing is left and exits.
 //
-// usage: billing_crash_child <journal> <endpoint> <ca-file> <report-file> <t0-seconds> <seed> [final]
+// The amounts are the oracle: caller k's n-th call (counted over every run of this report
+// file) records 2^(n * lanes + lane) tokens, so that every subset of a customer's calls has
+// its own sum and a call billed twice cannot hide. Two processes metering the same customers
+// use lanes 0 and 1 of 2. A caller stops at 2^30 (a record holds at most 2^31-1).
+//
+// usage: billing_crash_child <journal> <endpoint> <ca-file> <report-file> <t0-seconds> <lane> <lanes> [final]
 #include <awsmp/credentials.hpp>
 #include <awsmp/metering_client.hpp>
 #include <awsmp/sigv4.hpp>
@@ -19,7 +24,10 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <map>
 #include <random>
+#include <sstream>
 #include <string>
 
 namespace asio = boost::asio;
@@ -27,7 +35,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int callers = 8;  // caller k records for customer cust-k only: one call in flight per customer
+constexpr int callers = 40;  // caller k records for customer cust-k only: one call in flight per customer
 
 int report_fd = -1;
 
@@ -38,15 +46,34 @@ void report(char kind, int caller, std::int64_t amount) {
   if (::write(report_fd, line, static_cast<std::size_t>(n)) != n) std::_Exit(3);
 }
 
-awsmp::awaitable<void> caller(awsmp::token_billing_tracker& t, int k, std::uint64_t seed) {
-  std::mt19937_64 rng(seed * 1000 + static_cast<std::uint64_t>(k));
+// Calls each caller started in earlier runs (their amounts are used up, completed or not).
+std::map<int, int> calls_started(const char* report_path) {
+  std::map<int, int> started;
+  std::ifstream in(report_path);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    char kind = 0;
+    int k = 0;
+    if (ls >> kind >> k && kind == 'S') ++started[k];
+  }
+  return started;
+}
+
+awsmp::awaitable<void> caller(awsmp::token_billing_tracker& t, int k, int first_call, int lane, int lanes) {
+  std::mt19937_64 rng(static_cast<std::uint64_t>(k * 7919 + first_call * 31 + lane));
   const std::string id = "cust-" + std::to_string(k);
-  for (;;) {
-    const auto amount = static_cast<std::int64_t>(1 + rng() % 997);
+  asio::steady_timer pause(co_await asio::this_coro::executor);
+  for (int n = first_call;; ++n) {
+    const int bit = n * lanes + lane;
+    if (bit > 30) co_return;
+    const auto amount = std::int64_t{1} << bit;
     report('S', k, amount);
     auto op = t.record_usage(id, amount, 0);
     co_await std::move(op);
     report('C', k, amount);
+    pause.expires_after(std::chrono::milliseconds(20 + rng() % 100));
+    co_await pause.async_wait(asio::use_awaitable);
   }
 }
 
@@ -80,18 +107,19 @@ awsmp::awaitable<void> flusher(awsmp::token_billing_tracker& t, bool final_run, 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 7) {
-    std::fprintf(stderr, "usage: %s journal endpoint ca-file report t0 seed [final]\n", argv[0]);
+  if (argc < 8) {
+    std::fprintf(stderr, "usage: %s journal endpoint ca-file report t0 lane lanes [final]\n", argv[0]);
     return 2;
   }
-  const bool final_run = argc > 7 && std::string(argv[7]) == "final";
+  const bool final_run = argc > 8 && std::string(argv[8]) == "final";
+  const auto started = calls_started(argv[4]);
   report_fd = ::open(argv[4], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (report_fd < 0) return 2;
-  // A compressed clock shared with the emulator (same t0, 30x): minutes pass in 2 s, so the
-  // minute rule lets usage be sealed many times during the test.
+  // A compressed clock shared with the emulator (same t0, 600x): an hour passes in 6 s, so the
+  // hour rule lets usage be sealed several times during the test, and AWS's 6 h window is 36 s.
   const auto t0 = awsmp::time_point(std::chrono::seconds(std::atoll(argv[5])));
   awsmp::clock_function clock = [t0] {
-    return t0 + (std::chrono::system_clock::now() - t0) * 30;
+    return t0 + (std::chrono::system_clock::now() - t0) * 600;
   };
   try {
     asio::io_context io;
@@ -111,9 +139,14 @@ int main(int argc, char** argv) {
     o.compaction_bytes = 256 * 1024;  // compact often, so kills also land in compactions
     awsmp::token_billing_tracker tracker(io.get_executor(), "prod-billing", client, o);
     int exit_code = 1;
-    const auto seed = static_cast<std::uint64_t>(std::atoll(argv[6]));
+    const int lane = std::atoi(argv[6]);
+    const int lanes = std::atoi(argv[7]);
     if (!final_run)
-      for (int k = 0; k < callers; ++k) asio::co_spawn(io, caller(tracker, k, seed), asio::detached);
+      for (int k = 0; k < callers; ++k) {
+        auto it = started.find(k);
+        auto c = caller(tracker, k, it == started.end() ? 0 : it->second, lane, lanes);
+        asio::co_spawn(io, std::move(c), asio::detached);
+      }
     asio::co_spawn(io, flusher(tracker, final_run, exit_code), [&](std::exception_ptr) { io.stop(); });
     io.run();
     return exit_code;

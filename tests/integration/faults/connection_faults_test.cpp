@@ -35,9 +35,9 @@ BOOST_AUTO_TEST_CASE(dropped_connections_before_and_after_commit_over_many_round
   token_billing_options o;
   o.tokens_per_unit = 1000;
   o.journal = dir.path / "billing.journal";
-  // The tracker's clock starts 40 minutes back and moves one minute per round, so rounds need
-  // not wait for the wall clock to reach a new minute.
-  o.clock = [offset] { return std::chrono::system_clock::now() - std::chrono::minutes(40) + std::chrono::minutes(offset->load()); };
+  // The tracker's clock starts 5 h 30 min back and moves 10 minutes per round, so that hours
+  // close (and the hourly flush bills them) every six rounds without waiting.
+  o.clock = [offset] { return std::chrono::system_clock::now() - std::chrono::minutes(330) + std::chrono::minutes(10 * offset->load()); };
   token_billing_tracker tracker(io.get_executor(), product, client, o);
 
   std::mt19937_64 rng(s);
@@ -54,10 +54,10 @@ BOOST_AUTO_TEST_CASE(dropped_connections_before_and_after_commit_over_many_round
       emu.inject(testing::fault_kind::drop_after_commit, burst);
       injected_after += burst;
     }
+    offset->fetch_add(1);
     const int flushes = flush_until_done(io, tracker, 10);
     BOOST_TEST(flushes < 10, "round " << round << " still pending after 10 flushes");
     failed_flushes += flushes - 1;
-    offset->fetch_add(1);
   }
   for (const auto& [id, tokens] : recorded) run_sync(io, tracker.settle(id));
   BOOST_TEST(flush_until_done(io, tracker, 10) < 10);
@@ -153,7 +153,8 @@ BOOST_AUTO_TEST_CASE(timeouts_then_recovery_bill_exactly_once) {
   token_billing_options o;
   o.tokens_per_unit = 1000;
   o.journal = dir.path / "billing.journal";
-  o.clock = [offset] { return std::chrono::system_clock::now() - std::chrono::minutes(20) + std::chrono::minutes(offset->load()); };
+  // An hour per round: each round's usage is billed by the (slow) flush of the next hour.
+  o.clock = [offset] { return std::chrono::system_clock::now() - std::chrono::hours(5) + std::chrono::hours(offset->load()); };
   token_billing_tracker tracker(io.get_executor(), product, client, o);
 
   std::mt19937_64 rng(s);
@@ -161,6 +162,7 @@ BOOST_AUTO_TEST_CASE(timeouts_then_recovery_bill_exactly_once) {
   int timed_out_flushes = 0;
   for (int round = 0; round < 5; ++round) {
     record_random(io, tracker, rng, customers, 300, recorded);
+    offset->fetch_add(1);
     testing::fault_options slow;
     slow.latency = 400ms;
     slow.seed = s + static_cast<std::uint64_t>(round);
@@ -178,7 +180,6 @@ BOOST_AUTO_TEST_CASE(timeouts_then_recovery_bill_exactly_once) {
     BOOST_TEST(tracker.stats().records_pending > 0u);
     emu.set_faults(testing::fault_options{});
     BOOST_TEST(flush_until_done(io, tracker, 10) < 10);
-    offset->fetch_add(1);
   }
   BOOST_TEST(timed_out_flushes == 5);
   for (const auto& [id, tokens] : recorded) run_sync(io, tracker.settle(id));

@@ -41,12 +41,13 @@ std::chrono::steady_clock::duration broken_then_good(asio::io_context& io, testi
   token_billing_options o;
   o.tokens_per_unit = 1000;
   o.journal = journal;
-  // Minutes are moved on by hand so that settle() never waits for the wall clock's next minute.
-  o.clock = [offset] { return std::chrono::system_clock::now() - std::chrono::minutes(10) + std::chrono::minutes(offset->load()); };
+  // Hours are moved on by hand: the usage's hour has ended when the first flush runs.
+  o.clock = [offset] { return std::chrono::system_clock::now() - std::chrono::hours(2) + std::chrono::hours(offset->load()); };
   token_billing_tracker tracker(io.get_executor(), product, metering, o);
   std::mt19937_64 rng(s);
   std::map<std::string, std::int64_t> recorded;
   record_random(io, tracker, rng, 30, 400, recorded);
+  offset->fetch_add(1);
 
   const auto records_before = emu.accepted_records().size();
   const auto started = std::chrono::steady_clock::now();

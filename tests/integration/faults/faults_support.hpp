@@ -130,14 +130,14 @@ inline std::map<std::string, std::int64_t> dead_units(const std::vector<awsmp::d
 }
 
 /// Checks the emulator's ledger: no DuplicateRecord answer, no two accepted records for the
-/// same (customer, dimension, minute), and returns the accepted units per customer.
+/// same (customer, dimension, hour), and returns the accepted units per customer.
 inline std::map<std::string, std::int64_t> check_ledger(const awsmp::testing::marketplace_emulator& emu) {
   std::map<std::string, std::int64_t> units;
   std::set<std::tuple<std::string, std::string, std::int64_t>> identities;
   for (const auto& r : emu.accepted_records()) {
-    const auto minute = std::chrono::floor<std::chrono::minutes>(r.record.timestamp).time_since_epoch().count();
-    const bool fresh = identities.emplace(r.record.customer_identifier, r.record.dimension, minute).second;
-    BOOST_TEST(fresh, "two accepted records for " << r.record.customer_identifier << " at minute " << minute);
+    const auto hour = std::chrono::floor<std::chrono::hours>(r.record.timestamp).time_since_epoch().count();
+    const bool fresh = identities.emplace(r.record.customer_identifier, r.record.dimension, hour).second;
+    BOOST_TEST(fresh, "two accepted records for " << r.record.customer_identifier << " at hour " << hour);
     units[r.record.customer_identifier] += r.record.quantity;
   }
   BOOST_TEST(emu.stats().records_duplicate == 0u);
