@@ -1,20 +1,23 @@
-#include "wire/wire_codec.hpp"
-#include "core/throw.hpp"
-
 #include <awsmp/error.hpp>
-
 #include <string>
 #include <type_traits>
+
+#include "core/throw.hpp"
+#include "wire/wire_codec.hpp"
 
 namespace awsmp {
 namespace json = boost::json;
 
 std::string_view to_string(entitlement_filter filter) noexcept {
   switch (filter) {
-    case entitlement_filter::customer_identifier: return "CUSTOMER_IDENTIFIER";
-    case entitlement_filter::dimension: return "DIMENSION";
-    case entitlement_filter::customer_aws_account_id: return "CUSTOMER_AWS_ACCOUNT_ID";
-    case entitlement_filter::license_arn: return "LICENSE_ARN";
+    case entitlement_filter::customer_identifier:
+      return "CUSTOMER_IDENTIFIER";
+    case entitlement_filter::dimension:
+      return "DIMENSION";
+    case entitlement_filter::customer_aws_account_id:
+      return "CUSTOMER_AWS_ACCOUNT_ID";
+    case entitlement_filter::license_arn:
+      return "LICENSE_ARN";
   }
   return "UNKNOWN";
 }
@@ -48,7 +51,8 @@ void wire_form<entitlement_value>::write(std::string& out, const entitlement_val
   value.close();
 }
 
-void wire_form<entitlement_value>::read(const json::value& jv, const json_path& path, entitlement_value& out) {
+void wire_form<entitlement_value>::read(const json::value& jv, const json_path& path,
+                                        entitlement_value& out) {
   const auto& o = read_object(jv, path);
   entitlement_value value;
   int found = 0;
@@ -70,7 +74,8 @@ void wire_form<entitlement_value>::read(const json::value& jv, const json_path& 
     ++found;
   }
   // A union with two members set has no single meaning; guessing could grant the wrong amount.
-  if (found > 1) throw_malformed(path, "must hold at most one of IntegerValue, DoubleValue, BooleanValue, StringValue");
+  if (found > 1)
+    throw_malformed(path, "must hold at most one of IntegerValue, DoubleValue, BooleanValue, StringValue");
   out = std::move(value);
 }
 
@@ -95,11 +100,13 @@ json::value wire_form<entitlement_value>::to_value(const entitlement_value& v, j
 
 void wire_form<entitlement_filter_map>::write(std::string& out, const entitlement_filter_map& v) {
   json_object_writer filter(out);
-  for (const auto& [name, values] : v) wire_form<std::vector<std::string>>::write(filter.key(to_string(name)), values);
+  for (const auto& [name, values] : v)
+    wire_form<std::vector<std::string>>::write(filter.key(to_string(name)), values);
   filter.close();
 }
 
-void wire_form<entitlement_filter_map>::read(const json::value& jv, const json_path& path, entitlement_filter_map& out) {
+void wire_form<entitlement_filter_map>::read(const json::value& jv, const json_path& path,
+                                             entitlement_filter_map& out) {
   out.clear();
   for (const auto& member : read_object(jv, path)) {
     const json_path name_path = path.member(member.key());
@@ -109,9 +116,11 @@ void wire_form<entitlement_filter_map>::read(const json::value& jv, const json_p
   }
 }
 
-json::value wire_form<entitlement_filter_map>::to_value(const entitlement_filter_map& v, json::storage_ptr sp) {
+json::value wire_form<entitlement_filter_map>::to_value(const entitlement_filter_map& v,
+                                                        json::storage_ptr sp) {
   json::object filter(sp);
-  for (const auto& [name, values] : v) filter.emplace(to_string(name), wire_form<std::vector<std::string>>::to_value(values, sp));
+  for (const auto& [name, values] : v)
+    filter.emplace(to_string(name), wire_form<std::vector<std::string>>::to_value(values, sp));
   return filter;
 }
 
@@ -129,7 +138,8 @@ entitlement_filter tag_invoke(const json::value_to_tag<entitlement_filter>&, con
 void tag_invoke(const json::value_from_tag&, json::value& jv, const marketplace_entitlement& v) {
   jv = detail::to_json_value(v, jv.storage());
 }
-marketplace_entitlement tag_invoke(const json::value_to_tag<marketplace_entitlement>&, const json::value& jv) {
+marketplace_entitlement tag_invoke(const json::value_to_tag<marketplace_entitlement>&,
+                                   const json::value& jv) {
   return detail::read_json_value<marketplace_entitlement>(jv);
 }
 
@@ -143,7 +153,8 @@ get_entitlements_input tag_invoke(const json::value_to_tag<get_entitlements_inpu
 void tag_invoke(const json::value_from_tag&, json::value& jv, const get_entitlements_output& v) {
   jv = detail::to_json_value(v, jv.storage());
 }
-get_entitlements_output tag_invoke(const json::value_to_tag<get_entitlements_output>&, const json::value& jv) {
+get_entitlements_output tag_invoke(const json::value_to_tag<get_entitlements_output>&,
+                                   const json::value& jv) {
   return detail::read_json_value<get_entitlements_output>(jv);
 }
 

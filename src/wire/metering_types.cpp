@@ -1,19 +1,21 @@
-#include "wire/wire_codec.hpp"
-#include "core/throw.hpp"
-
 #include <awsmp/error.hpp>
-
 #include <chrono>
 #include <string>
+
+#include "core/throw.hpp"
+#include "wire/wire_codec.hpp"
 
 namespace awsmp {
 namespace json = boost::json;
 
 std::string_view to_string(usage_record_status status) noexcept {
   switch (status) {
-    case usage_record_status::success: return "Success";
-    case usage_record_status::customer_not_subscribed: return "CustomerNotSubscribed";
-    case usage_record_status::duplicate_record: return "DuplicateRecord";
+    case usage_record_status::success:
+      return "Success";
+    case usage_record_status::customer_not_subscribed:
+      return "CustomerNotSubscribed";
+    case usage_record_status::duplicate_record:
+      return "DuplicateRecord";
   }
   return "Unknown";
 }
@@ -43,56 +45,81 @@ json::value timestamp_to_json(time_point t) {
 void tag_invoke(const json::value_from_tag&, json::value& jv, const tag& v) {
   jv = detail::to_json_value(v, jv.storage());
 }
-tag tag_invoke(const json::value_to_tag<tag>&, const json::value& jv) { return detail::read_json_value<tag>(jv); }
+tag tag_invoke(const json::value_to_tag<tag>&, const json::value& jv) {
+  return detail::read_json_value<tag>(jv);
+}
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const usage_allocation& v) {
   jv = detail::to_json_value(v, jv.storage());
 }
-usage_allocation tag_invoke(const json::value_to_tag<usage_allocation>&, const json::value& jv) { return detail::read_json_value<usage_allocation>(jv); }
+usage_allocation tag_invoke(const json::value_to_tag<usage_allocation>&, const json::value& jv) {
+  return detail::read_json_value<usage_allocation>(jv);
+}
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const usage_record& v) {
   jv = detail::to_json_value(v, jv.storage());
 }
-usage_record tag_invoke(const json::value_to_tag<usage_record>&, const json::value& jv) { return detail::read_json_value<usage_record>(jv); }
+usage_record tag_invoke(const json::value_to_tag<usage_record>&, const json::value& jv) {
+  return detail::read_json_value<usage_record>(jv);
+}
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const usage_record_status& v) {
   jv = detail::to_json_value(v, jv.storage());
 }
-usage_record_status tag_invoke(const json::value_to_tag<usage_record_status>&, const json::value& jv) { return detail::read_json_value<usage_record_status>(jv); }
+usage_record_status tag_invoke(const json::value_to_tag<usage_record_status>&, const json::value& jv) {
+  return detail::read_json_value<usage_record_status>(jv);
+}
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const usage_record_result& v) {
   jv = detail::to_json_value(v, jv.storage());
 }
-usage_record_result tag_invoke(const json::value_to_tag<usage_record_result>&, const json::value& jv) { return detail::read_json_value<usage_record_result>(jv); }
+usage_record_result tag_invoke(const json::value_to_tag<usage_record_result>&, const json::value& jv) {
+  return detail::read_json_value<usage_record_result>(jv);
+}
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const batch_meter_usage_input& v) {
   jv = detail::to_json_value(v, jv.storage());
 }
-batch_meter_usage_input tag_invoke(const json::value_to_tag<batch_meter_usage_input>&, const json::value& jv) { return detail::read_json_value<batch_meter_usage_input>(jv); }
+batch_meter_usage_input tag_invoke(const json::value_to_tag<batch_meter_usage_input>&,
+                                   const json::value& jv) {
+  return detail::read_json_value<batch_meter_usage_input>(jv);
+}
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const batch_meter_usage_output& v) {
   jv = detail::to_json_value(v, jv.storage());
 }
-batch_meter_usage_output tag_invoke(const json::value_to_tag<batch_meter_usage_output>&, const json::value& jv) { return detail::read_json_value<batch_meter_usage_output>(jv); }
+batch_meter_usage_output tag_invoke(const json::value_to_tag<batch_meter_usage_output>&,
+                                    const json::value& jv) {
+  return detail::read_json_value<batch_meter_usage_output>(jv);
+}
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const meter_usage_input& v) {
   jv = detail::to_json_value(v, jv.storage());
 }
-meter_usage_input tag_invoke(const json::value_to_tag<meter_usage_input>&, const json::value& jv) { return detail::read_json_value<meter_usage_input>(jv); }
+meter_usage_input tag_invoke(const json::value_to_tag<meter_usage_input>&, const json::value& jv) {
+  return detail::read_json_value<meter_usage_input>(jv);
+}
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const meter_usage_output& v) {
   jv = detail::to_json_value(v, jv.storage());
 }
-meter_usage_output tag_invoke(const json::value_to_tag<meter_usage_output>&, const json::value& jv) { return detail::read_json_value<meter_usage_output>(jv); }
+meter_usage_output tag_invoke(const json::value_to_tag<meter_usage_output>&, const json::value& jv) {
+  return detail::read_json_value<meter_usage_output>(jv);
+}
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const resolve_customer_input& v) {
   jv = detail::to_json_value(v, jv.storage());
 }
-resolve_customer_input tag_invoke(const json::value_to_tag<resolve_customer_input>&, const json::value& jv) { return detail::read_json_value<resolve_customer_input>(jv); }
+resolve_customer_input tag_invoke(const json::value_to_tag<resolve_customer_input>&, const json::value& jv) {
+  return detail::read_json_value<resolve_customer_input>(jv);
+}
 
 void tag_invoke(const json::value_from_tag&, json::value& jv, const resolve_customer_output& v) {
   jv = detail::to_json_value(v, jv.storage());
 }
-resolve_customer_output tag_invoke(const json::value_to_tag<resolve_customer_output>&, const json::value& jv) { return detail::read_json_value<resolve_customer_output>(jv); }
+resolve_customer_output tag_invoke(const json::value_to_tag<resolve_customer_output>&,
+                                   const json::value& jv) {
+  return detail::read_json_value<resolve_customer_output>(jv);
+}
 
 }  // namespace awsmp

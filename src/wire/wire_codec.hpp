@@ -4,14 +4,13 @@
 // a parsed value and throw system_error(errc::malformed_message) naming the member path.
 #pragma once
 
+#include <boost/json/value.hpp>
+#include <string>
+
 #include "wire/entitlement_tables.hpp"
 #include "wire/json_reader.hpp"
 #include "wire/member_table.hpp"
 #include "wire/metering_tables.hpp"
-
-#include <boost/json/value.hpp>
-
-#include <string>
 
 namespace awsmp::detail {
 

@@ -139,6 +139,8 @@ BOOST_AUTO_TEST_CASE(batch_validation_answers_the_model_error_types) {
       {"six tags", batch(rec(six_tags)), "InvalidTagException"},
       {"empty tag list", batch(rec(R"(,"UsageAllocations":[{"AllocatedUsageQuantity":4,"Tags":[]}])")), "InvalidTagException"},
       {"tag key pattern", batch(rec(R"(,"UsageAllocations":[{"AllocatedUsageQuantity":4,"Tags":[{"Key":"a|b","Value":"1"}]}])")), "InvalidTagException"},
+      {"tag key backslash (the model's \\/ is '/')", batch(rec(R"(,"UsageAllocations":[{"AllocatedUsageQuantity":4,"Tags":[{"Key":"a\\b","Value":"1"}]}])")), "InvalidTagException"},
+      {"tag key too long", batch(rec(R"(,"UsageAllocations":[{"AllocatedUsageQuantity":4,"Tags":[{"Key":")" + std::string(101, 'k') + R"(","Value":"1"}]}])")), "InvalidTagException"},
       {"tag value too long", batch(rec(R"(,"UsageAllocations":[{"AllocatedUsageQuantity":4,"Tags":[{"Key":"a","Value":")" + std::string(257, 'v') + R"("}]}])")), "InvalidTagException"},
       {"tag keys repeat", batch(rec(R"(,"UsageAllocations":[{"AllocatedUsageQuantity":4,"Tags":[{"Key":"a","Value":"1"},{"Key":"a","Value":"2"}]}])")), "InvalidTagException"},
       {"six hours old", batch("{\"CustomerIdentifier\":\"cust-1\",\"Dimension\":\"tokens_1m\",\"Quantity\":1,\"Timestamp\":" + epoch(f.clock.now() - 6h) + "}"), "TimestampOutOfBoundsException"},
