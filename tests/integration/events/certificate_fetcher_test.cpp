@@ -1,17 +1,15 @@
 // The real certificate fetcher (the library's HTTPS client) against a loopback HTTPS peer with
 // a run-time CA: it fetches over a verified TLS connection, refuses an unverifiable peer, a
 // non-200 answer and plain http, and its PEM verifies a signed envelope end to end.
+#include <awsmp/sns_verifier.hpp>
+#include <awsmp/testing/test_certificates.hpp>
+#include <boost/test/unit_test.hpp>
+#include <cstdio>
+#include <fstream>
+
 #include "integration/security/loopback_peer.hpp"
 #include "unit/events/run_sync.hpp"
 #include "unit/events/sns_test_signer.hpp"
-
-#include <awsmp/sns_verifier.hpp>
-#include <awsmp/testing/test_certificates.hpp>
-
-#include <boost/test/unit_test.hpp>
-
-#include <cstdio>
-#include <fstream>
 
 using namespace awsmp;
 using namespace events_test;
@@ -49,9 +47,12 @@ BOOST_AUTO_TEST_SUITE(certificate_fetcher)
 BOOST_AUTO_TEST_CASE(fetches_over_verified_https) {
   const auto certs = testing::make_test_certificates();
   const std::string pem = sns_keys::get().signing_pem;
-  test::loopback_peer peer([&](const test::peer_request& r) {
-    return r.target() == "/SimpleNotificationService-test.pem" ? test::http_answer(200, pem) : test::http_answer(404, "no");
-  }, server_context(certs));
+  test::loopback_peer peer(
+      [&](const test::peer_request& r) {
+        return r.target() == "/SimpleNotificationService-test.pem" ? test::http_answer(200, pem)
+                                                                   : test::http_answer(404, "no");
+      },
+      server_context(certs));
   ca_file ca(certs.ca_cert_pem);
   BOOST_TEST(fetch(peer.url() + "/SimpleNotificationService-test.pem", ca.path) == pem);
   BOOST_CHECK_THROW(fetch(peer.url() + "/other.pem", ca.path), boost::system::system_error);
@@ -63,7 +64,8 @@ BOOST_AUTO_TEST_CASE(fetches_over_verified_https) {
 BOOST_AUTO_TEST_CASE(the_fetched_certificate_verifies_an_envelope) {
   const auto certs = testing::make_test_certificates();
   const std::string pem = sns_keys::get().signing_pem;
-  test::loopback_peer peer([&](const test::peer_request&) { return test::http_answer(200, pem); }, server_context(certs));
+  test::loopback_peer peer([&](const test::peer_request&) { return test::http_answer(200, pem); },
+                           server_context(certs));
   ca_file ca(certs.ca_cert_pem);
   boost::asio::io_context io;
   auto real = https_certificate_fetcher(io.get_executor(), ca.path, std::chrono::seconds{10});
@@ -73,8 +75,9 @@ BOOST_AUTO_TEST_CASE(the_fetched_certificate_verifies_an_envelope) {
   o.trust_anchor_pem = sns_keys::get().ca_pem;
   const std::string local = peer.url() + "/SimpleNotificationService-test.pem";
   sns_verifier v(o, [&](std::string) { return real(local); });
-  const auto body = sign_and_serialize(notification(marketplace_message("subscribe-success"), std::chrono::system_clock::now()),
-                                       sns_keys::get().signing_key);
+  const auto body = sign_and_serialize(
+      notification(marketplace_message("subscribe-success"), std::chrono::system_clock::now()),
+      sns_keys::get().signing_key);
   auto f = boost::asio::co_spawn(io, v.verify(body), boost::asio::use_future);
   io.run();
   const auto r = f.get();

@@ -1,17 +1,16 @@
 // marketplace_event_consumer::handle() with a fake sink: every event kind in both spellings and
 // both channels reaches the right operation; duplicates, reordering and failing sinks do no
 // harm; every kind of forged or bad message is refused, counted, and applies nothing.
-#include "unit/events/fake_event_sink.hpp"
-#include "unit/events/run_sync.hpp"
-#include "unit/events/sns_test_signer.hpp"
-
 #include <awsmp/credentials.hpp>
 #include <awsmp/marketplace_event_consumer.hpp>
 #include <awsmp/sigv4.hpp>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
+
+#include "unit/events/fake_event_sink.hpp"
+#include "unit/events/run_sync.hpp"
+#include "unit/events/sns_test_signer.hpp"
 
 using namespace awsmp;
 using namespace events_test;
@@ -21,7 +20,8 @@ namespace {
 const time_point now = std::chrono::system_clock::now();
 
 std::string eventbridge(const std::string& detail_type, const std::string& id, bool license = false,
-                        const std::string& account = "845735284135", const std::string& product = "prodcode123") {
+                        const std::string& account = "845735284135",
+                        const std::string& product = "prodcode123") {
   boost::json::object detail{{"agreement", boost::json::object{{"id", "agmt-1"}, {"status", "CANCELLED"}}},
                              {"acceptor", boost::json::object{{"accountId", account}}},
                              {"offer", boost::json::object{{"id", "offer-1"}}}};
@@ -29,16 +29,22 @@ std::string eventbridge(const std::string& detail_type, const std::string& id, b
     detail["product"] = boost::json::object{{"code", product}, {"id", "prod-1"}};
     detail["license"] = boost::json::object{{"arn", "arn:aws:license-manager::" + account + ":license:l-1"}};
   }
-  boost::json::object o{{"version", "0"},        {"id", id},
-                        {"detail-type", detail_type}, {"source", "aws.agreement-marketplace"},
-                        {"account", "111122223333"},  {"time", iso8601(now)},
-                        {"region", "us-east-1"},      {"detail", detail}};
+  boost::json::object o{{"version", "0"},
+                        {"id", id},
+                        {"detail-type", detail_type},
+                        {"source", "aws.agreement-marketplace"},
+                        {"account", "111122223333"},
+                        {"time", iso8601(now)},
+                        {"region", "us-east-1"},
+                        {"detail", detail}};
   return boost::json::serialize(o);
 }
 
-std::string sns(const std::string& action, const std::string& id, bool old_spelling = false, const std::string& customer = "c1") {
-  return sign_and_serialize(notification(marketplace_message(action, customer, "prodcode123", old_spelling), now, id),
-                            sns_keys::get().signing_key);
+std::string sns(const std::string& action, const std::string& id, bool old_spelling = false,
+                const std::string& customer = "c1") {
+  return sign_and_serialize(
+      notification(marketplace_message(action, customer, "prodcode123", old_spelling), now, id),
+      sns_keys::get().signing_key);
 }
 
 struct harness {
@@ -58,7 +64,8 @@ struct harness {
     sns_verifier_options v;
     v.allowed_topic_arns = {topic};
     verifier = std::make_unique<sns_verifier>(
-        v, [](std::string) -> awaitable<std::string> { co_return sns_keys::get().signing_pem; }, [] { return now; });
+        v, [](std::string) -> awaitable<std::string> { co_return sns_keys::get().signing_pem; },
+        [] { return now; });
     if (o.queue_url.empty()) o.queue_url = "http://127.0.0.1:9/123456789012/q";
     consumer = std::make_unique<marketplace_event_consumer>(io.get_executor(), *sqs, verifier.get(), sink, o);
   }
@@ -103,10 +110,22 @@ BOOST_AUTO_TEST_CASE(each_eventbridge_type) {
   const std::vector<row> rows = {
       {"Purchase Agreement Created - Proposer", false, {}, event_outcome::ignored},
       {"Purchase Agreement Created - Manufacturer", false, {}, event_outcome::ignored},
-      {"Purchase Agreement Amended - Proposer", false, {"licenses_of 845735284135", "sync " + lic}, event_outcome::applied},
-      {"Purchase Agreement Ended - Manufacturer", false, {"licenses_of 845735284135", "bill_now " + lic}, event_outcome::applied},
-      {"Purchase Agreement Ended - Proposer", false, {"licenses_of 845735284135", "bill_now " + lic}, event_outcome::applied},
-      {"License Updated - Manufacturer", true, {"activate " + lic + " prodcode123", "sync " + lic}, event_outcome::applied},
+      {"Purchase Agreement Amended - Proposer",
+       false,
+       {"licenses_of 845735284135", "sync " + lic},
+       event_outcome::applied},
+      {"Purchase Agreement Ended - Manufacturer",
+       false,
+       {"licenses_of 845735284135", "bill_now " + lic},
+       event_outcome::applied},
+      {"Purchase Agreement Ended - Proposer",
+       false,
+       {"licenses_of 845735284135", "bill_now " + lic},
+       event_outcome::applied},
+      {"License Updated - Manufacturer",
+       true,
+       {"activate " + lic + " prodcode123", "sync " + lic},
+       event_outcome::applied},
       {"License Deprovisioned - Manufacturer", true, {"settle " + lic}, event_outcome::applied},
   };
   for (const auto& r : rows) {
@@ -129,7 +148,8 @@ BOOST_AUTO_TEST_CASE(duplicates_are_applied_once) {
   BOOST_TEST((h.handle(body) == event_outcome::applied));
   BOOST_TEST((h.handle(body) == event_outcome::duplicate));
   BOOST_TEST((h.handle(eventbridge("License Updated - Manufacturer", "e9", true)) == event_outcome::applied));
-  BOOST_TEST((h.handle(eventbridge("License Updated - Manufacturer", "e9", true)) == event_outcome::duplicate));
+  BOOST_TEST(
+      (h.handle(eventbridge("License Updated - Manufacturer", "e9", true)) == event_outcome::duplicate));
   BOOST_TEST(h.sink.calls.size() == 3u);  // sync, activate, sync
   const auto s = h.consumer->stats();
   BOOST_TEST(s.applied == 2u);
@@ -139,8 +159,8 @@ BOOST_AUTO_TEST_CASE(duplicates_are_applied_once) {
 BOOST_AUTO_TEST_CASE(reordering_does_no_harm) {
   harness h;
   // The unsubscribe (later) arrives before the subscribe (earlier): the sink sees both times.
-  const auto later = sign_and_serialize(notification(marketplace_message("unsubscribe-success"), now, "m-late"),
-                                        sns_keys::get().signing_key);
+  const auto later = sign_and_serialize(
+      notification(marketplace_message("unsubscribe-success"), now, "m-late"), sns_keys::get().signing_key);
   const auto earlier = sign_and_serialize(
       notification(marketplace_message("subscribe-success"), now - std::chrono::minutes{10}, "m-early"),
       sns_keys::get().signing_key);
@@ -160,7 +180,8 @@ BOOST_AUTO_TEST_CASE(a_failing_sink_leaves_the_message_for_retry) {
   BOOST_TEST((h.handle(body) == event_outcome::applied));  // the redelivery
   BOOST_TEST(h.consumer->stats().retried == 1u);
   BOOST_TEST(h.consumer->stats().applied == 1u);
-  BOOST_TEST(h.sink.calls == std::vector<std::string>{"bill_now legacy:c1"}, boost::test_tools::per_element());
+  BOOST_TEST(h.sink.calls == std::vector<std::string>{"bill_now legacy:c1"},
+             boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(bad_messages_are_refused_counted_and_never_applied) {
@@ -172,13 +193,21 @@ BOOST_AUTO_TEST_CASE(bad_messages_are_refused_counted_and_never_applied) {
   };
   const std::vector<std::pair<const char*, std::string>> rows = {
       {"forged", with([](fields&) {}, keys.stranger_key)},
-      {"expired", with([](fields& f) { f["Timestamp"] = iso8601(now - std::chrono::hours{24 * 30}); }, keys.signing_key)},
-      {"wrong topic", with([](fields& f) { f["TopicArn"] = "arn:aws:sns:us-east-1:123456789012:other"; }, keys.signing_key)},
-      {"wrong cert host", with([](fields& f) { f["SigningCertURL"] = "https://example.com/x.pem"; }, keys.signing_key)},
-      {"http cert URL", with([](fields& f) { f["SigningCertURL"] = "http://sns.us-east-1.amazonaws.com/x.pem"; }, keys.signing_key)},
+      {"expired", with([](fields& f) { f["Timestamp"] = iso8601(now - std::chrono::hours{24 * 30}); },
+                       keys.signing_key)},
+      {"wrong topic",
+       with([](fields& f) { f["TopicArn"] = "arn:aws:sns:us-east-1:123456789012:other"; }, keys.signing_key)},
+      {"wrong cert host",
+       with([](fields& f) { f["SigningCertURL"] = "https://example.com/x.pem"; }, keys.signing_key)},
+      {"http cert URL",
+       with([](fields& f) { f["SigningCertURL"] = "http://sns.us-east-1.amazonaws.com/x.pem"; },
+            keys.signing_key)},
       {"unsigned", serialize(notification(marketplace_message("unsubscribe-success"), now))},
-      {"unknown action", with([](fields& f) { f["Message"] = marketplace_message("subscribe-later"); }, keys.signing_key)},
-      {"wrong product", with([](fields& f) { f["Message"] = marketplace_message("unsubscribe-success", "c1", "otherprod"); }, keys.signing_key)},
+      {"unknown action",
+       with([](fields& f) { f["Message"] = marketplace_message("subscribe-later"); }, keys.signing_key)},
+      {"wrong product",
+       with([](fields& f) { f["Message"] = marketplace_message("unsubscribe-success", "c1", "otherprod"); },
+            keys.signing_key)},
       {"malformed JSON", "{\"Type\": "},
       {"not an event", "{\"hello\": 1}"},
       {"oversized", std::string(300 * 1024, ' ')},
@@ -220,9 +249,11 @@ BOOST_AUTO_TEST_CASE(without_a_verifier_sns_is_refused) {
   o.queue_url = "http://127.0.0.1:9/1/q";
   marketplace_event_consumer consumer(io.get_executor(), sqs, nullptr, sink, o);
   BOOST_TEST((run_sync(consumer.handle(sns("subscribe-success", "n1"))) == event_outcome::refused));
-  BOOST_TEST((run_sync(consumer.handle(eventbridge("License Updated - Manufacturer", "n2", true))) == event_outcome::applied));
+  BOOST_TEST((run_sync(consumer.handle(eventbridge("License Updated - Manufacturer", "n2", true))) ==
+              event_outcome::applied));
   marketplace_event_consumer_options bad;
-  BOOST_CHECK_THROW(marketplace_event_consumer(io.get_executor(), sqs, nullptr, sink, bad), boost::system::system_error);
+  BOOST_CHECK_THROW(marketplace_event_consumer(io.get_executor(), sqs, nullptr, sink, bad),
+                    boost::system::system_error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
