@@ -1,8 +1,8 @@
 #include <awsmp/error.hpp>
 #include <awsmp/marketplace_event_consumer.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
@@ -29,6 +29,17 @@ body_kind classify(std::string_view body) {
   if (o.contains("Type")) return body_kind::sns;
   if (o.contains("detail-type") && o.contains("source")) return body_kind::eventbridge;
   return body_kind::unknown;
+}
+
+// One poll whose failure is a value (see run()).
+awaitable<std::exception_ptr> guarded_poll(marketplace_event_consumer& consumer) {
+  std::exception_ptr failure;
+  try {
+    co_await consumer.poll_once();
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  co_return failure;
 }
 
 }  // namespace
@@ -267,32 +278,34 @@ awaitable<void> marketplace_event_consumer::run() {
   if (d.stopped.load()) detail::throw_error(errc::stopped, "marketplace_event_consumer: stopped");
   d.running = true;
   while (!d.stopped.load()) {
-    bool failed = false;
+    // Both branches always succeed (the poll reports its failure as a value, the timer's
+    // cancellation is a value too): `||` waits for one *success*, so a throwing branch would
+    // leave run() waiting on the other one.
+    d.wake.expires_at(asio::steady_timer::time_point::max());
+    auto poll = guarded_poll(*this);
+    auto woken = d.wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto both = std::move(poll) || std::move(woken);
+    const auto result = co_await std::move(both);
+    if (d.stopped.load()) break;
+    const std::exception_ptr failure = result.index() == 0 ? std::get<0>(result) : nullptr;
+    if (!failure) continue;
+    std::string why = "unknown error";
+    bool aborted = false;
     try {
-      d.wake.expires_at(asio::steady_timer::time_point::max());
-      // Either the poll finishes or stop() fires the timer, which cancels the pending poll.
-      auto poll = poll_once();
-      auto woken = d.wake.async_wait(asio::use_awaitable);
-      auto both = std::move(poll) || std::move(woken);
-      co_await std::move(both);
+      std::rethrow_exception(failure);
     } catch (const boost::system::system_error& e) {
-      if (d.stopped.load()) break;
-      if (e.code() != asio::error::operation_aborted) {
-        failed = true;
-        detail::log(log_level::warning, std::string("awsmp events: ReceiveMessage failed: ") + e.what());
-      }
+      aborted = e.code() == asio::error::operation_aborted;
+      why = e.what();
     } catch (const std::exception& e) {
-      failed = true;
-      detail::log(log_level::warning, std::string("awsmp events: ReceiveMessage failed: ") + e.what());
+      why = e.what();
+    } catch (...) {
     }
-    if (failed) {
-      // A pause, so that an unreachable queue does not become a busy loop.
-      d.receive_failures.fetch_add(1, std::memory_order_relaxed);
-      asio::steady_timer pause(d.ex);
-      pause.expires_after(d.options.receive_error_backoff);
-      boost::system::error_code ec;
-      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    }
+    if (aborted) continue;
+    d.receive_failures.fetch_add(1, std::memory_order_relaxed);
+    detail::log(log_level::warning, "awsmp events: ReceiveMessage failed: " + why);
+    // A pause, so that an unreachable queue does not become a busy loop; stop() ends it.
+    d.wake.expires_after(d.options.receive_error_backoff);
+    co_await d.wake.async_wait(asio::as_tuple(asio::use_awaitable));
   }
   d.running = false;
 }

@@ -5,6 +5,7 @@
 #include <awsmp/marketplace_event_consumer.hpp>
 #include <awsmp/sigv4.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -254,6 +255,57 @@ BOOST_AUTO_TEST_CASE(without_a_verifier_sns_is_refused) {
   marketplace_event_consumer_options bad;
   BOOST_CHECK_THROW(marketplace_event_consumer(io.get_executor(), sqs, nullptr, sink, bad),
                     boost::system::system_error);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(consumer_run_suite)
+
+// An unreachable queue: run() counts the failed receives, pauses between them, and still ends
+// on stop() (bounded: stop after 3 failures or 10 s).
+BOOST_AUTO_TEST_CASE(run_survives_receive_failures_and_stops) {
+  boost::asio::io_context io;
+  static_credentials_provider creds{credentials{"AKID", "secret", "", std::nullopt}};
+  sigv4_signer signer{creds, "us-east-1", "sqs"};
+  client_options c;
+  c.endpoint = "http://127.0.0.1:9";  // discard port: connection refused
+  c.timeout = std::chrono::seconds{5};
+  c.max_attempts = 1;
+  sqs_client sqs(io.get_executor(), signer, c);
+  fake_event_sink sink;
+  marketplace_event_consumer_options o;
+  o.queue_url = "http://127.0.0.1:9/1/q";
+  o.wait_time_seconds = 1;
+  o.receive_error_backoff = std::chrono::milliseconds{20};
+  marketplace_event_consumer consumer(io.get_executor(), sqs, nullptr, sink, o);
+  bool finished = false;
+  std::exception_ptr error;
+  boost::asio::co_spawn(io, consumer.run(), [&](std::exception_ptr e) {
+    finished = true;
+    error = e;
+  });
+  boost::asio::steady_timer check(io);
+  int rounds = 0;
+  std::function<void()> watch = [&] {
+    check.expires_after(std::chrono::milliseconds{20});
+    check.async_wait([&](boost::system::error_code) {
+      if (consumer.stats().receive_failures >= 3 || ++rounds > 500)
+        consumer.stop();
+      else
+        watch();
+    });
+  };
+  watch();
+  io.run();
+  BOOST_TEST(finished);
+  BOOST_TEST(!error);
+  BOOST_TEST(consumer.stats().receive_failures >= 3u);
+  BOOST_TEST(sink.calls.empty());
+  // A stopped consumer does not run again.
+  boost::asio::io_context io2;
+  auto f = boost::asio::co_spawn(io2, consumer.run(), boost::asio::use_future);
+  io2.run();
+  BOOST_CHECK_THROW(f.get(), boost::system::system_error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
