@@ -5,7 +5,6 @@
 
 #include <awsmp/billed_customer.hpp>
 #include <awsmp/common.hpp>
-
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -14,18 +13,18 @@ namespace awsmp {
 
 /// What happened. The SNS actions and the EventBridge detail-types (role suffix dropped).
 enum class marketplace_event_kind {
-  subscribe_success,         ///< SNS subscribe-success
-  subscribe_fail,            ///< SNS subscribe-fail
-  unsubscribe_pending,       ///< SNS unsubscribe-pending: one hour left to send final usage
-  unsubscribe_success,       ///< SNS unsubscribe-success
-  entitlement_updated,       ///< SNS entitlement-updated: call GetEntitlements
-  agreement_created,         ///< Purchase Agreement Created - Manufacturer|Proposer
-  agreement_amended,         ///< Purchase Agreement Amended - Manufacturer|Proposer
-  agreement_ended,           ///< Purchase Agreement Ended - Manufacturer|Proposer: one hour left
-  license_updated,           ///< License Updated - Manufacturer
-  license_deprovisioned,     ///< License Deprovisioned - Manufacturer
-  subscription_confirmation, ///< an SNS SubscriptionConfirmation envelope (no Marketplace event)
-  unsubscribe_confirmation,  ///< an SNS UnsubscribeConfirmation envelope (no Marketplace event)
+  subscribe_success,          ///< SNS subscribe-success
+  subscribe_fail,             ///< SNS subscribe-fail
+  unsubscribe_pending,        ///< SNS unsubscribe-pending: one hour left to send final usage
+  unsubscribe_success,        ///< SNS unsubscribe-success
+  entitlement_updated,        ///< SNS entitlement-updated: call GetEntitlements
+  agreement_created,          ///< Purchase Agreement Created - Manufacturer|Proposer
+  agreement_amended,          ///< Purchase Agreement Amended - Manufacturer|Proposer
+  agreement_ended,            ///< Purchase Agreement Ended - Manufacturer|Proposer: one hour left
+  license_updated,            ///< License Updated - Manufacturer
+  license_deprovisioned,      ///< License Deprovisioned - Manufacturer
+  subscription_confirmation,  ///< an SNS SubscriptionConfirmation envelope (no Marketplace event)
+  unsubscribe_confirmation,   ///< an SNS UnsubscribeConfirmation envelope (no Marketplace event)
 };
 
 /// The wire name of a kind ("subscribe-success", "Purchase Agreement Ended", ...); never throws.
@@ -42,20 +41,20 @@ struct marketplace_event {
   /// License events (acceptor.accountId + license.arn). Empty (neither form) for the Purchase
   /// Agreement events, which carry no license: see account_id and agreement_id.
   billed_customer customer;
-  std::string account_id;      ///< EventBridge detail.acceptor.accountId (the buyer's account)
-  std::string seller_account;  ///< EventBridge "account": the seller account the event was sent to
-  std::string product_code;    ///< product-code / ProductCode / detail.product.code
-  std::string product_id;      ///< detail.product.id ("prod-...")
-  std::string offer_id;        ///< offer-identifier / detail.offer.id
-  std::string agreement_id;    ///< detail.agreement.id ("agmt-...")
-  std::string agreement_status;///< detail.agreement.status (e.g. "CANCELLED" on Ended)
-  std::string agreement_intent;///< detail.agreement.intent (NEW, RENEW, REPLACE, AMEND)
-  bool free_trial = false;     ///< isFreeTrialTermPresent == "true"
-  time_point time{};           ///< the envelope's Timestamp / the event's time
+  std::string account_id;        ///< EventBridge detail.acceptor.accountId (the buyer's account)
+  std::string seller_account;    ///< EventBridge "account": the seller account the event was sent to
+  std::string product_code;      ///< product-code / ProductCode / detail.product.code
+  std::string product_id;        ///< detail.product.id ("prod-...")
+  std::string offer_id;          ///< offer-identifier / detail.offer.id
+  std::string agreement_id;      ///< detail.agreement.id ("agmt-...")
+  std::string agreement_status;  ///< detail.agreement.status (e.g. "CANCELLED" on Ended)
+  std::string agreement_intent;  ///< detail.agreement.intent (NEW, RENEW, REPLACE, AMEND)
+  bool free_trial = false;       ///< isFreeTrialTermPresent == "true"
+  time_point time{};             ///< the envelope's Timestamp / the event's time
   /// Stable across redeliveries of the same event: "sns:<MessageId>" or "eventbridge:<id>".
   std::string dedup_id;
-  std::string topic_arn;       ///< SNS TopicArn (empty for EventBridge)
-  std::string subscribe_url;   ///< SNS SubscribeURL of a SubscriptionConfirmation
+  std::string topic_arn;      ///< SNS TopicArn (empty for EventBridge)
+  std::string subscribe_url;  ///< SNS SubscribeURL of a SubscriptionConfirmation
 };
 
 /// Largest event body parsed (SQS's default MaximumMessageSize, 256 KiB).

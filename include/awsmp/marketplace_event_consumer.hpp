@@ -5,13 +5,12 @@
 // moves it to the dead-letter queue after maxReceiveCount deliveries.
 #pragma once
 
+#include <atomic>
 #include <awsmp/billed_customer.hpp>
 #include <awsmp/common.hpp>
 #include <awsmp/marketplace_event.hpp>
 #include <awsmp/sns_verifier.hpp>
 #include <awsmp/sqs_client.hpp>
-
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -26,7 +25,7 @@ namespace awsmp {
 /// once) and durable when it returns (the message is deleted right after). Throwing leaves the
 /// message on the queue to be retried.
 class event_sink {
-public:
+ public:
   virtual ~event_sink() = default;
   /// subscribe-success, License Updated: create or reactivate an active subscription. An event
   /// older than the subscription's last change (reordering) should be ignored by the sink.
@@ -44,26 +43,26 @@ public:
 
 /// Settings of a marketplace_event_consumer.
 struct marketplace_event_consumer_options {
-  std::string queue_url;                    ///< required
-  int wait_time_seconds = 20;               ///< long poll (0..20); sqs_client's timeout must exceed it
-  int max_messages = 10;                    ///< per ReceiveMessage (1..10)
-  std::optional<int> visibility_timeout;    ///< queue default when absent
+  std::string queue_url;                  ///< required
+  int wait_time_seconds = 20;             ///< long poll (0..20); sqs_client's timeout must exceed it
+  int max_messages = 10;                  ///< per ReceiveMessage (1..10)
+  std::optional<int> visibility_timeout;  ///< queue default when absent
   /// When set, events for another product code are refused (wrong_product).
   std::string expected_product_code;
   /// When set, EventBridge events sent to another seller account are refused (wrong_account).
   std::string expected_seller_account;
   std::chrono::milliseconds receive_error_backoff{1000};  ///< pause after a failed ReceiveMessage
-  std::size_t remembered_events = 4096;     ///< applied dedup ids kept to skip redeliveries
+  std::size_t remembered_events = 4096;                   ///< applied dedup ids kept to skip redeliveries
 };
 
 /// Counters since construction.
 struct marketplace_event_consumer_stats {
-  std::uint64_t received = 0;   ///< messages received (redeliveries included)
-  std::uint64_t applied = 0;    ///< events applied and deleted
-  std::uint64_t ignored = 0;    ///< verified but nothing to do (subscribe-fail, confirmations, ...); deleted
-  std::uint64_t duplicates = 0; ///< already applied (same dedup id); deleted without applying again
-  std::uint64_t refused = 0;    ///< unverifiable, malformed, unknown or oversized; left on the queue
-  std::uint64_t retried = 0;    ///< applying failed; left on the queue for a later delivery
+  std::uint64_t received = 0;    ///< messages received (redeliveries included)
+  std::uint64_t applied = 0;     ///< events applied and deleted
+  std::uint64_t ignored = 0;     ///< verified but nothing to do (subscribe-fail, confirmations, ...); deleted
+  std::uint64_t duplicates = 0;  ///< already applied (same dedup id); deleted without applying again
+  std::uint64_t refused = 0;     ///< unverifiable, malformed, unknown or oversized; left on the queue
+  std::uint64_t retried = 0;     ///< applying failed; left on the queue for a later delivery
   std::uint64_t delete_failures = 0;   ///< applied but the delete failed (redelivery is harmless)
   std::uint64_t receive_failures = 0;  ///< ReceiveMessage calls that failed
 };
@@ -74,12 +73,12 @@ enum class event_outcome { applied, ignored, duplicate, refused, retry };
 /// Consumes Marketplace events from one queue. run() and poll_once() must run on the executor
 /// given to the constructor; stop() and stats() may be called from any thread.
 class marketplace_event_consumer {
-public:
+ public:
   /// `verifier` may be null when the queue carries EventBridge events only (SNS envelopes are
   /// then refused). `sqs`, `verifier` and `sink` must outlive the consumer. Throws
   /// system_error(errc::invalid_argument) for an empty queue_url or out-of-range options.
-  marketplace_event_consumer(asio::any_io_executor ex, sqs_client& sqs, sns_verifier* verifier, event_sink& sink,
-                             marketplace_event_consumer_options options);
+  marketplace_event_consumer(asio::any_io_executor ex, sqs_client& sqs, sns_verifier* verifier,
+                             event_sink& sink, marketplace_event_consumer_options options);
   ~marketplace_event_consumer();
   marketplace_event_consumer(const marketplace_event_consumer&) = delete;
   marketplace_event_consumer& operator=(const marketplace_event_consumer&) = delete;
@@ -98,7 +97,7 @@ public:
   /// A snapshot of the counters; never throws.
   marketplace_event_consumer_stats stats() const noexcept;
 
-private:
+ private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };

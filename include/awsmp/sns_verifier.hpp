@@ -6,7 +6,6 @@
 
 #include <awsmp/common.hpp>
 #include <awsmp/marketplace_event.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -20,20 +19,20 @@ namespace awsmp {
 
 /// Why a message was not believed.
 enum class event_refusal {
-  none,              ///< accepted
-  too_large,         ///< over max_event_bytes
-  malformed,         ///< not JSON, or a member missing or of the wrong type
-  unknown_event,     ///< an SNS Type, action, source or detail-type this library does not know
-  unsigned_message,  ///< no Signature / SignatureVersion / SigningCertURL (e.g. raw delivery)
-  bad_signature_version,  ///< SignatureVersion other than "1" or "2"
-  wrong_topic,       ///< TopicArn not in the allow-list
-  bad_cert_url,      ///< SigningCertURL not https://sns.<topic region>.amazonaws.com/....pem
+  none,                     ///< accepted
+  too_large,                ///< over max_event_bytes
+  malformed,                ///< not JSON, or a member missing or of the wrong type
+  unknown_event,            ///< an SNS Type, action, source or detail-type this library does not know
+  unsigned_message,         ///< no Signature / SignatureVersion / SigningCertURL (e.g. raw delivery)
+  bad_signature_version,    ///< SignatureVersion other than "1" or "2"
+  wrong_topic,              ///< TopicArn not in the allow-list
+  bad_cert_url,             ///< SigningCertURL not https://sns.<topic region>.amazonaws.com/....pem
   certificate_unavailable,  ///< the fetch failed or the PEM did not parse
   untrusted_certificate,    ///< outside its validity period, or not issued by the configured anchor
-  bad_signature,     ///< the signature does not match the canonical string
-  expired,           ///< Timestamp older than max_age (or too far in the future)
-  wrong_account,     ///< EventBridge event for another seller account than expected
-  wrong_product,     ///< an event for a product code other than the one expected
+  bad_signature,            ///< the signature does not match the canonical string
+  expired,                  ///< Timestamp older than max_age (or too far in the future)
+  wrong_account,            ///< EventBridge event for another seller account than expected
+  wrong_product,            ///< an event for a product code other than the one expected
 };
 
 /// The name of a refusal ("wrong_topic", ...); never throws.
@@ -70,7 +69,7 @@ struct sns_verifier_options {
 
 /// Verifies SNS envelopes. Thread-safe: verify() may run concurrently (the cache is locked).
 class sns_verifier {
-public:
+ public:
   /// `fetch` downloads certificates (see https_certificate_fetcher); `clock` defaults to the
   /// system clock. Throws system_error(errc::invalid_argument) for an empty allow-list or
   /// fetcher, a malformed TopicArn in the list, or an unparsable trust anchor.
@@ -87,7 +86,7 @@ public:
   /// Certificates downloaded so far (cache misses); never throws.
   std::uint64_t certificate_fetches() const noexcept;
 
-private:
+ private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };

@@ -7,7 +7,6 @@
 #include <awsmp/common.hpp>
 #include <awsmp/metering_client.hpp>
 #include <awsmp/sigv4.hpp>
-
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -16,7 +15,9 @@
 
 namespace awsmp {
 
+// clang-format off
 namespace detail { class aws_json_client; }
+// clang-format on
 
 /// One received message.
 struct sqs_message {
@@ -32,14 +33,15 @@ struct sqs_message {
 
 /// Parameters of one ReceiveMessage call.
 struct sqs_receive_options {
-  int max_messages = 10;        ///< MaxNumberOfMessages, 1..10
-  int wait_time_seconds = 20;   ///< WaitTimeSeconds, 0..20 (long polling when > 0)
-  std::optional<int> visibility_timeout;  ///< VisibilityTimeout in seconds, 0..43200; queue default when absent
+  int max_messages = 10;       ///< MaxNumberOfMessages, 1..10
+  int wait_time_seconds = 20;  ///< WaitTimeSeconds, 0..20 (long polling when > 0)
+  std::optional<int>
+      visibility_timeout;  ///< VisibilityTimeout in seconds, 0..43200; queue default when absent
 };
 
 /// One entry of DeleteMessageBatch.
 struct sqs_delete_entry {
-  std::string id;              ///< 1..80 of [A-Za-z0-9_-], unique within the batch
+  std::string id;  ///< 1..80 of [A-Za-z0-9_-], unique within the batch
   std::string receipt_handle;
 };
 
@@ -60,7 +62,7 @@ struct sqs_delete_batch_result {
 /// Calls Amazon SQS. Thread-safe. The signer must sign for service "sqs" in options.region;
 /// options.timeout must exceed the long-poll wait (it bounds each attempt).
 class sqs_client {
-public:
+ public:
   /// Messages with a larger body are returned with `defect` set and no body (SQS's default
   /// MaximumMessageSize, 256 KiB).
   static constexpr std::size_t default_max_message_bytes = 256 * 1024;
@@ -79,12 +81,14 @@ public:
   /// ReceiveMessage asking for ApproximateReceiveCount. Throws invalid_argument for options out
   /// of range or a wait not shorter than options.timeout, malformed_message for an undecodable
   /// answer, aws_error, system_error.
-  awaitable<std::vector<sqs_message>> receive_message(std::string queue_url, sqs_receive_options options = {});
+  awaitable<std::vector<sqs_message>> receive_message(std::string queue_url,
+                                                      sqs_receive_options options = {});
   /// DeleteMessage. Throws invalid_argument for an empty handle, aws_error, system_error.
   awaitable<void> delete_message(std::string queue_url, std::string receipt_handle);
   /// DeleteMessageBatch of 1..10 entries. Throws invalid_argument for a bad batch, aws_error,
   /// system_error; per-entry failures are in the result.
-  awaitable<sqs_delete_batch_result> delete_message_batch(std::string queue_url, std::vector<sqs_delete_entry> entries);
+  awaitable<sqs_delete_batch_result> delete_message_batch(std::string queue_url,
+                                                          std::vector<sqs_delete_entry> entries);
   /// ChangeMessageVisibility to `visibility_timeout_seconds` (0..43200; 0 makes it visible
   /// now). Throws invalid_argument, aws_error, system_error.
   awaitable<void> change_message_visibility(std::string queue_url, std::string receipt_handle,
@@ -93,7 +97,7 @@ public:
   /// A snapshot of the counters; never throws.
   client_stats stats() const noexcept;
 
-private:
+ private:
   std::unique_ptr<detail::aws_json_client> impl_;
   std::size_t max_message_bytes_;
   std::chrono::milliseconds timeout_;

@@ -1,13 +1,11 @@
+#include <array>
 #include <awsmp/marketplace_event.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <utility>
 
 #include "core/throw.hpp"
 #include "credentials/credentials_json.hpp"
-
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
-
-#include <array>
-#include <utility>
 
 namespace awsmp {
 
@@ -79,18 +77,30 @@ std::string nested_string(const json::object& detail, std::string_view object, s
 
 std::string_view to_string(marketplace_event_kind kind) noexcept {
   switch (kind) {
-    case marketplace_event_kind::subscribe_success: return "subscribe-success";
-    case marketplace_event_kind::subscribe_fail: return "subscribe-fail";
-    case marketplace_event_kind::unsubscribe_pending: return "unsubscribe-pending";
-    case marketplace_event_kind::unsubscribe_success: return "unsubscribe-success";
-    case marketplace_event_kind::entitlement_updated: return "entitlement-updated";
-    case marketplace_event_kind::agreement_created: return "Purchase Agreement Created";
-    case marketplace_event_kind::agreement_amended: return "Purchase Agreement Amended";
-    case marketplace_event_kind::agreement_ended: return "Purchase Agreement Ended";
-    case marketplace_event_kind::license_updated: return "License Updated";
-    case marketplace_event_kind::license_deprovisioned: return "License Deprovisioned";
-    case marketplace_event_kind::subscription_confirmation: return "SubscriptionConfirmation";
-    case marketplace_event_kind::unsubscribe_confirmation: return "UnsubscribeConfirmation";
+    case marketplace_event_kind::subscribe_success:
+      return "subscribe-success";
+    case marketplace_event_kind::subscribe_fail:
+      return "subscribe-fail";
+    case marketplace_event_kind::unsubscribe_pending:
+      return "unsubscribe-pending";
+    case marketplace_event_kind::unsubscribe_success:
+      return "unsubscribe-success";
+    case marketplace_event_kind::entitlement_updated:
+      return "entitlement-updated";
+    case marketplace_event_kind::agreement_created:
+      return "Purchase Agreement Created";
+    case marketplace_event_kind::agreement_amended:
+      return "Purchase Agreement Amended";
+    case marketplace_event_kind::agreement_ended:
+      return "Purchase Agreement Ended";
+    case marketplace_event_kind::license_updated:
+      return "License Updated";
+    case marketplace_event_kind::license_deprovisioned:
+      return "License Deprovisioned";
+    case marketplace_event_kind::subscription_confirmation:
+      return "SubscriptionConfirmation";
+    case marketplace_event_kind::unsubscribe_confirmation:
+      return "UnsubscribeConfirmation";
   }
   return "unknown";
 }
@@ -114,7 +124,9 @@ marketplace_event parse_eventbridge_event(std::string_view body) {
     }
     break;
   }
-  if (!known) malformed("detail-type", "not one of the Purchase Agreement or License detail-types this library applies");
+  if (!known)
+    malformed("detail-type",
+              "not one of the Purchase Agreement or License detail-types this library applies");
   const std::string id = member_string(root, "id", "(event)");
   if (id.empty() || id.size() > 128) malformed("id", "required, 1..128 characters");
   ev.dedup_id = "eventbridge:" + id;
@@ -137,7 +149,8 @@ marketplace_event parse_eventbridge_event(std::string_view body) {
   if (license.rfind("aws:license-manager:", 0) == 0) license.insert(0, "arn:");
   if (ev.account_id.empty()) malformed("detail.acceptor.accountId", "required");
   if (ev.agreement_id.empty()) malformed("detail.agreement.id", "required");
-  if (ev.kind == marketplace_event_kind::license_updated || ev.kind == marketplace_event_kind::license_deprovisioned) {
+  if (ev.kind == marketplace_event_kind::license_updated ||
+      ev.kind == marketplace_event_kind::license_deprovisioned) {
     if (license.empty()) malformed("detail.license.arn", "required for License events");
     if (ev.product_code.empty()) malformed("detail.product.code", "required for License events");
   }

@@ -1,20 +1,17 @@
-#include <awsmp/marketplace_event_consumer.hpp>
-
-#include "core/log_line.hpp"
-#include "core/throw.hpp"
-
 #include <awsmp/error.hpp>
-
+#include <awsmp/marketplace_event_consumer.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
-
 #include <deque>
 #include <mutex>
 #include <unordered_set>
+
+#include "core/log_line.hpp"
+#include "core/throw.hpp"
 
 namespace awsmp {
 
@@ -32,6 +29,17 @@ body_kind classify(std::string_view body) {
   if (o.contains("Type")) return body_kind::sns;
   if (o.contains("detail-type") && o.contains("source")) return body_kind::eventbridge;
   return body_kind::unknown;
+}
+
+// One poll whose failure is a value (see run()).
+awaitable<std::exception_ptr> guarded_poll(marketplace_event_consumer& consumer) {
+  std::exception_ptr failure;
+  try {
+    co_await consumer.poll_once();
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  co_return failure;
 }
 
 }  // namespace
@@ -53,7 +61,8 @@ struct marketplace_event_consumer::impl {
   std::atomic<std::uint64_t> received{0}, applied{0}, ignored{0}, duplicates{0}, refused{0}, retried{0},
       delete_failures{0}, receive_failures{0};
 
-  impl(asio::any_io_executor e, sqs_client& s, sns_verifier* v, event_sink& k, marketplace_event_consumer_options o)
+  impl(asio::any_io_executor e, sqs_client& s, sns_verifier* v, event_sink& k,
+       marketplace_event_consumer_options o)
       : ex(e), sqs(s), verifier(v), sink(k), options(std::move(o)), wake(e) {}
 
   bool seen(const std::string& id) {
@@ -73,7 +82,8 @@ struct marketplace_event_consumer::impl {
 
   event_outcome refuse(event_refusal why, const std::string& reason) {
     refused.fetch_add(1, std::memory_order_relaxed);
-    detail::log(log_level::warning, std::string("awsmp events: message refused (") + std::string(to_string(why)) + "): " + reason);
+    detail::log(log_level::warning, std::string("awsmp events: message refused (") +
+                                        std::string(to_string(why)) + "): " + reason);
     return event_outcome::refused;
   }
 
@@ -141,13 +151,16 @@ struct marketplace_event_consumer::impl {
   }
 };
 
-marketplace_event_consumer::marketplace_event_consumer(asio::any_io_executor ex, sqs_client& sqs, sns_verifier* verifier,
-                                                       event_sink& sink, marketplace_event_consumer_options options) {
+marketplace_event_consumer::marketplace_event_consumer(asio::any_io_executor ex, sqs_client& sqs,
+                                                       sns_verifier* verifier, event_sink& sink,
+                                                       marketplace_event_consumer_options options) {
   if (options.queue_url.empty()) detail::throw_invalid_argument("queue_url", "required");
   if (options.wait_time_seconds < 0 || options.wait_time_seconds > 20)
     detail::throw_invalid_argument("wait_time_seconds", "must be 0..20");
-  if (options.max_messages < 1 || options.max_messages > 10) detail::throw_invalid_argument("max_messages", "must be 1..10");
-  if (options.remembered_events == 0) detail::throw_invalid_argument("remembered_events", "must be at least 1");
+  if (options.max_messages < 1 || options.max_messages > 10)
+    detail::throw_invalid_argument("max_messages", "must be 1..10");
+  if (options.remembered_events == 0)
+    detail::throw_invalid_argument("remembered_events", "must be at least 1");
   impl_ = std::make_unique<impl>(std::move(ex), sqs, verifier, sink, std::move(options));
 }
 
@@ -155,14 +168,17 @@ marketplace_event_consumer::~marketplace_event_consumer() = default;
 
 awaitable<event_outcome> marketplace_event_consumer::handle(std::string body) {
   impl& d = *impl_;
-  if (body.size() > max_event_bytes) co_return d.refuse(event_refusal::too_large, "the message is larger than 256 KiB");
+  if (body.size() > max_event_bytes)
+    co_return d.refuse(event_refusal::too_large, "the message is larger than 256 KiB");
   verified_event v;
   switch (classify(body)) {
-    case body_kind::malformed: co_return d.refuse(event_refusal::malformed, "the message is not a JSON object");
+    case body_kind::malformed:
+      co_return d.refuse(event_refusal::malformed, "the message is not a JSON object");
     case body_kind::unknown:
       co_return d.refuse(event_refusal::unknown_event, "neither an SNS envelope nor an EventBridge event");
     case body_kind::sns:
-      if (!d.verifier) co_return d.refuse(event_refusal::unknown_event, "an SNS envelope, but no sns_verifier was given");
+      if (!d.verifier)
+        co_return d.refuse(event_refusal::unknown_event, "an SNS envelope, but no sns_verifier was given");
       v = co_await d.verifier->verify(std::move(body));
       break;
     case body_kind::eventbridge:
@@ -176,7 +192,8 @@ awaitable<event_outcome> marketplace_event_consumer::handle(std::string body) {
         v.refusal = unknown ? event_refusal::unknown_event : event_refusal::malformed;
         v.reason = what;
       }
-      if (v.ok() && !d.options.expected_seller_account.empty() && v.event.seller_account != d.options.expected_seller_account) {
+      if (v.ok() && !d.options.expected_seller_account.empty() &&
+          v.event.seller_account != d.options.expected_seller_account) {
         v.refusal = event_refusal::wrong_account;
         v.reason = "the event was sent to another seller account";
       }
@@ -204,7 +221,8 @@ awaitable<event_outcome> marketplace_event_consumer::handle(std::string body) {
   }
   if (!failure.empty()) {
     d.retried.fetch_add(1, std::memory_order_relaxed);
-    detail::log(log_level::warning, "awsmp events: applying " + kind + " failed, left for redelivery: " + failure);
+    detail::log(log_level::warning,
+                "awsmp events: applying " + kind + " failed, left for redelivery: " + failure);
     co_return event_outcome::retry;
   }
   d.remember(dedup_id);
@@ -228,13 +246,15 @@ awaitable<std::size_t> marketplace_event_consumer::poll_once() {
     d.received.fetch_add(1, std::memory_order_relaxed);
     event_outcome outcome;
     if (!m.defect.empty()) {
-      outcome = d.refuse(m.defect.find("larger") != std::string::npos ? event_refusal::too_large : event_refusal::malformed,
-                         "SQS message " + m.message_id + ": " + m.defect);
+      outcome = d.refuse(
+          m.defect.find("larger") != std::string::npos ? event_refusal::too_large : event_refusal::malformed,
+          "SQS message " + m.message_id + ": " + m.defect);
     } else {
       std::string body = m.body;
       outcome = co_await handle(std::move(body));
     }
-    if (outcome == event_outcome::refused || outcome == event_outcome::retry) continue;  // the redrive policy decides
+    if (outcome == event_outcome::refused || outcome == event_outcome::retry)
+      continue;  // the redrive policy decides
     // Deleted only now: the effect is durable (the sink returned), so a redelivery after a
     // crash here is harmless (idempotent sink, dedup id remembered).
     try {
@@ -244,7 +264,9 @@ awaitable<std::size_t> marketplace_event_consumer::poll_once() {
     } catch (const boost::system::system_error& e) {
       if (e.code() == asio::error::operation_aborted) throw;
       d.delete_failures.fetch_add(1, std::memory_order_relaxed);
-      detail::log(log_level::warning, std::string("awsmp events: DeleteMessage failed (the message will come back): ") + e.what());
+      detail::log(
+          log_level::warning,
+          std::string("awsmp events: DeleteMessage failed (the message will come back): ") + e.what());
     }
   }
   co_return messages.size();
@@ -256,32 +278,34 @@ awaitable<void> marketplace_event_consumer::run() {
   if (d.stopped.load()) detail::throw_error(errc::stopped, "marketplace_event_consumer: stopped");
   d.running = true;
   while (!d.stopped.load()) {
-    bool failed = false;
+    // Both branches always succeed (the poll reports its failure as a value, the timer's
+    // cancellation is a value too): `||` waits for one *success*, so a throwing branch would
+    // leave run() waiting on the other one.
+    d.wake.expires_at(asio::steady_timer::time_point::max());
+    auto poll = guarded_poll(*this);
+    auto woken = d.wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto both = std::move(poll) || std::move(woken);
+    const auto result = co_await std::move(both);
+    if (d.stopped.load()) break;
+    const std::exception_ptr failure = result.index() == 0 ? std::get<0>(result) : nullptr;
+    if (!failure) continue;
+    std::string why = "unknown error";
+    bool aborted = false;
     try {
-      d.wake.expires_at(asio::steady_timer::time_point::max());
-      // Either the poll finishes or stop() fires the timer, which cancels the pending poll.
-      auto poll = poll_once();
-      auto woken = d.wake.async_wait(asio::use_awaitable);
-      auto both = std::move(poll) || std::move(woken);
-      co_await std::move(both);
+      std::rethrow_exception(failure);
     } catch (const boost::system::system_error& e) {
-      if (d.stopped.load()) break;
-      if (e.code() != asio::error::operation_aborted) {
-        failed = true;
-        detail::log(log_level::warning, std::string("awsmp events: ReceiveMessage failed: ") + e.what());
-      }
+      aborted = e.code() == asio::error::operation_aborted;
+      why = e.what();
     } catch (const std::exception& e) {
-      failed = true;
-      detail::log(log_level::warning, std::string("awsmp events: ReceiveMessage failed: ") + e.what());
+      why = e.what();
+    } catch (...) {
     }
-    if (failed) {
-      // A pause, so that an unreachable queue does not become a busy loop.
-      d.receive_failures.fetch_add(1, std::memory_order_relaxed);
-      asio::steady_timer pause(d.ex);
-      pause.expires_after(d.options.receive_error_backoff);
-      boost::system::error_code ec;
-      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    }
+    if (aborted) continue;
+    d.receive_failures.fetch_add(1, std::memory_order_relaxed);
+    detail::log(log_level::warning, "awsmp events: ReceiveMessage failed: " + why);
+    // A pause, so that an unreachable queue does not become a busy loop; stop() ends it.
+    d.wake.expires_after(d.options.receive_error_backoff);
+    co_await d.wake.async_wait(asio::as_tuple(asio::use_awaitable));
   }
   d.running = false;
 }

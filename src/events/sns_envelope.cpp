@@ -1,12 +1,11 @@
 #include "events/sns_envelope.hpp"
 
-#include "core/throw.hpp"
-
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-
-#include <algorithm>
 #include <cctype>
+
+#include "core/throw.hpp"
 
 namespace awsmp::detail {
 
@@ -34,7 +33,9 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
   out += '\n';
 }
 
-bool is_region_char(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
+bool is_region_char(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
 
 }  // namespace
 
@@ -98,14 +99,16 @@ std::string sns_topic_region(std::string_view arn) {
   parts[5] = arn.substr(start);
   if (parts[0] != "arn" || parts[1].substr(0, 3) != "aws" || parts[2] != "sns") return {};
   const auto region = parts[3];
-  if (region.empty() || region.size() > 32 || !std::all_of(region.begin(), region.end(), is_region_char)) return {};
+  if (region.empty() || region.size() > 32 || !std::all_of(region.begin(), region.end(), is_region_char))
+    return {};
   const auto account = parts[4];
-  if (account.size() != 12 || !std::all_of(account.begin(), account.end(), [](char c) { return c >= '0' && c <= '9'; }))
+  if (account.size() != 12 ||
+      !std::all_of(account.begin(), account.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return {};
   const auto name = parts[5];
-  if (name.empty() || name.size() > 256 ||
-      !std::all_of(name.begin(), name.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+  if (name.empty() || name.size() > 256 || !std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+               c == '_' || c == '.';
       }))
     return {};
   return std::string(region);
@@ -130,9 +133,11 @@ std::string cert_url_violation(std::string_view url, std::string_view region, st
   expected.append(host_suffix);
   // Host names are case-insensitive; compare lower-cased so "SNS.us-east-1..." is not refused.
   std::string host(authority);
-  std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(host.begin(), host.end(), host.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (host != expected) return "SigningCertURL host must be " + expected;
-  if (path.find_first_of("?#") != std::string_view::npos) return "SigningCertURL must not have a query or fragment";
+  if (path.find_first_of("?#") != std::string_view::npos)
+    return "SigningCertURL must not have a query or fragment";
   if (path.find("..") != std::string_view::npos || path.find('%') != std::string_view::npos)
     return "SigningCertURL path must not contain '..' or percent-escapes";
   constexpr std::string_view pem = ".pem";

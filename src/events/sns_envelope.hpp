@@ -10,17 +10,17 @@ namespace awsmp::detail {
 
 /// The members of an SNS envelope that this library reads (absent strings are empty).
 struct sns_envelope {
-  std::string type;               ///< Notification | SubscriptionConfirmation | UnsubscribeConfirmation
+  std::string type;  ///< Notification | SubscriptionConfirmation | UnsubscribeConfirmation
   std::string message_id;
   std::string topic_arn;
   std::optional<std::string> subject;  ///< signed only when present (Notification)
   std::string message;
   std::string timestamp;
   std::string signature_version;
-  std::string signature;          ///< base64
+  std::string signature;  ///< base64
   std::string signing_cert_url;
-  std::string subscribe_url;      ///< confirmations only
-  std::string token;              ///< confirmations only
+  std::string subscribe_url;  ///< confirmations only
+  std::string token;          ///< confirmations only
 };
 
 /// Parses an envelope; throws system_error(errc::malformed_message) naming the member when the

@@ -1,7 +1,5 @@
 #include "events/sns_signature.hpp"
 
-#include "core/throw.hpp"
-
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -10,11 +8,15 @@
 
 #include <chrono>
 
+#include "core/throw.hpp"
+
 namespace awsmp::detail {
 
 namespace {
 
-X509* as_x509(const x509_certificate& c) noexcept { return static_cast<X509*>(c.native()); }
+X509* as_x509(const x509_certificate& c) noexcept {
+  return static_cast<X509*>(c.native());
+}
 
 int base64_value(char c) noexcept {
   if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -37,9 +39,12 @@ std::shared_ptr<const x509_certificate> x509_certificate::from_pem(std::string_v
   return std::shared_ptr<const x509_certificate>(new x509_certificate(x));
 }
 
-x509_certificate::~x509_certificate() { X509_free(static_cast<X509*>(x509_)); }
+x509_certificate::~x509_certificate() {
+  X509_free(static_cast<X509*>(x509_));
+}
 
-std::string certificate_violation(const x509_certificate& cert, time_point now, const x509_certificate* anchor) {
+std::string certificate_violation(const x509_certificate& cert, time_point now,
+                                  const x509_certificate* anchor) {
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
   const time_t t = static_cast<time_t>(seconds);
   if (X509_cmp_time(X509_get0_notBefore(as_x509(cert)), const_cast<time_t*>(&t)) > 0)
@@ -84,7 +89,8 @@ bool decode_base64(std::string_view text, std::string& out) {
         if (v[k] < 0) return false;
       }
     }
-    const unsigned triple = (unsigned(v[0]) << 18) | (unsigned(v[1]) << 12) | (unsigned(v[2]) << 6) | unsigned(v[3]);
+    const unsigned triple =
+        (unsigned(v[0]) << 18) | (unsigned(v[1]) << 12) | (unsigned(v[2]) << 6) | unsigned(v[3]);
     out += static_cast<char>((triple >> 16) & 0xff);
     if (pad < 2) out += static_cast<char>((triple >> 8) & 0xff);
     if (pad < 1) out += static_cast<char>(triple & 0xff);
@@ -92,8 +98,8 @@ bool decode_base64(std::string_view text, std::string& out) {
   return true;
 }
 
-bool verify_rsa_signature(const x509_certificate& cert, std::string_view signature_version, std::string_view data,
-                          std::string_view signature) noexcept {
+bool verify_rsa_signature(const x509_certificate& cert, std::string_view signature_version,
+                          std::string_view data, std::string_view signature) noexcept {
   const EVP_MD* md = nullptr;
   if (signature_version == "1")
     md = EVP_sha1();

@@ -1,4 +1,11 @@
+#include <atomic>
+#include <awsmp/error.hpp>
 #include <awsmp/sns_verifier.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <deque>
+#include <map>
+#include <mutex>
 
 #include "core/log_line.hpp"
 #include "core/throw.hpp"
@@ -6,16 +13,6 @@
 #include "events/sns_envelope.hpp"
 #include "events/sns_signature.hpp"
 #include "transport/http_client.hpp"
-
-#include <awsmp/error.hpp>
-
-#include <boost/beast/http/field.hpp>
-#include <boost/beast/http/verb.hpp>
-
-#include <atomic>
-#include <deque>
-#include <map>
-#include <mutex>
 
 namespace awsmp {
 
@@ -32,20 +29,34 @@ verified_event refuse(event_refusal why, std::string reason) {
 
 std::string_view to_string(event_refusal refusal) noexcept {
   switch (refusal) {
-    case event_refusal::none: return "none";
-    case event_refusal::too_large: return "too_large";
-    case event_refusal::malformed: return "malformed";
-    case event_refusal::unknown_event: return "unknown_event";
-    case event_refusal::unsigned_message: return "unsigned_message";
-    case event_refusal::bad_signature_version: return "bad_signature_version";
-    case event_refusal::wrong_topic: return "wrong_topic";
-    case event_refusal::bad_cert_url: return "bad_cert_url";
-    case event_refusal::certificate_unavailable: return "certificate_unavailable";
-    case event_refusal::untrusted_certificate: return "untrusted_certificate";
-    case event_refusal::bad_signature: return "bad_signature";
-    case event_refusal::expired: return "expired";
-    case event_refusal::wrong_account: return "wrong_account";
-    case event_refusal::wrong_product: return "wrong_product";
+    case event_refusal::none:
+      return "none";
+    case event_refusal::too_large:
+      return "too_large";
+    case event_refusal::malformed:
+      return "malformed";
+    case event_refusal::unknown_event:
+      return "unknown_event";
+    case event_refusal::unsigned_message:
+      return "unsigned_message";
+    case event_refusal::bad_signature_version:
+      return "bad_signature_version";
+    case event_refusal::wrong_topic:
+      return "wrong_topic";
+    case event_refusal::bad_cert_url:
+      return "bad_cert_url";
+    case event_refusal::certificate_unavailable:
+      return "certificate_unavailable";
+    case event_refusal::untrusted_certificate:
+      return "untrusted_certificate";
+    case event_refusal::bad_signature:
+      return "bad_signature";
+    case event_refusal::expired:
+      return "expired";
+    case event_refusal::wrong_account:
+      return "wrong_account";
+    case event_refusal::wrong_product:
+      return "wrong_product";
   }
   return "unknown";
 }
@@ -82,9 +93,11 @@ sns_verifier::sns_verifier(sns_verifier_options options, certificate_fetcher fet
     detail::throw_invalid_argument("allowed_topic_arns", "must name at least one SNS topic");
   for (const auto& arn : options.allowed_topic_arns)
     if (detail::sns_topic_region(arn).empty())
-      detail::throw_invalid_argument("allowed_topic_arns", "each must be an SNS TopicArn arn:aws:sns:<region>:<account>:<name>");
+      detail::throw_invalid_argument("allowed_topic_arns",
+                                     "each must be an SNS TopicArn arn:aws:sns:<region>:<account>:<name>");
   if (!fetch) detail::throw_invalid_argument("fetch", "a certificate fetcher is required");
-  if (options.max_cached_certificates == 0) detail::throw_invalid_argument("max_cached_certificates", "must be at least 1");
+  if (options.max_cached_certificates == 0)
+    detail::throw_invalid_argument("max_cached_certificates", "must be at least 1");
   if (!options.trust_anchor_pem.empty()) {
     try {
       impl_->anchor = detail::x509_certificate::from_pem(options.trust_anchor_pem);
@@ -99,11 +112,14 @@ sns_verifier::sns_verifier(sns_verifier_options options, certificate_fetcher fet
 
 sns_verifier::~sns_verifier() = default;
 
-std::uint64_t sns_verifier::certificate_fetches() const noexcept { return impl_->fetches.load(); }
+std::uint64_t sns_verifier::certificate_fetches() const noexcept {
+  return impl_->fetches.load();
+}
 
 awaitable<verified_event> sns_verifier::verify(std::string body) {
   impl& d = *impl_;
-  if (body.size() > max_event_bytes) co_return refuse(event_refusal::too_large, "the message is larger than 256 KiB");
+  if (body.size() > max_event_bytes)
+    co_return refuse(event_refusal::too_large, "the message is larger than 256 KiB");
   detail::sns_envelope env;
   try {
     env = detail::parse_sns_envelope(body);
@@ -111,7 +127,8 @@ awaitable<verified_event> sns_verifier::verify(std::string body) {
     co_return refuse(event_refusal::malformed, std::string("not an SNS envelope: ") + e.what());
   }
   const auto to_sign = detail::sns_string_to_sign(env);
-  if (!to_sign) co_return refuse(event_refusal::unknown_event, "unknown SNS Type (not Notification or a confirmation)");
+  if (!to_sign)
+    co_return refuse(event_refusal::unknown_event, "unknown SNS Type (not Notification or a confirmation)");
   if (env.signature.empty() || env.signature_version.empty() || env.signing_cert_url.empty())
     co_return refuse(event_refusal::unsigned_message, "no Signature, SignatureVersion or SigningCertURL");
   if (env.signature_version != "1" && env.signature_version != "2")
@@ -124,13 +141,15 @@ awaitable<verified_event> sns_verifier::verify(std::string body) {
   const auto stamp = detail::parse_iso8601(env.timestamp);
   if (!stamp) co_return refuse(event_refusal::malformed, "Timestamp is not an ISO 8601 time");
   const time_point now = d.clock();
-  if (*stamp < now - d.options.max_age) co_return refuse(event_refusal::expired, "Timestamp is older than max_age");
+  if (*stamp < now - d.options.max_age)
+    co_return refuse(event_refusal::expired, "Timestamp is older than max_age");
   if (*stamp > now + d.options.max_clock_skew)
     co_return refuse(event_refusal::expired, "Timestamp is in the future beyond max_clock_skew");
   // The URL is judged before anything is fetched: a forged message must not make us connect
   // to a host of its choosing.
   const std::string region = detail::sns_topic_region(env.topic_arn);
-  if (auto why = detail::cert_url_violation(env.signing_cert_url, region, d.options.cert_host_suffix); !why.empty())
+  if (auto why = detail::cert_url_violation(env.signing_cert_url, region, d.options.cert_host_suffix);
+      !why.empty())
     co_return refuse(event_refusal::bad_cert_url, std::move(why));
 
   auto cert = d.cached(env.signing_cert_url);
@@ -146,7 +165,8 @@ awaitable<verified_event> sns_verifier::verify(std::string body) {
     } catch (const std::exception& e) {
       failure = e.what();
     }
-    if (!failure.empty()) co_return refuse(event_refusal::certificate_unavailable, "fetching the certificate failed: " + failure);
+    if (!failure.empty())
+      co_return refuse(event_refusal::certificate_unavailable, "fetching the certificate failed: " + failure);
     try {
       cert = detail::x509_certificate::from_pem(pem);
     } catch (const std::exception& e) {
@@ -189,8 +209,8 @@ awaitable<verified_event> sns_verifier::verify(std::string body) {
 namespace {
 
 // A free coroutine with by-value parameters: it must not depend on the lambda that starts it.
-awaitable<std::string> fetch_certificate(asio::any_io_executor ex, std::string ca_file, std::chrono::milliseconds timeout,
-                                         std::string url) {
+awaitable<std::string> fetch_certificate(asio::any_io_executor ex, std::string ca_file,
+                                         std::chrono::milliseconds timeout, std::string url) {
   const detail::endpoint ep = detail::endpoint::parse(url);
   if (!ep.tls) detail::throw_invalid_argument("SigningCertURL", "must be https");
   detail::http_client_options options;
@@ -205,7 +225,8 @@ awaitable<std::string> fetch_certificate(asio::any_io_executor ex, std::string c
   request.set(boost::beast::http::field::user_agent, "awsmp/0.1");
   detail::http_response response = co_await client.send(std::move(request));
   if (response.result_int() != 200)
-    detail::throw_error(errc::service_error, "certificate download answered HTTP " + std::to_string(response.result_int()));
+    detail::throw_error(errc::service_error,
+                        "certificate download answered HTTP " + std::to_string(response.result_int()));
   co_return std::move(response.body());
 }
 

@@ -8,7 +8,9 @@ namespace awsmp {
 
 namespace {
 
-std::string sqs_host(const client_options& options) { return "sqs." + options.region + ".amazonaws.com"; }
+std::string sqs_host(const client_options& options) {
+  return "sqs." + options.region + ".amazonaws.com";
+}
 
 }  // namespace
 
@@ -30,12 +32,14 @@ awaitable<std::string> sqs_client::get_queue_url(std::string queue_name, std::st
   co_return detail::decode_get_queue_url(answer);
 }
 
-awaitable<std::vector<sqs_message>> sqs_client::receive_message(std::string queue_url, sqs_receive_options options) {
+awaitable<std::vector<sqs_message>> sqs_client::receive_message(std::string queue_url,
+                                                                sqs_receive_options options) {
   std::string body = detail::encode_receive_message(queue_url, options);
   // The attempt timeout bounds the long poll too: a wait as long as it would time out every
   // empty poll and retry it.
   if (std::chrono::seconds{options.wait_time_seconds} + std::chrono::seconds{2} > timeout_)
-    detail::throw_invalid_argument("wait_time_seconds", "must be at least 2 s shorter than client_options.timeout");
+    detail::throw_invalid_argument("wait_time_seconds",
+                                   "must be at least 2 s shorter than client_options.timeout");
   std::string target(detail::sqs_target_receive_message);
   const std::string answer = co_await impl_->call(std::move(target), std::move(body));
   co_return detail::decode_receive_message(answer, max_message_bytes_);
@@ -48,7 +52,7 @@ awaitable<void> sqs_client::delete_message(std::string queue_url, std::string re
 }
 
 awaitable<sqs_delete_batch_result> sqs_client::delete_message_batch(std::string queue_url,
-                                                                   std::vector<sqs_delete_entry> entries) {
+                                                                    std::vector<sqs_delete_entry> entries) {
   std::string body = detail::encode_delete_message_batch(queue_url, entries);
   std::string target(detail::sqs_target_delete_message_batch);
   const std::string answer = co_await impl_->call(std::move(target), std::move(body));
@@ -57,11 +61,14 @@ awaitable<sqs_delete_batch_result> sqs_client::delete_message_batch(std::string 
 
 awaitable<void> sqs_client::change_message_visibility(std::string queue_url, std::string receipt_handle,
                                                       int visibility_timeout_seconds) {
-  std::string body = detail::encode_change_message_visibility(queue_url, receipt_handle, visibility_timeout_seconds);
+  std::string body =
+      detail::encode_change_message_visibility(queue_url, receipt_handle, visibility_timeout_seconds);
   std::string target(detail::sqs_target_change_message_visibility);
   co_await impl_->call(std::move(target), std::move(body));
 }
 
-client_stats sqs_client::stats() const noexcept { return impl_->stats(); }
+client_stats sqs_client::stats() const noexcept {
+  return impl_->stats();
+}
 
 }  // namespace awsmp

@@ -1,17 +1,16 @@
 #include "events/sqs_wire.hpp"
 
-#include "core/crypto.hpp"
-#include "core/throw.hpp"
-#include "wire/json_reader.hpp"
-#include "wire/json_writer.hpp"
-
-#include <boost/json/parse.hpp>
-
 #include <openssl/evp.h>
 
 #include <algorithm>
 #include <array>
+#include <boost/json/parse.hpp>
 #include <set>
+
+#include "core/crypto.hpp"
+#include "core/throw.hpp"
+#include "wire/json_reader.hpp"
+#include "wire/json_writer.hpp"
 
 namespace awsmp::detail {
 
@@ -24,17 +23,20 @@ void check_queue_url(std::string_view url) {
 }
 
 void check_handle(std::string_view handle) {
-  if (handle.empty() || handle.size() > 8192) throw_invalid_argument("receipt_handle", "must be 1..8192 characters");
+  if (handle.empty() || handle.size() > 8192)
+    throw_invalid_argument("receipt_handle", "must be 1..8192 characters");
 }
 
 void check_visibility(int seconds) {
-  if (seconds < 0 || seconds > 43200) throw_invalid_argument("visibility_timeout", "must be 0..43200 seconds (12 hours)");
+  if (seconds < 0 || seconds > 43200)
+    throw_invalid_argument("visibility_timeout", "must be 0..43200 seconds (12 hours)");
 }
 
 json::value parse_answer(std::string_view answer) {
   boost::system::error_code ec;
   json::value v = json::parse(answer, ec);
-  if (ec || !v.is_object()) throw_error(errc::malformed_message, "(root): the SQS answer is not a JSON object");
+  if (ec || !v.is_object())
+    throw_error(errc::malformed_message, "(root): the SQS answer is not a JSON object");
   return v;
 }
 
@@ -42,7 +44,8 @@ json::value parse_answer(std::string_view answer) {
 
 void validate(const sqs_receive_options& o) {
   if (o.max_messages < 1 || o.max_messages > 10) throw_invalid_argument("max_messages", "must be 1..10");
-  if (o.wait_time_seconds < 0 || o.wait_time_seconds > 20) throw_invalid_argument("wait_time_seconds", "must be 0..20");
+  if (o.wait_time_seconds < 0 || o.wait_time_seconds > 20)
+    throw_invalid_argument("wait_time_seconds", "must be 0..20");
   if (o.visibility_timeout) check_visibility(*o.visibility_timeout);
 }
 
@@ -74,14 +77,17 @@ std::string encode_delete_message(std::string_view queue_url, std::string_view r
   return out;
 }
 
-std::string encode_delete_message_batch(std::string_view queue_url, const std::vector<sqs_delete_entry>& entries) {
+std::string encode_delete_message_batch(std::string_view queue_url,
+                                        const std::vector<sqs_delete_entry>& entries) {
   check_queue_url(queue_url);
   if (entries.empty() || entries.size() > 10) throw_invalid_argument("entries", "must hold 1..10 entries");
   std::set<std::string_view> ids;
   for (const auto& e : entries) {
-    const bool id_ok = !e.id.empty() && e.id.size() <= 80 && std::all_of(e.id.begin(), e.id.end(), [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-    });
+    const bool id_ok =
+        !e.id.empty() && e.id.size() <= 80 && std::all_of(e.id.begin(), e.id.end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                 c == '_';
+        });
     if (!id_ok) throw_invalid_argument("entries.id", "must be 1..80 characters of A-Z a-z 0-9 - _");
     if (!ids.insert(e.id).second) throw_invalid_argument("entries.id", "must be unique within the batch");
     check_handle(e.receipt_handle);
@@ -103,7 +109,8 @@ std::string encode_delete_message_batch(std::string_view queue_url, const std::v
   return out;
 }
 
-std::string encode_change_message_visibility(std::string_view queue_url, std::string_view receipt_handle, int seconds) {
+std::string encode_change_message_visibility(std::string_view queue_url, std::string_view receipt_handle,
+                                             int seconds) {
   check_queue_url(queue_url);
   check_handle(receipt_handle);
   check_visibility(seconds);
@@ -117,10 +124,11 @@ std::string encode_change_message_visibility(std::string_view queue_url, std::st
 }
 
 std::string encode_get_queue_url(std::string_view queue_name, std::string_view owner_account_id) {
-  if (queue_name.empty() || queue_name.size() > 80) throw_invalid_argument("queue_name", "must be 1..80 characters");
+  if (queue_name.empty() || queue_name.size() > 80)
+    throw_invalid_argument("queue_name", "must be 1..80 characters");
   if (!owner_account_id.empty() &&
-      (owner_account_id.size() != 12 ||
-       !std::all_of(owner_account_id.begin(), owner_account_id.end(), [](char c) { return c >= '0' && c <= '9'; })))
+      (owner_account_id.size() != 12 || !std::all_of(owner_account_id.begin(), owner_account_id.end(),
+                                                     [](char c) { return c >= '0' && c <= '9'; })))
     throw_invalid_argument("owner_account_id", "must be a 12-digit AWS account id");
   std::string out;
   json_object_writer w(out);
@@ -156,7 +164,8 @@ std::vector<sqs_message> decode_receive_message(std::string_view answer, std::si
       std::string count;
       read_optional(a, "ApproximateReceiveCount", ap, count, read_string);
       if (!count.empty()) {
-        if (count.size() > 9 || !std::all_of(count.begin(), count.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        if (count.size() > 9 ||
+            !std::all_of(count.begin(), count.end(), [](char c) { return c >= '0' && c <= '9'; }))
           throw_malformed(ap.member("ApproximateReceiveCount"), "must be a decimal count");
         msg.receive_count = std::stoi(count);
       }

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <awsmp/sqs_client.hpp>
-
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,8 +20,10 @@ void validate(const sqs_receive_options& options);
 
 std::string encode_receive_message(std::string_view queue_url, const sqs_receive_options& options);
 std::string encode_delete_message(std::string_view queue_url, std::string_view receipt_handle);
-std::string encode_delete_message_batch(std::string_view queue_url, const std::vector<sqs_delete_entry>& entries);
-std::string encode_change_message_visibility(std::string_view queue_url, std::string_view receipt_handle, int seconds);
+std::string encode_delete_message_batch(std::string_view queue_url,
+                                        const std::vector<sqs_delete_entry>& entries);
+std::string encode_change_message_visibility(std::string_view queue_url, std::string_view receipt_handle,
+                                             int seconds);
 std::string encode_get_queue_url(std::string_view queue_name, std::string_view owner_account_id);
 
 /// Decodes a ReceiveMessage answer; bodies over `max_body_bytes` or whose MD5OfBody does not

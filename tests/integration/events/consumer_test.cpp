@@ -2,19 +2,17 @@
 // are applied and deleted; forged and malformed messages stay on the queue until its redrive
 // policy moves them to the dead-letter queue; a consumer that dies between applying and
 // deleting leaves a message whose redelivery does no harm; run() stops on stop().
-#include "integration/events/moto_sqs.hpp"
-#include "unit/events/fake_event_sink.hpp"
-#include "unit/events/sns_test_signer.hpp"
-
 #include <awsmp/marketplace_event_consumer.hpp>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <random>
 #include <thread>
+
+#include "integration/events/moto_sqs.hpp"
+#include "unit/events/fake_event_sink.hpp"
+#include "unit/events/sns_test_signer.hpp"
 
 using namespace awsmp;
 using namespace events_test;
@@ -28,7 +26,8 @@ std::string unique_name(const std::string& base) {
   return base + "-" + std::to_string(rng() % 1000000000);
 }
 
-std::string signed_sns(const std::string& action, const std::string& id, EVP_PKEY* key = sns_keys::get().signing_key) {
+std::string signed_sns(const std::string& action, const std::string& id,
+                       EVP_PKEY* key = sns_keys::get().signing_key) {
   return sign_and_serialize(notification(marketplace_message(action), now, id), key);
 }
 
@@ -38,8 +37,14 @@ std::string license_event(const std::string& type, const std::string& id) {
       {"acceptor", boost::json::object{{"accountId", "845735284135"}}},
       {"product", boost::json::object{{"code", "prodcode123"}, {"id", "prod-1"}}},
       {"license", boost::json::object{{"arn", "arn:aws:license-manager::845735284135:license:l-1"}}}};
-  boost::json::object o{{"version", "0"}, {"id", id}, {"detail-type", type}, {"source", "aws.agreement-marketplace"},
-                        {"account", "111122223333"}, {"time", iso8601(now)}, {"region", "us-east-1"}, {"detail", detail}};
+  boost::json::object o{{"version", "0"},
+                        {"id", id},
+                        {"detail-type", type},
+                        {"source", "aws.agreement-marketplace"},
+                        {"account", "111122223333"},
+                        {"time", iso8601(now)},
+                        {"region", "us-east-1"},
+                        {"detail", detail}};
   return boost::json::serialize(o);
 }
 
@@ -57,10 +62,17 @@ struct rig {
     verifier = std::make_unique<sns_verifier>(
         v, [](std::string) -> awaitable<std::string> { co_return sns_keys::get().signing_pem; });
     dlq = create_queue(unique_name("events-dlq"));
-    const auto dlq_arn = sqs_call("GetQueueAttributes", boost::json::object{{"QueueUrl", dlq}, {"AttributeNames", boost::json::array{"QueueArn"}}})
-                             .at("Attributes").as_object().at("QueueArn").as_string();
-    const std::string redrive = R"({"deadLetterTargetArn": ")" + std::string(dlq_arn) + R"(", "maxReceiveCount": "2"})";
-    queue = create_queue(unique_name("events"), boost::json::object{{"RedrivePolicy", redrive}, {"VisibilityTimeout", "1"}});
+    const auto dlq_arn =
+        sqs_call("GetQueueAttributes",
+                 boost::json::object{{"QueueUrl", dlq}, {"AttributeNames", boost::json::array{"QueueArn"}}})
+            .at("Attributes")
+            .as_object()
+            .at("QueueArn")
+            .as_string();
+    const std::string redrive =
+        R"({"deadLetterTargetArn": ")" + std::string(dlq_arn) + R"(", "maxReceiveCount": "2"})";
+    queue = create_queue(unique_name("events"),
+                         boost::json::object{{"RedrivePolicy", redrive}, {"VisibilityTimeout", "1"}});
   }
 
   std::unique_ptr<marketplace_event_consumer> consumer() {
@@ -111,7 +123,7 @@ BOOST_AUTO_TEST_CASE(applies_deletes_and_leaves_bad_messages_to_the_redrive_poli
   }
   const auto s = c->stats();
   BOOST_TEST(s.applied == 2u);
-  BOOST_TEST(s.refused >= 4u);  // two bad messages, each refused on both deliveries
+  BOOST_TEST(s.refused >= 4u);            // two bad messages, each refused on both deliveries
   BOOST_TEST(r.sink.calls.size() == 3u);  // activate (SNS), activate + sync (License Updated)
   std::this_thread::sleep_for(std::chrono::milliseconds{1100});
   r.run(c->poll_once());  // a third receive attempt moves them to the DLQ
@@ -141,7 +153,8 @@ BOOST_AUTO_TEST_CASE(killed_between_apply_and_delete) {
   for (int i = 0; i < 5 && second->stats().applied == 0; ++i) r.run(second->poll_once());
   BOOST_TEST(second->stats().applied == 1u);
   BOOST_TEST(r.sink.active["legacy:cust-7Xq1"] == false);
-  BOOST_TEST(r.sink.calls == (std::vector<std::string>{"settle legacy:cust-7Xq1", "settle legacy:cust-7Xq1"}), boost::test_tools::per_element());
+  BOOST_TEST(r.sink.calls == (std::vector<std::string>{"settle legacy:cust-7Xq1", "settle legacy:cust-7Xq1"}),
+             boost::test_tools::per_element());
   BOOST_TEST(r.count(r.queue) == 0u);  // deleted this time
 }
 
@@ -160,8 +173,10 @@ BOOST_AUTO_TEST_CASE(run_until_stop) {
     check.expires_after(std::chrono::milliseconds{100});
     check.async_wait([&](boost::system::error_code) {
       static int rounds = 0;
-      if (c->stats().applied >= 1 || ++rounds > 200) c->stop();
-      else poll();
+      if (c->stats().applied >= 1 || ++rounds > 200)
+        c->stop();
+      else
+        poll();
     });
   };
   poll();
@@ -169,7 +184,8 @@ BOOST_AUTO_TEST_CASE(run_until_stop) {
   r.io.run();
   BOOST_TEST(finished);
   BOOST_TEST(c->stats().applied == 1u);
-  BOOST_TEST(r.sink.calls == std::vector<std::string>{"sync legacy:cust-7Xq1"}, boost::test_tools::per_element());
+  BOOST_TEST(r.sink.calls == std::vector<std::string>{"sync legacy:cust-7Xq1"},
+             boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

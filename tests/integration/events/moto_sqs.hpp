@@ -3,34 +3,32 @@
 // A missing moto FAILS the test: it is installed wherever these tests run.
 #pragma once
 
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <awsmp/credentials.hpp>
 #include <awsmp/sigv4.hpp>
-
-#include "transport/aws_json_client.hpp"
-#include "unit/events/run_sync.hpp"
-
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <chrono>
 #include <csignal>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 
-#include <poll.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "transport/aws_json_client.hpp"
+#include "unit/events/run_sync.hpp"
 
 extern char** environ;
 
 namespace events_test {
 
 class moto_server {
-public:
+ public:
   moto_server() {
     int in[2], out[2];
     if (::pipe(in) != 0 || ::pipe(out) != 0) throw std::runtime_error("pipe failed");
@@ -62,8 +60,10 @@ public:
     if (stdin_ >= 0) ::close(stdin_);  // the launcher's cue to stop
     if (pid_ > 0) {
       for (int i = 0; i < 100 && pid_ > 0; ++i) {
-        if (::waitpid(pid_, nullptr, WNOHANG) == pid_) pid_ = -1;
-        else ::usleep(100'000);
+        if (::waitpid(pid_, nullptr, WNOHANG) == pid_)
+          pid_ = -1;
+        else
+          ::usleep(100'000);
       }
       if (pid_ > 0) {
         ::kill(pid_, SIGKILL);
@@ -83,7 +83,7 @@ public:
     return server;
   }
 
-private:
+ private:
   std::string read_line() {
     std::string out;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
@@ -126,7 +126,8 @@ inline boost::json::object sqs_call(const std::string& op, const boost::json::ob
                                         "application/x-amz-json-1.0");
   std::string target = "AmazonSQS." + op;
   std::string body = boost::json::serialize(request);
-  auto f = boost::asio::co_spawn(io, client.call(std::move(target), std::move(body)), boost::asio::use_future);
+  auto f =
+      boost::asio::co_spawn(io, client.call(std::move(target), std::move(body)), boost::asio::use_future);
   io.run();
   const auto answer = f.get();
   return answer.empty() ? boost::json::object{} : boost::json::parse(answer).as_object();

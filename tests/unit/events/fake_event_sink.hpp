@@ -3,7 +3,6 @@
 #pragma once
 
 #include <awsmp/marketplace_event_consumer.hpp>
-
 #include <map>
 #include <mutex>
 #include <set>
@@ -14,14 +13,15 @@
 namespace events_test {
 
 class fake_event_sink final : public awsmp::event_sink {
-public:
-  std::vector<std::string> calls;                 // "activate legacy:c1 prod" ...
-  std::map<std::string, bool> active;             // to_string(who) -> active
+ public:
+  std::vector<std::string> calls;      // "activate legacy:c1 prod" ...
+  std::map<std::string, bool> active;  // to_string(who) -> active
   std::map<std::string, awsmp::time_point> last_change;
   std::map<std::string, std::vector<awsmp::billed_customer>> licenses;  // account -> licenses
   int fail_next = 0;
 
-  awsmp::awaitable<void> activate(awsmp::billed_customer who, std::string product, awsmp::time_point t) override {
+  awsmp::awaitable<void> activate(awsmp::billed_customer who, std::string product,
+                                  awsmp::time_point t) override {
     record("activate " + to_string(who) + " " + product);
     // Reordering: an activation older than the last change of this customer is stale.
     const auto key = to_string(who);
@@ -50,7 +50,7 @@ public:
     co_return it == licenses.end() ? std::vector<awsmp::billed_customer>{} : it->second;
   }
 
-private:
+ private:
   void record(std::string call) {
     if (fail_next > 0) {
       --fail_next;

@@ -1,11 +1,10 @@
 // Test support: runs one awaitable to completion on a private io_context.
 #pragma once
 
+#include <awsmp/common.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
-
-#include <awsmp/common.hpp>
 
 namespace events_test {
 

@@ -3,8 +3,6 @@
 // unit and integration tests of src/events/ (nothing here is AWS's material).
 #pragma once
 
-#include <awsmp/common.hpp>
-
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -12,9 +10,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <awsmp/common.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-
 #include <chrono>
 #include <map>
 #include <memory>
@@ -48,8 +46,8 @@ inline void add_ext(X509* cert, X509* issuer, int nid, const char* value) {
 }
 
 // not_before/not_after are offsets in seconds from now.
-inline X509* make_cert(EVP_PKEY* key, const char* cn, X509* issuer, EVP_PKEY* issuer_key, bool ca, long not_before,
-                       long not_after) {
+inline X509* make_cert(EVP_PKEY* key, const char* cn, X509* issuer, EVP_PKEY* issuer_key, bool ca,
+                       long not_before, long not_after) {
   X509* cert = X509_new();
   X509_set_version(cert, 2);
   ASN1_INTEGER_set(X509_get_serialNumber(cert), static_cast<long>(std::rand() % 100000 + 1));
@@ -60,15 +58,17 @@ inline X509* make_cert(EVP_PKEY* key, const char* cn, X509* issuer, EVP_PKEY* is
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn), -1, -1, 0);
   X509_set_issuer_name(cert, issuer ? X509_get_subject_name(issuer) : name);
   add_ext(cert, issuer ? issuer : cert, NID_basic_constraints, ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
-  add_ext(cert, issuer ? issuer : cert, NID_key_usage, ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
+  add_ext(cert, issuer ? issuer : cert, NID_key_usage,
+          ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
   X509_sign(cert, issuer_key ? issuer_key : key, EVP_sha256());
   return cert;
 }
 
 inline std::string base64(const std::string& bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  const int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
   out.resize(static_cast<std::size_t>(n));
   return out;
 }
@@ -77,8 +77,8 @@ inline std::string base64(const std::string& bytes) {
 struct sns_keys {
   std::string ca_pem;
   std::string signing_pem;
-  std::string expired_pem;  // same key, validity ended an hour ago
-  std::string stranger_pem; // another key, self-signed: a forger's certificate
+  std::string expired_pem;   // same key, validity ended an hour ago
+  std::string stranger_pem;  // another key, self-signed: a forger's certificate
   EVP_PKEY* signing_key = nullptr;
   EVP_PKEY* stranger_key = nullptr;
 
@@ -128,8 +128,10 @@ inline std::string rsa_sign(EVP_PKEY* key, const std::string& version, const std
   return base64(sig);
 }
 
-inline const std::string topic = "arn:aws:sns:us-east-1:287250355862:aws-mp-subscription-notification-prodcode123";
-inline const std::string cert_url = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef.pem";
+inline const std::string topic =
+    "arn:aws:sns:us-east-1:287250355862:aws-mp-subscription-notification-prodcode123";
+inline const std::string cert_url =
+    "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef.pem";
 
 /// The members of an envelope, in a map so that tests can change one before or after signing.
 using fields = std::map<std::string, std::string>;
@@ -137,7 +139,8 @@ using fields = std::map<std::string, std::string>;
 /// The string SNS signs, written independently of the library (from the SNS developer guide).
 inline std::string string_to_sign(const fields& f) {
   static const char* notification[] = {"Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"};
-  static const char* confirmation[] = {"Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"};
+  static const char* confirmation[] = {"Message", "MessageId", "SubscribeURL", "Timestamp",
+                                       "Token",   "TopicArn",  "Type"};
   std::string out;
   const bool is_notification = f.at("Type") == "Notification";
   auto add = [&](const char* k) {
@@ -166,12 +169,17 @@ inline std::string iso8601(awsmp::time_point t) {
 }
 
 /// A Notification carrying `message`, stamped `when`, ready to sign.
-inline fields notification(const std::string& message, awsmp::time_point when, const std::string& id = "a5b2c3d4-0000-4000-8000-000000000001") {
-  return fields{{"Type", "Notification"},     {"MessageId", id},
-                {"TopicArn", topic},          {"Message", message},
-                {"Timestamp", iso8601(when)}, {"SignatureVersion", "2"},
-                {"SigningCertURL", cert_url},
-                {"UnsubscribeURL", "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=x"}};
+inline fields notification(const std::string& message, awsmp::time_point when,
+                           const std::string& id = "a5b2c3d4-0000-4000-8000-000000000001") {
+  return fields{
+      {"Type", "Notification"},
+      {"MessageId", id},
+      {"TopicArn", topic},
+      {"Message", message},
+      {"Timestamp", iso8601(when)},
+      {"SignatureVersion", "2"},
+      {"SigningCertURL", cert_url},
+      {"UnsubscribeURL", "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=x"}};
 }
 
 /// Signs `f` with `key` per its SignatureVersion and serialises it as SNS does (JSON object).
@@ -189,7 +197,8 @@ inline std::string serialize(const fields& f) {
 }
 
 inline std::string marketplace_message(const std::string& action, const std::string& customer = "cust-7Xq1",
-                                       const std::string& product = "prodcode123", bool old_spelling = false) {
+                                       const std::string& product = "prodcode123",
+                                       bool old_spelling = false) {
   boost::json::object o;
   o["action"] = action;
   o[old_spelling ? "CustomerIdentifier" : "customer-identifier"] = customer;

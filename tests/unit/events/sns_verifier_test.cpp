@@ -2,14 +2,12 @@
 // accepted case must turn into a refusal when one byte of any signed field changes, and every
 // kind of forgery is refused with its own reason, before the certificate is fetched where the
 // URL alone condemns it.
-#include "unit/events/run_sync.hpp"
-#include "unit/events/sns_test_signer.hpp"
-
 #include <awsmp/sns_verifier.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include "events/sns_envelope.hpp"
-
-#include <boost/test/unit_test.hpp>
+#include "unit/events/run_sync.hpp"
+#include "unit/events/sns_test_signer.hpp"
 
 using namespace awsmp;
 using namespace events_test;
@@ -38,7 +36,9 @@ struct fixture {
   }
 };
 
-verified_event check(sns_verifier& v, std::string body) { return run_sync(v.verify(std::move(body))); }
+verified_event check(sns_verifier& v, std::string body) {
+  return run_sync(v.verify(std::move(body)));
+}
 
 }  // namespace
 
@@ -51,7 +51,8 @@ BOOST_AUTO_TEST_CASE(string_to_sign_orders_fields_per_type) {
   e.message_id = "id";
   e.timestamp = "t";
   e.topic_arn = "arn";
-  BOOST_TEST(*detail::sns_string_to_sign(e) == "Message\nm\nMessageId\nid\nTimestamp\nt\nTopicArn\narn\nType\nNotification\n");
+  BOOST_TEST(*detail::sns_string_to_sign(e) ==
+             "Message\nm\nMessageId\nid\nTimestamp\nt\nTopicArn\narn\nType\nNotification\n");
   e.subject = "s";
   BOOST_TEST(*detail::sns_string_to_sign(e) ==
              "Message\nm\nMessageId\nid\nSubject\ns\nTimestamp\nt\nTopicArn\narn\nType\nNotification\n");
@@ -59,7 +60,8 @@ BOOST_AUTO_TEST_CASE(string_to_sign_orders_fields_per_type) {
   e.subscribe_url = "u";
   e.token = "k";
   BOOST_TEST(*detail::sns_string_to_sign(e) ==
-             "Message\nm\nMessageId\nid\nSubscribeURL\nu\nTimestamp\nt\nToken\nk\nTopicArn\narn\nType\nSubscriptionConfirmation\n");
+             "Message\nm\nMessageId\nid\nSubscribeURL\nu\nTimestamp\nt\nToken\nk\nTopicArn\narn\nType\nSubscr"
+             "iptionConfirmation\n");
   e.type = "UnsubscribeConfirmation";
   BOOST_TEST(detail::sns_string_to_sign(e)->find("Token\nk\n") != std::string::npos);
   e.type = "Other";
@@ -120,8 +122,8 @@ BOOST_AUTO_TEST_CASE(accepts_both_signature_versions_and_every_action_in_both_sp
     for (bool old_spelling : {false, true})
       for (const auto& [action, kind] : actions) {
         BOOST_TEST_CONTEXT(version << " " << action << " old=" << old_spelling) {
-          auto f = notification(marketplace_message(action, "cust-7Xq1", "prodcode123", old_spelling), now - std::chrono::minutes{5},
-                                std::string("id-") + action + version);
+          auto f = notification(marketplace_message(action, "cust-7Xq1", "prodcode123", old_spelling),
+                                now - std::chrono::minutes{5}, std::string("id-") + action + version);
           f["SignatureVersion"] = version;
           const auto r = check(v, sign_and_serialize(f, sns_keys::get().signing_key));
           BOOST_TEST_REQUIRE(r.ok(), r.reason);
@@ -170,23 +172,29 @@ BOOST_AUTO_TEST_CASE(one_changed_byte_in_any_signed_field_is_refused) {
     f["Signature"] = rsa_sign(sns_keys::get().signing_key, "2", string_to_sign(f));
     BOOST_TEST_REQUIRE(check(v, serialize(f)).ok());
     const std::vector<std::string> signed_fields =
-        type == "Notification" ? std::vector<std::string>{"Message", "MessageId", "Subject", "Timestamp", "TopicArn"}
-                               : std::vector<std::string>{"Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn"};
+        type == "Notification"
+            ? std::vector<std::string>{"Message", "MessageId", "Subject", "Timestamp", "TopicArn"}
+            : std::vector<std::string>{"Message",   "MessageId", "SubscribeURL",
+                                       "Timestamp", "Token",     "TopicArn"};
     for (const auto& name : signed_fields) {
       const std::size_t n = f[name].size();
       // In the Timestamp, only the milliseconds: another hour or year would be refused as expired first.
-      const std::vector<std::size_t> positions =
-          name == "Timestamp" ? std::vector<std::size_t>{n - 2, n - 3, n - 4} : std::vector<std::size_t>{0, n / 2, n - 1};
+      const std::vector<std::size_t> positions = name == "Timestamp"
+                                                     ? std::vector<std::size_t>{n - 2, n - 3, n - 4}
+                                                     : std::vector<std::size_t>{0, n / 2, n - 1};
       for (std::size_t pos : positions) {
         auto forged = f;
         char& c = forged[name][pos];
         // Keep it a digit where it must stay a digit (the Timestamp), so the refusal is the signature's.
-        c = (c >= '0' && c <= '8') ? static_cast<char>(c + 1) : (c == '9' ? '0' : static_cast<char>(c ^ 0x01));
+        c = (c >= '0' && c <= '8') ? static_cast<char>(c + 1)
+                                   : (c == '9' ? '0' : static_cast<char>(c ^ 0x01));
         BOOST_TEST_CONTEXT(type << " " << name << "[" << pos << "]") {
           const auto r = check(v, serialize(forged));
           BOOST_TEST(!r.ok());
           // A changed TopicArn is caught earlier by the allow-list; everything else by the signature.
-          BOOST_TEST((r.refusal == (name == "TopicArn" ? event_refusal::wrong_topic : event_refusal::bad_signature)), to_string(r.refusal));
+          BOOST_TEST(
+              (r.refusal == (name == "TopicArn" ? event_refusal::wrong_topic : event_refusal::bad_signature)),
+              to_string(r.refusal));
         }
       }
     }
@@ -195,7 +203,9 @@ BOOST_AUTO_TEST_CASE(one_changed_byte_in_any_signed_field_is_refused) {
     retopic["TopicArn"] = "arn:aws:sns:us-east-1:287250355862:aws-mp-subscription-notification-prodcode124";
     sns_verifier_options o;
     o.allowed_topic_arns = {topic, retopic["TopicArn"]};
-    sns_verifier both(o, [&](std::string) -> awaitable<std::string> { co_return sns_keys::get().signing_pem; }, [] { return now; });
+    sns_verifier both(
+        o, [&](std::string) -> awaitable<std::string> { co_return sns_keys::get().signing_pem; },
+        [] { return now; });
     BOOST_TEST((check(both, serialize(retopic)).refusal == event_refusal::bad_signature));
     // Dropping the Subject from a signed Notification changes the string to sign.
     if (type == "Notification") {
@@ -216,7 +226,8 @@ BOOST_AUTO_TEST_CASE(forgeries_are_refused_with_their_reason) {
     bool fetch_allowed;
   };
   const std::vector<row> rows = {
-      {"signed by another key", [&](fixture&) { return sign_and_serialize(good, keys.stranger_key); }, event_refusal::bad_signature, true},
+      {"signed by another key", [&](fixture&) { return sign_and_serialize(good, keys.stranger_key); },
+       event_refusal::bad_signature, true},
       {"forger's certificate served",
        [&](fixture& fx) {
          fx.served_pem = keys.stranger_pem;
@@ -263,8 +274,9 @@ BOOST_AUTO_TEST_CASE(forgeries_are_refused_with_their_reason) {
          return serialize(f);
        },
        event_refusal::unsigned_message, false},
-      {"raw message delivery (no envelope)", [&](fixture&) { return marketplace_message("subscribe-success"); },
-       event_refusal::unknown_event, false},
+      {"raw message delivery (no envelope)",
+       [&](fixture&) { return marketplace_message("subscribe-success"); }, event_refusal::unknown_event,
+       false},
       {"signature version 3",
        [&](fixture&) {
          auto f = good;
@@ -304,9 +316,11 @@ BOOST_AUTO_TEST_CASE(forgeries_are_refused_with_their_reason) {
          return sign_and_serialize(f, keys.signing_key);
        },
        event_refusal::malformed, true},
-      {"malformed envelope", [&](fixture&) { return std::string("{\"Type\": 5}"); }, event_refusal::malformed, false},
+      {"malformed envelope", [&](fixture&) { return std::string("{\"Type\": 5}"); }, event_refusal::malformed,
+       false},
       {"not JSON", [&](fixture&) { return std::string("\x01\x02garbage"); }, event_refusal::malformed, false},
-      {"oversized", [&](fixture&) { return std::string(max_event_bytes + 1, ' '); }, event_refusal::too_large, false},
+      {"oversized", [&](fixture&) { return std::string(max_event_bytes + 1, ' '); }, event_refusal::too_large,
+       false},
   };
   for (const auto& r : rows) {
     BOOST_TEST_CONTEXT(r.name) {
@@ -359,7 +373,8 @@ BOOST_AUTO_TEST_CASE(fetch_failure_is_a_refusal_and_is_not_cached) {
         co_return sns_keys::get().signing_pem;
       },
       [] { return now; });
-  const auto body = sign_and_serialize(notification(marketplace_message("subscribe-success"), now), sns_keys::get().signing_key);
+  const auto body = sign_and_serialize(notification(marketplace_message("subscribe-success"), now),
+                                       sns_keys::get().signing_key);
   BOOST_TEST((check(v, body).refusal == event_refusal::certificate_unavailable));
   BOOST_TEST(check(v, body).ok());
   BOOST_TEST(calls == 2);
