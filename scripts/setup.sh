@@ -15,8 +15,8 @@ packages=(
 if ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)
 fi
-# moto (the interop_moto peer) is not packaged by Debian 12; the machine's python3 has it.
-# interop_moto prints SKIPPED with the reason when `import moto` fails.
+# moto (the interop_moto peer and the DynamoDB tests' emulator) is not packaged by Debian 12;
+# it is installed with pip below, only when the machine's python3 lacks it.
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -37,9 +37,18 @@ fi
 # inside the build tree (never committed).
 node_dir=build/node
 if [ ! -d "$node_dir/node_modules/@aws-sdk/client-marketplace-metering" ] ||
-   [ ! -d "$node_dir/node_modules/@aws-sdk/client-marketplace-entitlement-service" ]; then
+   [ ! -d "$node_dir/node_modules/@aws-sdk/client-marketplace-entitlement-service" ] ||
+   [ ! -d "$node_dir/node_modules/@aws-sdk/client-dynamodb" ]; then
   mkdir -p "$node_dir"
   echo "setup: npm install of the AWS SDK for JavaScript v3 into $node_dir"
   npm install --silent --no-audit --no-fund --prefix "$node_dir" \
-    @aws-sdk/client-marketplace-metering @aws-sdk/client-marketplace-entitlement-service >/dev/null
+    @aws-sdk/client-marketplace-metering @aws-sdk/client-marketplace-entitlement-service \
+    @aws-sdk/client-dynamodb >/dev/null
+fi
+
+# moto's server speaks DynamoDB on loopback for the dynamodb tests (they fail, never skip,
+# without it). pip only when missing: the image's python3 normally has it.
+if ! python3 -c 'import moto.server, moto.dynamodb' >/dev/null 2>&1; then
+  echo "setup: pip install of moto[server] (the DynamoDB emulator of the tests)"
+  python3 -m pip install --quiet 'moto[server]>=5.2,<6'
 fi
