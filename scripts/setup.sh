@@ -15,9 +15,9 @@ packages=(
 if ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)
 fi
-# moto (the interop_moto peer) is not packaged by Debian 12: pip installs it (with its server
-# extra) only when the python3 the tests use cannot import it. Without it interop_moto is a ctest
-# skip, which CI (AWSMP_REQUIRE_PEERS=1) refuses.
+# moto (the interop_moto peer and the moto_server of the DynamoDB and SQS tests) is not
+# packaged by Debian 12: pip installs it (with its server extra) below, only when the python3
+# the tests use cannot import it. The tests fail, never skip, without it.
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -38,15 +38,18 @@ fi
 # inside the build tree (never committed).
 node_dir=build/node
 if [ ! -d "$node_dir/node_modules/@aws-sdk/client-marketplace-metering" ] ||
-   [ ! -d "$node_dir/node_modules/@aws-sdk/client-marketplace-entitlement-service" ]; then
+   [ ! -d "$node_dir/node_modules/@aws-sdk/client-marketplace-entitlement-service" ] ||
+   [ ! -d "$node_dir/node_modules/@aws-sdk/client-dynamodb" ]; then
   mkdir -p "$node_dir"
   echo "setup: npm install of the AWS SDK for JavaScript v3 into $node_dir"
   npm install --silent --no-audit --no-fund --prefix "$node_dir" \
-    @aws-sdk/client-marketplace-metering @aws-sdk/client-marketplace-entitlement-service >/dev/null
+    @aws-sdk/client-marketplace-metering @aws-sdk/client-marketplace-entitlement-service \
+    @aws-sdk/client-dynamodb >/dev/null
 fi
 
-if ! python3 -c "import moto, moto.server" >/dev/null 2>&1; then
-  echo "setup: pip install of moto[server] (the interop_moto peer)"
-  python3 -m pip install --quiet --user "moto[server]" ||
-    python3 -m pip install --quiet --user --break-system-packages "moto[server]"
+# pip only when missing: this machine image's python3 normally has moto 5.2.
+if ! python3 -c 'import moto, moto.server, moto.dynamodb, moto.sqs' >/dev/null 2>&1; then
+  echo "setup: pip install of moto[server] (the DynamoDB and SQS peer of the tests)"
+  python3 -m pip install --quiet 'moto[server]>=5.2,<6' ||
+    python3 -m pip install --quiet --break-system-packages 'moto[server]>=5.2,<6'
 fi
