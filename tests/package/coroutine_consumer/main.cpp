@@ -19,11 +19,15 @@ namespace {
 // Answers every batch with Success; the consumer never flushes, so it is never called.
 class accept_all final : public awsmp::metering_api {
 public:
-  awsmp::awaitable<awsmp::resolve_customer_output> resolve_customer(std::string) override { co_return {}; }
-  awsmp::awaitable<awsmp::batch_meter_usage_output> batch_meter_usage(awsmp::batch_meter_usage_input) override {
-    co_return {};
+  awsmp::awaitable<awsmp::resolve_customer_output> resolve_customer(std::string) override {
+    co_return awsmp::resolve_customer_output{};
   }
-  awsmp::awaitable<awsmp::meter_usage_output> meter_usage(awsmp::meter_usage_input) override { co_return {}; }
+  awsmp::awaitable<awsmp::batch_meter_usage_output> batch_meter_usage(awsmp::batch_meter_usage_input) override {
+    co_return awsmp::batch_meter_usage_output{};
+  }
+  awsmp::awaitable<awsmp::meter_usage_output> meter_usage(awsmp::meter_usage_input) override {
+    co_return awsmp::meter_usage_output{};
+  }
 };
 
 // Long enough that std::string allocates (short ones live inside the object, where a double
