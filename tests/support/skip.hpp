@@ -7,7 +7,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <iostream>
 #include <mutex>
 #include <string>
@@ -45,7 +44,8 @@ inline bool ipv6_loopback_available(std::string* why = nullptr) {
   if (!ec) a.bind({boost::asio::ip::address_v6::loopback(), 0}, ec);
   if (!ec) return true;
   if (why) *why = ec.message();
-  if (ec == boost::asio::error::address_family_not_supported || ec == boost::system::errc::address_not_available ||
+  if (ec == boost::asio::error::address_family_not_supported ||
+      ec == boost::system::errc::address_not_available ||
       ec == boost::system::errc::address_family_not_supported)
     return false;
   throw boost::system::system_error(ec, "probing the IPv6 loopback");

@@ -3,11 +3,10 @@
 // failed, so that a missing peer shows up in ctest as Skipped, never as Passed.
 #define BOOST_TEST_MODULE awsmp
 #define BOOST_TEST_NO_MAIN
-#include "support/skip.hpp"
-
 #include <boost/test/unit_test.hpp>
-
 #include <iostream>
+
+#include "support/skip.hpp"
 
 int main(int argc, char* argv[]) {
   const int rc = boost::unit_test::unit_test_main(&init_unit_test, argc, argv);

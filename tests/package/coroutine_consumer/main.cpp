@@ -5,11 +5,9 @@
 #include <awsmp/entitlement_store.hpp>
 #include <awsmp/metering_api.hpp>
 #include <awsmp/token_billing_tracker.hpp>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
-
 #include <cstdio>
 #include <map>
 #include <string>
@@ -18,23 +16,30 @@ namespace {
 
 // Answers every batch with Success; the consumer never flushes, so it is never called.
 class accept_all final : public awsmp::metering_api {
-public:
-  awsmp::awaitable<awsmp::resolve_customer_output> resolve_customer(std::string) override { co_return {}; }
-  awsmp::awaitable<awsmp::batch_meter_usage_output> batch_meter_usage(awsmp::batch_meter_usage_input) override {
-    co_return {};
+ public:
+  awsmp::awaitable<awsmp::resolve_customer_output> resolve_customer(std::string) override {
+    co_return awsmp::resolve_customer_output{};
   }
-  awsmp::awaitable<awsmp::meter_usage_output> meter_usage(awsmp::meter_usage_input) override { co_return {}; }
+  awsmp::awaitable<awsmp::batch_meter_usage_output> batch_meter_usage(
+      awsmp::batch_meter_usage_input) override {
+    co_return awsmp::batch_meter_usage_output{};
+  }
+  awsmp::awaitable<awsmp::meter_usage_output> meter_usage(awsmp::meter_usage_input) override {
+    co_return awsmp::meter_usage_output{};
+  }
 };
 
 // Long enough that std::string allocates (short ones live inside the object, where a double
 // destruction goes unnoticed).
 const std::string long_prefix = "customer-with-an-identifier-long-enough-to-allocate-";
 
-awsmp::awaitable<int> natural_style(awsmp::memory_entitlement_store& store, awsmp::token_billing_tracker& tracker) {
+awsmp::awaitable<int> natural_style(awsmp::memory_entitlement_store& store,
+                                    awsmp::token_billing_tracker& tracker) {
   int failures = 0;
   // The seed's own examples, verbatim in shape.
   co_await store.put({"cust-1", "p", "d", 1, {}});
-  co_await store.put({long_prefix + "1", "prod-with-a-long-product-code-0001", "dimension-with-a-long-name", 2, {}});
+  co_await store.put(
+      {long_prefix + "1", "prod-with-a-long-product-code-0001", "dimension-with-a-long-name", 2, {}});
   std::map<std::string, std::int64_t> expected;
   for (int i = 0; i < 60; ++i) {
     co_await tracker.record_usage("cust-" + std::to_string(i % 3), 100 + i, 1);
@@ -45,10 +50,12 @@ awsmp::awaitable<int> natural_style(awsmp::memory_entitlement_store& store, awsm
   const auto short_row = co_await store.get("cust-1", "d");
   if (!short_row || short_row->value != 1 || short_row->product_code != "p") ++failures;
   const auto long_row = co_await store.get(long_prefix + "1", "dimension-with-a-long-name");
-  if (!long_row || long_row->value != 2 || long_row->product_code != "prod-with-a-long-product-code-0001") ++failures;
+  if (!long_row || long_row->value != 2 || long_row->product_code != "prod-with-a-long-product-code-0001")
+    ++failures;
   for (const auto& r : co_await tracker.snapshot()) {
     if (expected[r.customer_identifier] != r.total_tokens) {
-      std::printf("wrong total for %s: %lld\n", r.customer_identifier.c_str(), static_cast<long long>(r.total_tokens));
+      std::printf("wrong total for %s: %lld\n", r.customer_identifier.c_str(),
+                  static_cast<long long>(r.total_tokens));
       ++failures;
     }
     expected.erase(r.customer_identifier);

@@ -10,6 +10,9 @@ foreach(var COMPILER SOURCE WORK_DIR INCLUDES LIBS)
 endforeach()
 file(MAKE_DIRECTORY ${WORK_DIR})
 set(args -std=c++20 -O1 -g -fsanitize=address -fno-omit-frame-pointer -DBOOST_ASIO_NO_DEPRECATED)
+# The compiler's own system folders must not be repeated (-isystem /usr/include breaks
+# #include_next in the C++ library headers).
+list(REMOVE_ITEM INCLUDES /usr/include /usr/local/include)
 foreach(dir ${INCLUDES})
   list(APPEND args -isystem ${dir})
 endforeach()
