@@ -38,6 +38,12 @@ std::string account_id_violation(std::string_view value);
 /// Pure: true when `arn` matches the Metering model's LicenseArn pattern; never throws.
 bool is_license_arn(std::string_view arn) noexcept;
 
+/// A region name, which awsmp puts into host names (metering.marketplace.<region>.amazonaws.com,
+/// sts.<region>.amazonaws.com): one DNS label of 1..63 bytes of a-z, 0-9 and '-', starting with
+/// a letter and not ending with '-'. So "evil.example/" can never redirect a request. Pure;
+/// never throws.
+bool is_region_name(std::string_view region) noexcept;
+
 /// A billed_customer: exactly one form set; the legacy id an identifier; the account form an
 /// account id plus a LicenseArn. Throws system_error(errc::invalid_argument) naming
 /// `<field>.<member>` and the rule.
