@@ -1,5 +1,6 @@
 #include <awsmp/container_credentials_provider.hpp>
 #include "core/throw.hpp"
+#include "core/cleanse.hpp"
 
 #include "credentials/credentials_http.hpp"
 #include "credentials/credentials_json.hpp"
@@ -55,7 +56,9 @@ awaitable<credentials> container_credentials_provider::get() {
   if (auto file = detail::env_value(env_, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) {
     // Re-read on every call: EKS Pod Identity rotates the token file.
     const auto path = detail::expand_home(*file, env_);
-    auto text = detail::read_optional_file(path);
+    auto text = detail::read_optional_file(path, detail::max_token_file_bytes);
+    std::string no_text;
+    detail::cleanse_on_exit wipe_text(text ? *text : no_text);
     if (!text) detail::throw_invalid_argument("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "names a file that does not exist");
     const auto token = trim_token(*text);
     check_token(token, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
@@ -65,8 +68,9 @@ awaitable<credentials> container_credentials_provider::get() {
     request.set(boost::beast::http::field::authorization, *token);
   }
 
-  const auto response = co_await detail::send_with_retry(ex_, url, std::move(request), options_.timeout,
-                                                         options_.max_attempts);
+  auto response = co_await detail::send_with_retry(ex_, url, std::move(request), options_.timeout,
+                                                   options_.max_attempts);
+  detail::cleanse_on_exit wipe_response(response.body());  // the document holds the secret key
   if (response.result_int() != 200)
     detail::throw_error(errc::service_error, "container credentials endpoint " + url.host_header + " answered HTTP " +
                                                  std::to_string(response.result_int()));

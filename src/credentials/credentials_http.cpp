@@ -6,53 +6,21 @@
 #include <awsmp/log.hpp>
 
 #include <boost/asio/ip/address.hpp>
-#include <boost/url/parse.hpp>
-#include <boost/url/url_view.hpp>
 
-#include <charconv>
 #include <exception>
 #include <system_error>
 
 namespace awsmp::detail {
 
 credentials_url parse_credentials_url(std::string_view url, std::string_view field) {
-  auto parsed = boost::urls::parse_uri(url);
-  if (!parsed) throw_invalid_argument(field, "is not an absolute URL");
-  const auto& u = *parsed;
+  auto parsed = parse_url(url, field, true);
   credentials_url out;
-  if (u.scheme_id() == boost::urls::scheme::https)
-    out.ep.tls = true;
-  else if (u.scheme_id() == boost::urls::scheme::http)
-    out.ep.tls = false;
-  else
-    throw_invalid_argument(field, "must use http or https");
-  // Credentials in the URL would end up in logs and Host headers; the SDKs refuse them too.
-  if (u.has_userinfo()) throw_invalid_argument(field, "must not contain user information");
-  if (u.host_type() == boost::urls::host_type::ipv6)
-    out.ep.host = u.host_ipv6_address().to_string();
-  else
-    out.ep.host = std::string(u.host_address());
-  if (out.ep.host.empty()) throw_invalid_argument(field, "has no host");
-  if (u.has_port()) {
-    const auto port = u.port();
-    unsigned value = 0;
-    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535)
-      throw_invalid_argument(field, "port must be a number from 1 to 65535");
-    out.ep.port = std::to_string(value);
-  } else {
-    out.ep.port = out.ep.tls ? "443" : "80";
-  }
+  out.ep = std::move(parsed.ep);
+  out.target = std::move(parsed.target);
   out.ep.path = "/";
   const std::string host_for_header =
-      u.host_type() == boost::urls::host_type::ipv6 ? "[" + out.ep.host + "]" : out.ep.host;
-  out.host_header = u.has_port() ? host_for_header + ":" + out.ep.port : host_for_header;
-  out.target = std::string(u.encoded_path());
-  if (out.target.empty()) out.target = "/";
-  if (u.has_query()) {
-    out.target += '?';
-    out.target += std::string(u.encoded_query());
-  }
+      out.ep.host.find(':') != std::string::npos ? "[" + out.ep.host + "]" : out.ep.host;
+  out.host_header = parsed.explicit_port ? host_for_header + ":" + out.ep.port : host_for_header;
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include <awsmp/imds_credentials_provider.hpp>
 #include "core/throw.hpp"
+#include "core/cleanse.hpp"
 
 #include "credentials/credentials_http.hpp"
 #include "credentials/credentials_json.hpp"
@@ -120,7 +121,8 @@ awaitable<credentials> imds_credentials_provider::get() {
   const auto role_url = at(std::string(credentials_path) + role);
   fetch.target(role_url.target);
   fetch.set("X-aws-ec2-metadata-token", token);
-  const auto response = co_await send(role_url, std::move(fetch));
+  auto response = co_await send(role_url, std::move(fetch));
+  detail::cleanse_on_exit wipe_response(response.body());  // the document holds the secret key
   if (response.result_int() != 200) fail_status("GET " + std::string(credentials_path) + role, response.result_int());
   co_return detail::parse_credentials_json(response.body(), "IMDS");
 }

@@ -1,8 +1,14 @@
 #include "credentials/ini_file.hpp"
 #include "core/throw.hpp"
+#include "core/cleanse.hpp"
 
 #include <awsmp/error.hpp>
 
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -95,7 +101,7 @@ ini_file parse_ini(std::string_view text, std::string_view source) {
   return file;
 }
 
-std::optional<std::string> read_optional_file(const std::filesystem::path& path) {
+std::optional<std::string> read_optional_file(const std::filesystem::path& path, std::size_t max_bytes) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
   if (ec || !std::filesystem::exists(status)) return std::nullopt;
@@ -103,10 +109,31 @@ std::optional<std::string> read_optional_file(const std::filesystem::path& path)
     throw_error(errc::invalid_argument, path.string() + ": is a directory, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw_error(errc::invalid_argument, path.string() + ": cannot be opened for reading");
-  std::ostringstream out;
-  out << in.rdbuf();
-  if (in.bad()) throw_error(errc::invalid_argument, path.string() + ": read error");
-  return std::move(out).str();
+  std::string out;
+  // One allocation when the size is known, so no grown-out copy of a secret is left behind.
+  if (std::filesystem::is_regular_file(status)) {
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec) out.reserve(std::min<std::uintmax_t>(size, max_bytes) + 1);
+  }
+  std::array<char, 4096> chunk{};
+  bool too_large = false;
+  for (;;) {
+    in.read(chunk.data(), chunk.size());
+    const auto n = static_cast<std::size_t>(in.gcount());
+    if (n == 0) break;
+    if (out.size() + n > max_bytes) {
+      too_large = true;
+      break;
+    }
+    out.append(chunk.data(), n);
+  }
+  OPENSSL_cleanse(chunk.data(), chunk.size());
+  if (too_large || in.bad()) {
+    cleanse(out);
+    if (too_large) throw_error(errc::invalid_argument, path.string() + ": is larger than " + std::to_string(max_bytes) + " bytes");
+    throw_error(errc::invalid_argument, path.string() + ": read error");
+  }
+  return out;
 }
 
 }  // namespace awsmp::detail

@@ -1,6 +1,7 @@
 // The AWS shared config/credentials file format (INI dialect of the SDKs), pure.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -31,8 +32,16 @@ struct ini_file {
 /// (it may hold a secret).
 ini_file parse_ini(std::string_view text, std::string_view source);
 
-/// Reads a whole file; nullopt when it does not exist. Throws system_error(errc::invalid_argument)
-/// naming the path when it exists but cannot be read.
-std::optional<std::string> read_optional_file(const std::filesystem::path& path);
+/// The largest shared config or credentials file read (real ones are a few KiB).
+inline constexpr std::size_t max_config_file_bytes = 1024 * 1024;
+/// The largest token file read (STS takes web identity tokens up to 20000 characters).
+inline constexpr std::size_t max_token_file_bytes = 64 * 1024;
+
+/// Reads a whole file of at most `max_bytes`; nullopt when it does not exist. Throws
+/// system_error(errc::invalid_argument) naming the path when it exists but cannot be read, or
+/// is larger than `max_bytes` (a device or FIFO that never ends is read only that far). The
+/// buffers of a refused read are cleansed, so a caller that cleanses the result leaves no copy.
+std::optional<std::string> read_optional_file(const std::filesystem::path& path,
+                                              std::size_t max_bytes = max_config_file_bytes);
 
 }  // namespace awsmp::detail

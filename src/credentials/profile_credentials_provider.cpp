@@ -3,6 +3,7 @@
 
 #include <awsmp/error.hpp>
 #include <awsmp/web_identity_credentials_provider.hpp>
+#include "wire/rules.hpp"
 
 #include "credentials/shared_config.hpp"
 
@@ -57,12 +58,17 @@ awaitable<credentials> profile_credentials_provider::get() {
       o.sts_endpoint = *global;
     else if (const auto* endpoint = property(*props, "endpoint_url"))
       o.sts_endpoint = *endpoint;
+    // The region becomes part of the STS host name: checked here, naming where it came from,
+    // so that AWS_REGION=evil.example/ cannot send the token to another host.
+    std::string region_source;
     if (auto region = detail::env_value(env_, "AWS_REGION"))
-      o.region = *region;
+      o.region = *region, region_source = "AWS_REGION";
     else if (auto fallback = detail::env_value(env_, "AWS_DEFAULT_REGION"))
-      o.region = *fallback;
+      o.region = *fallback, region_source = "AWS_DEFAULT_REGION";
     else if (const auto* profile_region = property(*props, "region"))
-      o.region = *profile_region;
+      o.region = *profile_region, region_source = name + " region";
+    if (!o.region.empty() && !detail::is_region_name(o.region))
+      detail::throw_invalid_argument(region_source, "is not a region name (1..63 of a-z, 0-9, '-', starting with a letter)");
     o.timeout = options_.sts_timeout;
     web_identity_credentials_provider provider(ex_, std::move(o));
     co_return co_await provider.get();

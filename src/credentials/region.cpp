@@ -2,6 +2,7 @@
 #include "core/throw.hpp"
 
 #include "credentials/shared_config.hpp"
+#include "wire/rules.hpp"
 
 #include <awsmp/error.hpp>
 
@@ -10,19 +11,13 @@ namespace {
 
 std::string checked(std::string region, std::string_view source) {
   if (!is_valid_region_name(region))
-    detail::throw_invalid_argument(source, "is not a region name (1..63 of a-z, 0-9, '-', starting with a letter)");
+    detail::throw_invalid_argument(source, "is not a region name (1..63 of a-z, 0-9, '-', starting with a letter, not ending with '-')");
   return region;
 }
 
 }  // namespace
 
-bool is_valid_region_name(std::string_view region) noexcept {
-  if (region.empty() || region.size() > 63) return false;
-  if (region.front() < 'a' || region.front() > 'z') return false;
-  for (char c : region)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
-  return true;
-}
+bool is_valid_region_name(std::string_view region) noexcept { return detail::is_region_name(region); }
 
 std::optional<std::string> find_region(const environment_lookup& env, const std::filesystem::path& config_file,
                                        std::string_view profile) {

@@ -10,6 +10,9 @@
 #include "credentials/ini_file.hpp"
 #include "credentials/shared_config.hpp"
 #include "credentials/sts_xml.hpp"
+#include "core/redact.hpp"
+#include "core/cleanse.hpp"
+#include "wire/rules.hpp"
 
 #include <exception>
 
@@ -32,6 +35,9 @@ void validate(const web_identity_options& o) {
   if (!o.role_arn.starts_with("arn:") || o.role_arn.size() < 20 || o.role_arn.size() > 2048)
     detail::throw_invalid_argument("role_arn", "must be an IAM role ARN (arn:..., 20..2048 characters)");
   if (o.token_file.empty()) detail::throw_invalid_argument("token_file", "is required");
+  // The region is spliced into the STS host name (sts.<region>.amazonaws.com).
+  if (o.sts_endpoint.empty() && !o.region.empty() && !detail::is_region_name(o.region))
+    detail::throw_invalid_argument("region", "is not a region name (1..63 of a-z, 0-9, '-', starting with a letter)");
   if (!o.role_session_name.empty()) {
     if (o.role_session_name.size() < 2 || o.role_session_name.size() > 64)
       detail::throw_invalid_argument("role_session_name", "must be 2..64 characters");
@@ -78,7 +84,10 @@ awaitable<credentials> web_identity_credentials_provider::get() {
   const std::string_view endpoint_field = options_ ? "sts_endpoint" : "AWS_ENDPOINT_URL_STS";
 
   // Re-read on every call: Kubernetes and CI systems rotate the projected token.
-  auto text = detail::read_optional_file(options->token_file);
+  auto text = detail::read_optional_file(options->token_file, detail::max_token_file_bytes);
+  // The token is a bearer credential: wiped from every buffer that held it when this returns.
+  std::string no_text;
+  detail::cleanse_on_exit wipe_text(text ? *text : no_text);
   if (!text) detail::throw_invalid_argument(token_field, "names a file that does not exist: " + options->token_file.string());
   std::string_view token = *text;
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ' || token.back() == '\t'))
@@ -97,11 +106,15 @@ awaitable<credentials> web_identity_credentials_provider::get() {
 
   const std::string endpoint_url = options->sts_endpoint.empty() ? default_endpoint(options->region) : options->sts_endpoint;
   const auto url = detail::parse_credentials_url(endpoint_url, endpoint_field);
+  // The token is a bearer credential: in clear text only to a server on this machine.
+  if (!url.ep.tls && !detail::is_loopback_host(url.ep.host))
+    detail::throw_invalid_argument(endpoint_field, "http:// is allowed only for loopback hosts (localhost, 127.0.0.1, ::1); use https");
   http_request request{boost::beast::http::verb::post, url.target, 11};
   request.set(boost::beast::http::field::content_type, "application/x-www-form-urlencoded; charset=utf-8");
   request.set(boost::beast::http::field::accept, "text/xml");
   request.body() = detail::assume_role_with_web_identity_body(options->role_arn, session_name, token);
   request.prepare_payload();
+  detail::cleanse_on_exit wipe_request(request.body());
 
   const int attempts = std::max(1, options->max_attempts);
   for (int attempt = 1;; ++attempt) {
@@ -114,6 +127,7 @@ awaitable<credentials> web_identity_credentials_provider::get() {
       continue;
     }
     const unsigned status = response.result_int();
+    detail::cleanse_on_exit wipe_response(response.body());  // holds the new secret key on success
     if (status == 200) co_return detail::parse_assume_role_with_web_identity_response(response.body());
     auto error = detail::parse_sts_error(response.body());
     if (error.code.empty()) error.code = "UnknownError";
@@ -122,12 +136,16 @@ awaitable<credentials> web_identity_credentials_provider::get() {
     // provider did not answer STS in time.
     const bool retryable = status >= 500 || error.code == "IDPCommunicationError" || is_retryable_error(error.code, status);
     if (retryable && attempt < attempts) {
-      detail::log(log_level::debug, "STS AssumeRoleWithWebIdentity answered " + error.code + "; retrying");
+      detail::log(log_level::debug, "STS AssumeRoleWithWebIdentity answered " +
+                                        detail::sanitize_peer_text(error.code, 256, {token}) + "; retrying");
       continue;
     }
-    // AWS does not echo the token, but a proxy or emulator might: never let it into what().
-    if (const auto at = error.message.find(token); at != std::string::npos) error.message.replace(at, token.size(), "<redacted>");
-    throw aws_error(status, std::move(error.code), std::move(error.message), std::move(error.request_id));
+    // AWS does not echo the token, but a proxy or emulator might, anywhere and more than once;
+    // and the text is the peer's: cap it and drop control characters as decode_aws_error does.
+    auto code = detail::sanitize_peer_text(error.code, 256, {token});
+    auto message = detail::sanitize_peer_text(error.message, 1024, {token});
+    auto request_id = detail::sanitize_peer_text(error.request_id, 256, {token});
+    throw aws_error(status, std::move(code), std::move(message), std::move(request_id));
   }
 }
 

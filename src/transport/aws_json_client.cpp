@@ -3,6 +3,7 @@
 #include "core/log_line.hpp"
 
 #include "transport/rate_limiter.hpp"
+#include "wire/rules.hpp"
 #include "transport/retry_strategy.hpp"
 
 #include <awsmp/error.hpp>
@@ -24,14 +25,6 @@ namespace awsmp::detail {
 namespace http = boost::beast::http;
 
 namespace {
-
-// Region names are lower-case letters, digits and dashes ("us-east-1", "eu-central-2"); anything
-// else would put arbitrary text into the host name we connect to.
-bool is_region_name(std::string_view region) noexcept {
-  if (region.empty() || region.size() > 64) return false;
-  return std::all_of(region.begin(), region.end(),
-                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
-}
 
 endpoint resolve_endpoint(const client_options& options, const std::string& default_host) {
   if (options.endpoint.empty()) {

@@ -47,40 +47,58 @@ using error_code = boost::system::error_code;
 // ---------------------------------------------------------------------------------------------
 // endpoint
 
-endpoint endpoint::parse(std::string_view url) {
+parsed_url parse_url(std::string_view url, std::string_view field, bool allow_query) {
   auto parsed = boost::urls::parse_uri(url);
-  if (!parsed) throw_invalid_argument("endpoint", "must be an absolute URL such as https://host[:port][/path]");
+  if (!parsed) throw_invalid_argument(field, "must be an absolute URL such as https://host[:port][/path]");
   const auto& u = *parsed;
-  endpoint ep;
+  parsed_url out;
   if (u.scheme_id() == boost::urls::scheme::https)
-    ep.tls = true;
+    out.ep.tls = true;
   else if (u.scheme_id() == boost::urls::scheme::http)
-    ep.tls = false;
+    out.ep.tls = false;
   else
-    throw_invalid_argument("endpoint", "scheme must be https (or http for loopback tests)");
-  if (u.has_userinfo()) throw_invalid_argument("endpoint", "must not carry user information");
-  if (u.has_query() || u.has_fragment()) throw_invalid_argument("endpoint", "must not carry a query or fragment");
-  if (u.host_type() == boost::urls::host_type::ipv6)
-    ep.host = u.host_ipv6_address().to_string();
-  else if (u.host_type() == boost::urls::host_type::ipv4 || u.host_type() == boost::urls::host_type::name)
-    ep.host = u.host_address();
-  else
-    throw_invalid_argument("endpoint", "host must be a DNS name or an IPv4/IPv6 address");
-  if (ep.host.empty()) throw_invalid_argument("endpoint", "host must not be empty");
+    throw_invalid_argument(field, "scheme must be https (or http for loopback tests)");
+  // Credentials in the URL would end up in logs and Host headers; the SDKs refuse them too.
+  if (u.has_userinfo()) throw_invalid_argument(field, "must not carry user information");
+  if (u.has_fragment()) throw_invalid_argument(field, "must not carry a fragment");
+  if (u.has_query() && !allow_query) throw_invalid_argument(field, "must not carry a query or fragment");
+  if (u.host_type() == boost::urls::host_type::ipv6) {
+    out.ep.host = u.host_ipv6_address().to_string();
+  } else if (u.host_type() == boost::urls::host_type::ipv4) {
+    out.ep.host = u.host_ipv4_address().to_string();
+  } else if (u.host_type() == boost::urls::host_type::name) {
+    // The encoded form: a percent-escape would decode to bytes (CR, LF, '/', ...) that do not
+    // belong in a host name, a Host header or a TLS name check.
+    const auto encoded = u.encoded_host();
+    if (encoded.find('%') != boost::core::string_view::npos)
+      throw_invalid_argument(field, "host must not contain percent-escapes");
+    out.ep.host = std::string(encoded.data(), encoded.size());
+  } else {
+    throw_invalid_argument(field, "host must be a DNS name or an IPv4/IPv6 address");
+  }
+  if (out.ep.host.empty()) throw_invalid_argument(field, "host must not be empty");
   if (u.has_port()) {
     const auto port = u.port();
     unsigned value = 0;
     const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
     if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535)
-      throw_invalid_argument("endpoint", "port must be a number from 1 to 65535");
-    ep.port = std::to_string(value);
+      throw_invalid_argument(field, "port must be a number from 1 to 65535");
+    out.ep.port = std::to_string(value);
+    out.explicit_port = true;
   } else {
-    ep.port = ep.tls ? "443" : "80";
+    out.ep.port = out.ep.tls ? "443" : "80";
   }
   const auto path = u.encoded_path();
-  ep.path = path.empty() ? std::string("/") : std::string(path);
-  return ep;
+  out.ep.path = path.empty() ? std::string("/") : std::string(path);
+  out.target = out.ep.path;
+  if (u.has_query()) {
+    out.target += '?';
+    out.target += std::string(u.encoded_query());
+  }
+  return out;
 }
+
+endpoint endpoint::parse(std::string_view url) { return parse_url(url, "endpoint", false).ep; }
 
 std::string endpoint::host_header() const {
   std::string out = host.find(':') != std::string::npos ? "[" + host + "]" : host;

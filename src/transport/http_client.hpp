@@ -30,6 +30,19 @@ struct endpoint {
   std::string host_header() const;
 };
 
+/// A parsed http(s) URL: its endpoint and the request target ("/path[?query]").
+struct parsed_url {
+  endpoint ep;
+  std::string target = "/";
+  bool explicit_port = false;  ///< the URL named its port
+};
+
+/// The one URL parser of awsmp (service endpoints, credentials endpoints, STS): scheme http or
+/// https, no user information or fragment, a DNS name (no percent-encoding) or an IPv4/IPv6
+/// literal, port 1..65535. A query is kept in `target` when `allow_query`, refused otherwise.
+/// Throws system_error(errc::invalid_argument) "<field>: <rule>".
+parsed_url parse_url(std::string_view url, std::string_view field, bool allow_query);
+
 /// True for "localhost" and loopback IP literals (127.0.0.0/8, ::1); never throws.
 bool is_loopback_host(std::string_view host) noexcept;
 

@@ -224,6 +224,14 @@ std::string page_size_violation(std::int64_t value) {
   return {};
 }
 
+bool is_region_name(std::string_view region) noexcept {
+  if (region.empty() || region.size() > 63) return false;
+  if (region.front() < 'a' || region.front() > 'z' || region.back() == '-') return false;
+  for (const char c : region)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  return true;
+}
+
 void check_billed_customer(std::string_view field, const billed_customer& who) {
   const std::string f(field);
   if (who.is_account()) {

@@ -110,6 +110,11 @@ std::string allocation_sum_violation(std::int64_t sum, std::int64_t quantity, st
 std::string filter_value_violation(std::string_view value);
 /// MaxResults: 1..25, or 0 for the service's default page size.
 std::string page_size_violation(std::int64_t value);
+/// A region name, which awsmp puts into host names (metering.marketplace.<region>.amazonaws.com,
+/// sts.<region>.amazonaws.com): one DNS label of 1..63 bytes of a-z, 0-9 and '-', starting with
+/// a letter and not ending with '-'. So "evil.example/" can never redirect a request. Pure;
+/// never throws.
+bool is_region_name(std::string_view region) noexcept;
 
 /// A billed_customer: exactly one form set; the legacy id an identifier; the account form an
 /// account id plus a LicenseArn. Throws system_error(errc::invalid_argument) naming
