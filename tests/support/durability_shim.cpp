@@ -123,11 +123,14 @@ bool is_directory(const std::string& p) {
 }
 
 // Copies `from` (an fd's /proc link or a path) to `to` atomically; false on failure.
-bool copy_file(const std::string& from, const std::string& to) {
+// An image is written beside itself and renamed (atomic); a restore into the tracked tree
+// (`in_place`) writes the file directly, since a "name.tmp" there could be one of the test's own
+// files.
+bool copy_file(const std::string& from, const std::string& to, bool in_place = false) {
   auto& s = state();
   const int in = s.open(from.c_str(), O_RDONLY | O_CLOEXEC);
   if (in < 0) return false;
-  const std::string temp = to + ".tmp";
+  const std::string temp = in_place ? to : to + ".tmp";
   const int out = s.open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   bool ok = out >= 0;
   char buf[65536];
@@ -140,7 +143,7 @@ bool copy_file(const std::string& from, const std::string& to) {
   }
   s.close(in);
   if (out >= 0) s.close(out);
-  return ok && s.rename(temp.c_str(), to.c_str()) == 0;
+  return ok && (in_place || s.rename(temp.c_str(), to.c_str()) == 0);
 }
 
 // Marks `path` as having no durable content (it would not exist after a power cut).
@@ -419,7 +422,7 @@ int awsmp_durability_power_loss(void) {
       }
     }
     if (img) {
-      if (!copy_file(s.images + "/" + name, path)) failed = true;
+      if (!copy_file(s.images + "/" + name, path, true)) failed = true;
     } else if (exists(path) && !is_directory(path)) {
       s.unlink(path.c_str());
     }
