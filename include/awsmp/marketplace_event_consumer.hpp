@@ -68,7 +68,13 @@ struct marketplace_event_consumer_stats {
 };
 
 /// What became of one message.
-enum class event_outcome { applied, ignored, duplicate, refused, retry };
+enum class event_outcome {
+  applied,    ///< the sink applied it: delete it
+  ignored,    ///< verified, nothing to do: delete it
+  duplicate,  ///< applied before (same dedup id): delete it
+  refused,    ///< not believed or not understood: leave it for the redrive policy
+  retry,      ///< the sink failed: leave it for a later delivery
+};
 
 /// Consumes Marketplace events from one queue. run() and poll_once() must run on the executor
 /// given to the constructor; stop() and stats() may be called from any thread.
