@@ -17,7 +17,8 @@ bool preferred(const subscription& a, const subscription& b) {
 
 }  // namespace
 
-memory_subscription_store::memory_subscription_store(asio::any_io_executor ex) : strand_(asio::make_strand(ex)) {}
+memory_subscription_store::memory_subscription_store(asio::any_io_executor ex)
+    : strand_(asio::make_strand(ex)) {}
 
 awaitable<void> memory_subscription_store::put(subscription sub) {
   detail::validate_subscription(sub);
@@ -25,7 +26,8 @@ awaitable<void> memory_subscription_store::put(subscription sub) {
     auto key = sub.customer();
     if (auto it = rows_.find(key); it != rows_.end() && key.is_account())
       by_identifier_.erase({it->second.customer_identifier, key});
-    if (key.is_account() && !sub.customer_identifier.empty()) by_identifier_.insert({sub.customer_identifier, key});
+    if (key.is_account() && !sub.customer_identifier.empty())
+      by_identifier_.insert({sub.customer_identifier, key});
     rows_.insert_or_assign(std::move(key), std::move(sub));
     co_return;
   });

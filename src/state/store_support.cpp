@@ -1,9 +1,9 @@
 #include "state/store_support.hpp"
 
+#include <string>
+
 #include "core/throw.hpp"
 #include "wire/rules.hpp"
-
-#include <string>
 
 namespace awsmp {
 
@@ -31,7 +31,8 @@ void check_other_ids(const billed_customer& key, const std::string& customer_ide
       throw_invalid_argument("customer_aws_account_id", rule);
   }
   if (!license_arn.empty() && !is_license_arn(license_arn))
-    throw_invalid_argument("license_arn", "must match the LicenseArn pattern arn:aws*:<service>:<region>:<account>:<resource>");
+    throw_invalid_argument(
+        "license_arn", "must match the LicenseArn pattern arn:aws*:<service>:<region>:<account>:<resource>");
 }
 
 }  // namespace
@@ -42,7 +43,9 @@ billed_customer customer_of(const std::string& customer_identifier, const std::s
   return billed_customer::legacy(customer_identifier);
 }
 
-std::string store_key(const billed_customer& who) { return to_string(who); }
+std::string store_key(const billed_customer& who) {
+  return to_string(who);
+}
 
 void validate_entitlement(const entitlement& ent) {
   const billed_customer key = ent.customer();

@@ -5,10 +5,8 @@
 #include <awsmp/common.hpp>
 #include <awsmp/entitlement_store.hpp>
 #include <awsmp/subscription_store.hpp>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
 #include <cstddef>
 #include <string>
 #include <string_view>

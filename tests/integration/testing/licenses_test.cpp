@@ -10,6 +10,7 @@ using namespace emu_test;
 
 namespace {
 
+const std::string prod = product;  // as a std::string, for building JSON bodies
 const std::string account = "222233334444";
 const std::string license_a = "arn:aws:license-manager::222233334444:license/l-a";
 const std::string license_b = "arn:aws:license-manager::222233334444:license/l-b";
@@ -105,7 +106,7 @@ BOOST_AUTO_TEST_CASE(product_code_with_license_and_mixed_forms_are_refused) {
       epoch(t) + "}";
 
   const auto both =
-      f.call(wire::target_batch_meter_usage, R"({"ProductCode":")" + product + R"(","UsageRecords":[)" +
+      f.call(wire::target_batch_meter_usage, R"({"ProductCode":")" + prod + R"(","UsageRecords":[)" +
                                                  licensed_json(license_a, 1, t) + "]}");
   BOOST_TEST(both.status == 400u);
   BOOST_TEST(both.type() == "ValidationException");
@@ -113,7 +114,7 @@ BOOST_AUTO_TEST_CASE(product_code_with_license_and_mixed_forms_are_refused) {
 
   const auto mixed =
       f.call(wire::target_batch_meter_usage,
-             R"({"ProductCode":")" + product + R"(","UsageRecords":[)" + legacy + "," + by_account + "]}");
+             R"({"ProductCode":")" + prod + R"(","UsageRecords":[)" + legacy + "," + by_account + "]}");
   BOOST_TEST(mixed.status == 400u);
   BOOST_TEST(mixed.type() == "ValidationException");
   BOOST_TEST(mixed.body.find("mixed") != std::string::npos, mixed.body);
@@ -126,7 +127,7 @@ BOOST_AUTO_TEST_CASE(product_code_with_license_and_mixed_forms_are_refused) {
 
   // The account-id form of an existing product (ProductCode, no LicenseArn) still works.
   const auto ok = f.call(wire::target_batch_meter_usage,
-                         R"({"ProductCode":")" + product + R"(","UsageRecords":[)" + by_account + "]}");
+                         R"({"ProductCode":")" + prod + R"(","UsageRecords":[)" + by_account + "]}");
   BOOST_TEST(ok.status == 200u, ok.body);
   BOOST_TEST(f.emulator->total("111111111112", "tokens_1m") == 1);
 }
@@ -135,7 +136,7 @@ BOOST_AUTO_TEST_CASE(admin_adds_license_subscribers_and_the_ledger_reads_per_lic
   emulator_fixture f;
   const auto added = admin(
       f, http::verb::post, "customers",
-      R"([{"RegistrationToken":"t-a","ProductCode":")" + product + R"(","CustomerAWSAccountId":")" + account +
+      R"([{"RegistrationToken":"t-a","ProductCode":")" + prod + R"(","CustomerAWSAccountId":")" + account +
           R"(","LicenseArn":")" + license_a + R"("},{"RegistrationToken":"t-b","ProductCode":")" + product +
           R"(","CustomerAWSAccountId":")" + account + R"(","LicenseArn":")" + license_b + R"("}])");
   BOOST_TEST_REQUIRE(added.status == 200u, added.body);

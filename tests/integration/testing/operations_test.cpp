@@ -81,13 +81,17 @@ BOOST_AUTO_TEST_CASE(unknown_and_unsubscribed_customers_are_not_subscribed) {
   by_account.dimension = "tokens_1m";
   by_account.quantity = 2;
   by_account.timestamp = t;
-  batch_meter_usage_input in{product, {record("cust-nobody", 1, t), record("cust-4", 1, t), by_account}};
+  // One identity form per request; a license record names its product through the license.
+  batch_meter_usage_input in{product, {record("cust-nobody", 1, t), record("cust-4", 1, t)}};
   const auto out = f.run(client.batch_meter_usage(in));
-  BOOST_REQUIRE_EQUAL(out.results.size(), 3u);
+  BOOST_REQUIRE_EQUAL(out.results.size(), 2u);
   BOOST_TEST((out.results[0].status == usage_record_status::customer_not_subscribed));
   BOOST_TEST(out.results[0].metering_record_id.empty());
   BOOST_TEST((out.results[1].status == usage_record_status::customer_not_subscribed));
-  BOOST_TEST((out.results[2].status == usage_record_status::success));
+  batch_meter_usage_input licensed{"", {by_account}};
+  const auto licensed_out = f.run(client.batch_meter_usage(licensed));
+  BOOST_REQUIRE_EQUAL(licensed_out.results.size(), 1u);
+  BOOST_TEST((licensed_out.results[0].status == usage_record_status::success));
   BOOST_TEST(f.emulator->total("111111111113", "tokens_1m") == 2);
   BOOST_TEST(f.emulator->stats().records_not_subscribed == 2u);
 
@@ -105,6 +109,8 @@ BOOST_AUTO_TEST_CASE(batch_validation_answers_the_model_error_types) {
   auto batch = [](std::string records, std::string product_code = product) {
     return "{\"ProductCode\":\"" + product_code + "\",\"UsageRecords\":[" + records + "]}";
   };
+  // License records carry no ProductCode (AWS refuses LicenseArn together with ProductCode).
+  auto license_batch = [](std::string records) { return "{\"UsageRecords\":[" + records + "]}"; };
   struct expectation {
     std::string name, body, type;
     unsigned status = 400;
@@ -128,10 +134,13 @@ BOOST_AUTO_TEST_CASE(batch_validation_answers_the_model_error_types) {
       {"quantity above 2^31-1", batch("{\"CustomerIdentifier\":\"cust-1\",\"Dimension\":\"tokens_1m\",\"Quantity\":2147483648,\"Timestamp\":" + ts + "}"), "ValidationException"},
       {"quantity not an integer", batch("{\"CustomerIdentifier\":\"cust-1\",\"Dimension\":\"tokens_1m\",\"Quantity\":\"4\",\"Timestamp\":" + ts + "}"), "SerializationException"},
       {"both customer ids", batch(rec({}, R"("CustomerIdentifier":"cust-1","CustomerAWSAccountId":"111111111111")")), "InvalidCustomerIdentifierException"},
-      {"no customer id", batch(rec({}, R"("LicenseArn":"arn:aws:license-manager::123456789012:license/l-1")")), "InvalidCustomerIdentifierException"},
+      {"no customer id", license_batch(rec({}, R"("LicenseArn":"arn:aws:license-manager::123456789012:license/l-1")")), "InvalidCustomerIdentifierException"},
       {"account id not digits", batch(rec({}, R"("CustomerAWSAccountId":"12ab")")), "ValidationException"},
       {"license arn pattern", batch(rec({}, R"("CustomerAWSAccountId":"111111111111","LicenseArn":"not-an-arn")")), "ValidationException"},
-      {"license of another customer", batch(rec({}, R"("CustomerAWSAccountId":"111111111111","LicenseArn":"arn:aws:license-manager::123456789012:license/l-2")")), "InvalidLicenseException"},
+      {"license of another customer", license_batch(rec({}, R"("CustomerAWSAccountId":"111111111111","LicenseArn":"arn:aws:license-manager::123456789012:license/l-2")")), "InvalidLicenseException"},
+      {"license with ProductCode", batch(rec({}, R"("CustomerAWSAccountId":"111111111111","LicenseArn":"arn:aws:license-manager::123456789012:license/l-1")")), "ValidationException"},
+      {"mixed identity forms", batch(rec() + "," + rec({}, R"("CustomerAWSAccountId":"111111111111")")), "ValidationException"},
+      {"no ProductCode for a legacy record", license_batch(rec()), "ValidationException"},
       {"allocations sum", batch(rec(R"(,"UsageAllocations":[{"AllocatedUsageQuantity":3}])")), "InvalidUsageAllocationsException"},
       {"allocations empty", batch(rec(R"(,"UsageAllocations":[])")), "ValidationException"},
       {"allocation quantity missing", batch(rec(R"(,"UsageAllocations":[{"Tags":[{"Key":"a","Value":"b"}]}])")), "ValidationException"},

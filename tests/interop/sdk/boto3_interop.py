@@ -87,10 +87,18 @@ def main():
                    {"CustomerAWSAccountId": "100000000003", "LicenseArn": "arn:aws:license-manager::123456789012:license/l-0003",
                     "Dimension": "requests", "Quantity": 2, "Timestamp": now,
                     "UsageAllocations": [{"AllocatedUsageQuantity": 2, "Tags": [{"Key": "team", "Value": "a"}]}]}]
-        b1 = metering.batch_meter_usage(ProductCode=PRODUCT, UsageRecords=records)
+        # One identity form per request, and LicenseArn records without ProductCode (AWS refuses
+        # a request with both): each record goes in its own request here.
+        def send(recs):
+            results = []
+            for r in recs:
+                kwargs = dict(UsageRecords=[r]) if "LicenseArn" in r else dict(ProductCode=PRODUCT, UsageRecords=[r])
+                results += metering.batch_meter_usage(**kwargs)["Results"]
+            return {"Results": results}
+        b1 = send(records)
         check("BatchMeterUsage success", [x["Status"] for x in b1["Results"]] == ["Success", "Success"], b1)
         check("BatchMeterUsage echoes the record", b1["Results"][1]["UsageRecord"]["UsageAllocations"][0]["Tags"][0]["Value"] == "a")
-        b2 = metering.batch_meter_usage(ProductCode=PRODUCT, UsageRecords=records)
+        b2 = send(records)
         check("BatchMeterUsage resend keeps ids",
               [x["MeteringRecordId"] for x in b2["Results"]] == [x["MeteringRecordId"] for x in b1["Results"]])
         dup = dict(records[0], Quantity=6)
@@ -111,6 +119,8 @@ def main():
             status = expect_error("BatchMeterUsage " + name, getattr(metering.exceptions, name),
                                   lambda kwargs=kwargs: metering.batch_meter_usage(**kwargs))
             check("BatchMeterUsage %s is HTTP 400" % name, status == 400, status)
+        expect_error("BatchMeterUsage ProductCode with LicenseArn", "ValidationException",
+                     lambda: metering.batch_meter_usage(ProductCode=PRODUCT, UsageRecords=records[1:]))
         expect_error("BatchMeterUsage 26 records", "ValidationException",
                      lambda: metering.batch_meter_usage(ProductCode=PRODUCT, UsageRecords=records[:1] * 26))
 
