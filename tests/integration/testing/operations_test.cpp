@@ -48,7 +48,7 @@ BOOST_AUTO_TEST_CASE(batch_meter_usage_records_once_and_answers_resends_with_the
   BOOST_TEST(ids.size() == 3u);
   BOOST_TEST((first.results[1].record == in.usage_records[1]));
 
-  // The same records again, one with other seconds of the same minute: idempotent.
+  // The same records again, one with other seconds of the same hour: idempotent.
   in.usage_records[0].timestamp += 20s;
   const auto again = f.run(client.batch_meter_usage(in));
   for (std::size_t i = 0; i < 3; ++i) {
@@ -63,8 +63,8 @@ BOOST_AUTO_TEST_CASE(batch_meter_usage_records_once_and_answers_resends_with_the
   BOOST_TEST(stats.records_accepted == 3u);
   BOOST_TEST(stats.records_idempotent == 3u);
 
-  // Another quantity in the same minute is a duplicate; the next minute is a new record.
-  batch_meter_usage_input dup{product, {record("cust-1", 6, t + 25s), record("cust-1", 6, t + 60s)}};
+  // Another quantity in the same hour is a duplicate; the previous hour is a new record.
+  batch_meter_usage_input dup{product, {record("cust-1", 6, t + 25s), record("cust-1", 6, t - 1h)}};
   const auto d = f.run(client.batch_meter_usage(dup));
   BOOST_TEST((d.results[0].status == usage_record_status::duplicate_record));
   BOOST_TEST((d.results[1].status == usage_record_status::success));
