@@ -71,9 +71,24 @@ std::size_t rss_bytes() {
   return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
 }
 
+// The account form of customer i: 12-digit account ids, two licenses per account.
+std::vector<awsmp::billed_customer> account_customers(std::size_t n) {
+  std::vector<awsmp::billed_customer> out;
+  out.reserve(n);
+  char account[16], license[96];
+  for (std::size_t i = 0; i < n; ++i) {
+    std::snprintf(account, sizeof account, "%012zu", 100000000000 + i / 2);
+    std::snprintf(license, sizeof license, "arn:aws:license-manager::%s:license:l-%032zx", account, i);
+    out.push_back(awsmp::billed_customer::account(account, license));
+  }
+  return out;
+}
+
 // `threads` threads run one io_context; `callers` coroutines each make `calls` calls in a loop.
+// Id is std::string (legacy form) or awsmp::billed_customer (either form).
+template <class Id>
 double calls_per_second(awsmp::token_billing_options options, int threads, int callers, long calls,
-                        const std::vector<std::string>& ids, awsmp::token_billing_stats* stats_out = nullptr) {
+                        const std::vector<Id>& ids, awsmp::token_billing_stats* stats_out = nullptr) {
   asio::io_context io(threads);
   null_metering metering;
   awsmp::token_billing_tracker tracker(io.get_executor(), "bench-product", metering, options);
@@ -112,6 +127,9 @@ int main(int argc, char** argv) {
   awsmp::token_billing_options memory_only;
   std::printf("record_usage, no journal, 1 thread, 1 caller, 10k customers: %.2f M calls/s\n",
               calls_per_second(memory_only, 1, 1, 5'000'000 * scale, ids) / 1e6);
+  const auto accounts = account_customers(10'000);
+  std::printf("record_usage(billed_customer), account form, no journal, 1 thread, 1 caller, 10k licenses: %.2f M calls/s\n",
+              calls_per_second(memory_only, 1, 1, 5'000'000 * scale, accounts) / 1e6);
   std::printf("record_usage, no journal, 2 threads, 2 callers, 10k customers: %.2f M calls/s\n",
               calls_per_second(memory_only, 2, 2, 5'000'000 * scale, ids) / 1e6);
   std::printf("record_usage, no journal, 2 threads, 1000 callers, 10k customers: %.2f M calls/s\n",

@@ -170,7 +170,4 @@ std::string account_key(const billed_customer& who);
 std::string account_key(const usage_record& r);
 /// The customer a key names; never throws beyond std::bad_alloc.
 billed_customer customer_of_key(std::string_view key);
-/// Longest key: 2 + two account-form fields of the rule book.
-inline constexpr std::size_t max_key_length = 1024;
-
 }  // namespace awsmp::detail

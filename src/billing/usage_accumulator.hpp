@@ -20,7 +20,8 @@ enum class add_result { ok, overflow, closed };
 
 /// Thread-safe map customer id -> account_state, sharded so that two threads recording for
 /// different customers rarely meet on a lock. Accounts are never removed (a customer's last
-/// sealed hour must survive for the hour rule); keys are at most max_key_length bytes.
+/// sealed hour must survive for the hour rule); keys (billing_planner account_key) are shorter
+/// than an id chunk (8 KiB).
 class usage_accumulator {
 public:
   // 32: plenty for the few threads of an executor, and compaction holds every shard lock plus
