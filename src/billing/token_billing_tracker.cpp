@@ -67,13 +67,6 @@ usage_record make_record(std::string_view key, const std::string& dimension, con
   return r;
 }
 
-// Who a subscription bills (the rule of subscription::customer()).
-billed_customer customer_of(const subscription& sub) {
-  if (!sub.customer_aws_account_id.empty() && !sub.license_arn.empty())
-    return billed_customer::account(sub.customer_aws_account_id, sub.license_arn);
-  return billed_customer::legacy(sub.customer_identifier);
-}
-
 }  // namespace
 
 /// The shared state behind a token_billing_tracker (kept alive by its running coroutines).
@@ -358,7 +351,7 @@ private:
     }
     std::size_t n = 0;
     for (const auto& sub : subs) {
-      const billed_customer who = customer_of(sub);
+      const billed_customer who = sub.customer();
       try {
         check_billed_customer("subscription", who);
       } catch (const std::exception&) {

@@ -98,33 +98,7 @@ void exactly_once_under_faults(bool account_form) {
 
 BOOST_AUTO_TEST_CASE(exactly_once_under_faults_legacy_form) { exactly_once_under_faults(false); }
 
-// Needs the account-form rules of validation (BatchMeterUsage without ProductCode when the
-// records carry LicenseArn), which another branch adds: until then this test is reported as
-// skipped, never silently passed.
-boost::test_tools::assertion_result validation_accepts_the_account_form(boost::unit_test::test_unit_id) {
-  batch_meter_usage_input in;
-  usage_record r;
-  const auto who = account_customer(0);
-  r.customer_aws_account_id = who.customer_aws_account_id;
-  r.license_arn = who.license_arn;
-  r.dimension = "tokens_1m";
-  r.quantity = 1;
-  r.timestamp = std::chrono::system_clock::now();
-  in.usage_records.push_back(r);
-  try {
-    validate(in);
-  } catch (const std::exception& e) {
-    boost::test_tools::assertion_result res(false);
-    res.message() << "validation refuses the account form (merge the validation branch): " << e.what();
-    return res;
-  }
-  return true;
-}
-
-BOOST_AUTO_TEST_CASE(exactly_once_under_faults_account_form,
-                     *boost::unit_test::precondition(validation_accepts_the_account_form)) {
-  exactly_once_under_faults(true);
-}
+BOOST_AUTO_TEST_CASE(exactly_once_under_faults_account_form) { exactly_once_under_faults(true); }
 
 BOOST_AUTO_TEST_CASE(heartbeats_refusals_and_run_stop_against_the_emulator) {
   temp_dir dir;
