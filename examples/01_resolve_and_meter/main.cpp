@@ -51,7 +51,9 @@ awsmp::awaitable<void> resolve_and_meter(std::string token, std::int32_t quantit
   record.customer_identifier = customer.customer_identifier;
   record.dimension = std::string(awsmp::dimension_tokens);
   record.quantity = quantity;
-  record.timestamp = std::chrono::floor<std::chrono::minutes>(std::chrono::system_clock::now());
+  // Stamped now: inside the hour it bills and not before the usage. AWS keeps one record per
+  // customer, dimension and UTC hour: another quantity later in this hour is DuplicateRecord.
+  record.timestamp = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   batch.usage_records.push_back(record);
   const auto result = co_await metering.batch_meter_usage(batch);
   for (const auto& r : result.results)

@@ -96,7 +96,7 @@ std::string with_commas(std::int64_t v) {
 }
 
 // One real second of the demo stands for one hour of billing time, so that a handful of
-// seconds shows hourly flushes, the minute rule and the 6-hour window at work.
+// seconds shows hourly flushes, the hour rule and the 6-hour window at work.
 class compressed_clock {
 public:
   compressed_clock()

@@ -126,7 +126,9 @@ asio::awaitable<int> run(std::string command, arguments args) {
     r.customer_identifier = args.positional[1];
     r.quantity = static_cast<std::int32_t>(std::stol(args.positional[2]));
     r.dimension = args.flag("dimension", std::string(awsmp::dimension_tokens));
-    r.timestamp = std::chrono::floor<std::chrono::minutes>(std::chrono::system_clock::now());
+    // Stamped now: inside the hour it bills and not before the usage. AWS keeps one record per
+    // customer, dimension and UTC hour: another quantity later in this hour is DuplicateRecord.
+    r.timestamp = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     in.usage_records.push_back(r);
     const auto out = co_await metering.batch_meter_usage(in);
     for (const auto& res : out.results)
