@@ -6,8 +6,8 @@
 #   scripts/fault_matrix.sh [build-dir] [runs]     (defaults: build/release, 5)
 #
 # The build directory must already hold the test executables (ninja integration_faults
-# integration_billing integration_clients integration_transport integration_emulator unit_billing
-# unit_security integration_stores); a missing one is reported as SKIPPED.
+# integration_billing integration_clients integration_transport integration_testing unit_billing
+# integration_security integration_state); a missing one is reported as SKIPPED.
 set -u
 build=${1:-build/release}
 runs=${2:-5}
@@ -64,13 +64,13 @@ run_case integration_transport http_client_suite/connect_refused_is_reported
 run_case integration_transport http_client_suite/stale_connection_is_retried_once_on_a_new_one
 run_case integration_transport http_client_tls_suite/tls_with_a_wrong_ca_fails_verification
 run_case integration_transport http_client_tls_suite/tls_with_a_wrong_host_name_fails_verification
-run_case integration_emulator emulator_faults/a_drop_after_commit_keeps_the_records_and_the_resend_is_idempotent
+run_case integration_testing emulator_faults/a_drop_after_commit_keeps_the_records_and_the_resend_is_idempotent
 run_case unit_billing billing_tracker/every_failure_step_keeps_usage_pending_and_nothing_is_lost
 run_case unit_billing billing_tracker/never_two_records_for_a_customer_in_one_hour
 run_case unit_billing billing_journal_format/every_torn_tail_is_cut_to_the_last_good_frame
 run_case unit_billing billing_journal_format/damage_in_the_middle_is_an_error_never_an_empty_ledger
-run_case integration_stores sqlite_durability/acknowledged_writes_survive_kill_9_of_the_writer
-run_case unit_security security_tls/untrusted_certificate_is_refused_before_sending
-run_case unit_security security_tls/certificate_for_another_host_is_refused
+run_case integration_state sqlite_durability/acknowledged_writes_survive_kill_9_of_the_writer
+run_case integration_security security_tls/untrusted_certificate_is_refused_before_sending
+run_case integration_security security_tls/certificate_for_another_host_is_refused
 
 [ "$total_failed" -eq 0 ]
