@@ -57,6 +57,7 @@ http_client_options transport_options(const client_options& options) {
   t.max_response_bytes = options.max_response_bytes;
   t.ca_file = options.ca_file;
   t.verify_peer = options.verify_peer;
+  t.allow_insecure_remote = options.allow_insecure_remote;
   return t;
 }
 
@@ -177,6 +178,7 @@ client_stats aws_json_client::stats() const noexcept {
   const auto transport = impl_->http.stats();
   s.connections_opened = transport.connections_opened;
   s.stale_reconnects = transport.stale_reconnects;
+  s.certificate_checks_disabled = transport.certificate_checks_disabled;
   return s;
 }
 
