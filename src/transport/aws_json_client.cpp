@@ -4,12 +4,14 @@
 
 #include "transport/rate_limiter.hpp"
 #include "wire/rules.hpp"
+#include "core/redact.hpp"
 #include "transport/retry_strategy.hpp"
 
 #include <awsmp/error.hpp>
 #include <awsmp/log.hpp>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -25,6 +27,35 @@ namespace awsmp::detail {
 namespace http = boost::beast::http;
 
 namespace {
+
+// The Signature= part of an Authorization header, or empty.
+std::string signature_of(std::string_view authorization) {
+  const auto at = authorization.find("Signature=");
+  return at == std::string_view::npos ? std::string() : std::string(authorization.substr(at + 10));
+}
+
+// The registration token of a ResolveCustomer body, or empty (only read on the error path).
+std::string registration_token_of(std::string_view body) {
+  if (body.find("\"RegistrationToken\"") == std::string_view::npos) return {};
+  boost::system::error_code ec;
+  const auto doc = boost::json::parse(body, ec);
+  if (ec || !doc.is_object()) return {};
+  const auto* v = doc.get_object().if_contains("RegistrationToken");
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+// The error with every piece (8 bytes or more) of what the request carried removed from the
+// peer's text, in whatever form the peer echoed it (quoted, repeated, split by separators or
+// line breaks): decode_aws_error only knows the forms AWS itself uses.
+aws_error redacted(aws_error error, std::initializer_list<std::string_view> secrets) {
+  std::string message = error.aws_message(), type = error.type(), request_id = error.request_id();
+  for (const auto secret : secrets) {
+    redact_secret(message, secret);
+    redact_secret(type, secret);
+    redact_secret(request_id, secret);
+  }
+  return aws_error(error.http_status(), std::move(type), std::move(message), std::move(request_id));
+}
 
 endpoint resolve_endpoint(const client_options& options, const std::string& default_host) {
   if (options.endpoint.empty()) {
@@ -131,14 +162,18 @@ awaitable<std::string> aws_json_client::call(std::string target, std::string bod
       request.set("amz-sdk-request", "attempt=" + std::to_string(attempt) + "; max=" + std::to_string(max_attempts));
       // Signed per attempt: a retry after a long backoff must carry a fresh X-Amz-Date.
       co_await d.signer.sign(request);
+      // What this attempt sent that a peer could echo back into an error: kept only to redact it.
+      const std::string session_token(request["X-Amz-Security-Token"]);
+      const std::string signature = signature_of(request[http::field::authorization]);
       http_response response = co_await d.http.send(std::move(request));
       const unsigned status = response.result_int();
       if (status >= 200 && status < 300) {
         strategy.on_success();
         co_return std::move(response.body());
       }
-      throw decode_aws_error(status, header_or_empty(response, "x-amzn-ErrorType"),
-                             header_or_empty(response, "x-amzn-RequestId"), response.body());
+      auto error = decode_aws_error(status, header_or_empty(response, "x-amzn-ErrorType"),
+                                    header_or_empty(response, "x-amzn-RequestId"), response.body());
+      throw redacted(std::move(error), {session_token, signature, registration_token_of(base.body())});
     } catch (...) {
       failure = std::current_exception();
     }
