@@ -15,7 +15,8 @@ struct client_options {
   int max_attempts = 3;                      ///< AWS standard retry: total attempts including the first
   std::size_t max_connections = 8;           ///< keep-alive pool size per endpoint
   std::string ca_file;                       ///< extra trust anchor (e.g. the emulator's CA), PEM
-  bool verify_peer = true;                   ///< false disables certificate checks (logged as a warning)
+  bool verify_peer = true;                   ///< false disables certificate checks (logged as a warning); loopback endpoints only ...
+  bool allow_insecure_remote = false;        ///< ... unless this is true too (never in production)
 
   double max_requests_per_second = 0;        ///< client-side rate limit; 0: none
   std::size_t max_response_bytes = 8 * 1024 * 1024;  ///< larger responses fail with errc::response_too_large

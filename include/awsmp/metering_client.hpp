@@ -17,6 +17,7 @@ struct client_stats {
   std::uint64_t retries = 0;
   std::uint64_t connections_opened = 0;  ///< TCP connections (TLS handshakes when HTTPS)
   std::uint64_t stale_reconnects = 0;    ///< pooled connections found closed by the server mid-request and resent once
+  bool certificate_checks_disabled = false;  ///< HTTPS without certificate verification (verify_peer = false)
 };
 
 namespace detail { class aws_json_client; }

@@ -13,14 +13,14 @@ void cleanse(std::string& s) noexcept;
 
 /// Cleanses the string it watches when it goes out of scope (normal exit or exception).
 class cleanse_on_exit {
-public:
+ public:
   /// Watches `s`, which must outlive the guard; never throws.
   explicit cleanse_on_exit(std::string& s) noexcept : s_(s) {}
   ~cleanse_on_exit() { cleanse(s_); }
   cleanse_on_exit(const cleanse_on_exit&) = delete;
   cleanse_on_exit& operator=(const cleanse_on_exit&) = delete;
 
-private:
+ private:
   std::string& s_;
 };
 

@@ -29,7 +29,8 @@ void redact_secret(std::string& text, std::string_view secret) {
   while (i < view.size()) {
     if (i + secret_slice_bytes <= view.size() && windows.count(view.substr(i, secret_slice_bytes)) != 0) {
       std::size_t end = i + secret_slice_bytes;
-      while (end < view.size() && windows.count(view.substr(end + 1 - secret_slice_bytes, secret_slice_bytes)) != 0)
+      while (end < view.size() &&
+             windows.count(view.substr(end + 1 - secret_slice_bytes, secret_slice_bytes)) != 0)
         ++end;
       out += marker;
       i = end;

@@ -1,5 +1,6 @@
 #include "credentials/credentials_json.hpp"
 #include "core/throw.hpp"
+#include "core/redact.hpp"
 
 #include <awsmp/error.hpp>
 
@@ -85,8 +86,15 @@ credentials parse_credentials_json(std::string_view body, std::string_view sourc
     if (!v->is_string()) throw_error(errc::malformed_message, prefix + "member " + std::string(name) + " is not a string");
     return std::string(v->as_string());
   };
-  if (const auto* code = obj.if_contains("Code"); code && code->is_string() && code->as_string() != "Success")
-    throw_error(errc::service_error, prefix + "Code is " + std::string(code->as_string().subview(0, std::min<std::size_t>(code->as_string().size(), 64))));
+  if (const auto* code = obj.if_contains("Code"); code && code->is_string() && code->as_string() != "Success") {
+    // The peer's text: no control characters, capped, and no echo of the secrets it sent.
+    auto secret_of = [&](std::string_view name) -> std::string_view {
+      const auto* v = obj.if_contains(name);
+      return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view{};
+    };
+    throw_error(errc::service_error, prefix + "Code is " + sanitize_peer_text(code->as_string(), 64,
+                                                                             {secret_of("SecretAccessKey"), secret_of("Token")}));
+  }
   credentials out;
   out.access_key_id = member("AccessKeyId", true);
   out.secret_access_key = member("SecretAccessKey", true);

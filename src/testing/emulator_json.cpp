@@ -4,6 +4,7 @@
 #include <awsmp/error.hpp>
 
 #include <boost/json/value_from.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value_to.hpp>
 
 #include <cmath>
@@ -37,11 +38,35 @@ double get_number(const json::object& obj, std::string_view key, std::string_vie
   return it->value().to_number<double>();
 }
 
+// A number in [low, high], refused otherwise: the admin JSON comes from the network, and
+// converting an out-of-range double to an integer is undefined behaviour.
+double get_bounded(const json::object& obj, std::string_view key, std::string_view what, double fallback, double low,
+                   double high) {
+  const double v = get_number(obj, key, what, fallback);
+  if (!(v >= low && v <= high))
+    awsmp::detail::throw_invalid_argument(std::string(what) + "." + std::string(key),
+                                          "must be a number from " + json::serialize(json::value(low)) + " to " +
+                                              json::serialize(json::value(high)));
+  return v;
+}
+
+// The latest TokenExpiresAt accepted: 2200-01-01T00:00:00Z, so that the seconds fit any clock.
+constexpr double max_epoch_seconds = 7'258'118'400.0;
+// The longest fault latency: a test tool needs seconds, not days.
+constexpr double max_latency_ms = 600'000.0;
+// Doubles are exact integers up to 2^53; larger seeds must be written as JSON integers.
+constexpr double max_double_seed = 9'007'199'254'740'992.0;
+
 json::value epoch(time_point t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
 }  // namespace
+
+std::size_t inject_count_from_json(const json::value& jv) {
+  const auto& obj = as_object(jv, "inject");
+  return static_cast<std::size_t>(get_bounded(obj, "count", "inject", 1, 1, static_cast<double>(max_inject_count)));
+}
 
 emulated_customer customer_from_json(const json::value& jv) {
   const auto& obj = as_object(jv, "customer");
@@ -56,7 +81,7 @@ emulated_customer customer_from_json(const json::value& jv) {
     c.subscribed = it->value().get_bool();
   }
   if (auto it = obj.find("TokenExpiresAt"); it != obj.end() && !it->value().is_null()) {
-    const double s = get_number(obj, "TokenExpiresAt", "customer", 0);
+    const double s = get_bounded(obj, "TokenExpiresAt", "customer", 0, 0, max_epoch_seconds);
     c.token_expires_at = time_point{std::chrono::seconds{static_cast<std::int64_t>(std::floor(s))}};
   }
   return c;
@@ -90,16 +115,26 @@ marketplace_entitlement entitlement_from_json(const json::value& jv) {
 
 fault_options faults_from_json(const json::value& jv, fault_options base) {
   const auto& obj = as_object(jv, "faults");
-  base.throttle_percent = get_number(obj, "throttle_percent", "faults", base.throttle_percent);
-  base.server_error_percent = get_number(obj, "server_error_percent", "faults", base.server_error_percent);
-  base.drop_connection_percent = get_number(obj, "drop_connection_percent", "faults", base.drop_connection_percent);
-  base.drop_after_commit_percent = get_number(obj, "drop_after_commit_percent", "faults", base.drop_after_commit_percent);
-  base.unprocessed_percent = get_number(obj, "unprocessed_percent", "faults", base.unprocessed_percent);
-  base.latency = std::chrono::milliseconds{
-      static_cast<std::int64_t>(get_number(obj, "latency_ms", "faults", static_cast<double>(base.latency.count())))};
-  const double seed = get_number(obj, "seed", "faults", static_cast<double>(base.seed));
-  if (seed < 0) awsmp::detail::throw_invalid_argument("faults.seed", "must not be negative");
-  base.seed = static_cast<std::uint64_t>(seed);
+  base.throttle_percent = get_bounded(obj, "throttle_percent", "faults", base.throttle_percent, 0, 100);
+  base.server_error_percent = get_bounded(obj, "server_error_percent", "faults", base.server_error_percent, 0, 100);
+  base.drop_connection_percent = get_bounded(obj, "drop_connection_percent", "faults", base.drop_connection_percent, 0, 100);
+  base.drop_after_commit_percent =
+      get_bounded(obj, "drop_after_commit_percent", "faults", base.drop_after_commit_percent, 0, 100);
+  base.unprocessed_percent = get_bounded(obj, "unprocessed_percent", "faults", base.unprocessed_percent, 0, 100);
+  base.latency = std::chrono::milliseconds{static_cast<std::int64_t>(
+      get_bounded(obj, "latency_ms", "faults", static_cast<double>(base.latency.count()), 0, max_latency_ms))};
+  if (auto it = obj.find("seed"); it != obj.end() && !it->value().is_null()) {
+    const auto& v = it->value();
+    if (v.is_uint64())
+      base.seed = v.get_uint64();
+    else if (v.is_int64() && v.get_int64() >= 0)
+      base.seed = static_cast<std::uint64_t>(v.get_int64());
+    else if (v.is_double() && v.get_double() >= 0 && v.get_double() <= max_double_seed &&
+             v.get_double() == std::floor(v.get_double()))
+      base.seed = static_cast<std::uint64_t>(v.get_double());
+    else
+      awsmp::detail::throw_invalid_argument("faults.seed", "must be an integer from 0 to 2^64-1");
+  }
   return base;
 }
 

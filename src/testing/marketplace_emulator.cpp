@@ -7,6 +7,7 @@
 #include "testing/emulator_auth.hpp"
 #include "testing/emulator_core.hpp"
 #include "testing/emulator_json.hpp"
+#include "transport/http_client.hpp"
 
 #include <awsmp/error.hpp>
 #include <awsmp/log.hpp>
@@ -33,6 +34,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <atomic>
@@ -102,6 +104,47 @@ asio::ip::address resolve_bind_address(const emulator_options& options) {
   return address;
 }
 
+// The keys every copy of the emulator (and its documentation) ships with: anyone can sign with
+// them, so a server reachable from other machines must not accept them.
+bool is_well_known_key(const std::string& key, const std::string& secret) {
+  return key == "AKIDEXAMPLE" || secret == "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" ||
+         secret == "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+}
+
+// The host part of a Host header or an Origin's authority ("[::1]:8443" -> "::1").
+std::string_view host_of(std::string_view authority) {
+  if (authority.starts_with('[')) {
+    const auto close = authority.find(']');
+    return close == std::string_view::npos ? std::string_view{} : authority.substr(1, close - 1);
+  }
+  const auto colon = authority.find(':');
+  return colon == std::string_view::npos ? authority : authority.substr(0, colon);
+}
+
+// A web page the user visits can make the browser send requests to 127.0.0.1 (a form POST, or
+// DNS rebinding, where the page's own name resolves to 127.0.0.1). Browsers always send the
+// page's Host and, for cross-origin POSTs, an Origin; SDKs and awsmp send neither a foreign
+// Host nor an Origin. So on loopback: Host must name a loopback address, and an Origin, if
+// any, must be a loopback one. Returns why a request is refused, or empty.
+std::string foreign_origin(const http::request<http::string_body>& req, bool remote) {
+  if (auto it = req.find(http::field::origin); it != req.end()) {
+    const std::string_view origin = it->value();
+    const auto scheme_end = origin.find("://");
+    const auto host = scheme_end == std::string_view::npos ? std::string_view{} : host_of(origin.substr(scheme_end + 3));
+    if (host.empty() || !awsmp::detail::is_loopback_host(host)) return "requests from a web page (Origin header) are refused";
+  }
+  if (remote) return {};
+  if (auto it = req.find(http::field::host); it != req.end()) {
+    const auto host = host_of(it->value());
+    if (!awsmp::detail::is_loopback_host(host)) return "the Host header must name a loopback address";
+  }
+  return {};
+}
+
+bool same_secret(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
 }  // namespace
 
 /// Owns the io_context and the thread of the self-running mode.
@@ -148,6 +191,17 @@ public:
     auth_.service = wire::signing_name;
     auth_.region = options_.region;
     auth_.max_skew = options_.max_clock_skew;
+    remote_ = !address_.is_loopback();
+    if (remote_) {
+      for (const auto& [key, secret] : options_.credentials)
+        if (is_well_known_key(key, secret))
+          awsmp::detail::throw_invalid_argument("emulator_options.credentials",
+                                                "the well-known example keys are refused when binding beyond loopback; "
+                                                "configure keys of your own");
+      admin_enabled_ = options_.admin_endpoint && !options_.admin_token.empty();
+    } else {
+      admin_enabled_ = options_.admin_endpoint;
+    }
   }
 
   void start() {
@@ -181,6 +235,13 @@ public:
     asio::co_spawn(acceptor_.get_executor(), accept_loop(shared_from_this()), asio::detached);
     if (log_enabled(log_level::info))
       awsmp::detail::log(log_level::info, "awsmp emulator listening on " + endpoint_locked());
+    if (remote_)
+      awsmp::detail::log(log_level::warning,
+                         "awsmp emulator: WARNING: listening on " + endpoint_locked() +
+                             ", reachable from other machines. It is a test tool: " +
+                             (admin_enabled_ ? std::string("the admin endpoint needs the admin token")
+                                             : std::string("the admin endpoint is OFF (no admin token)")) +
+                             (options_.tls ? "" : "; plain HTTP: keys and tokens cross the network in clear text"));
   }
 
   void stop() noexcept {
@@ -315,7 +376,11 @@ private:
       const unsigned version = req.version();
 
       http_response res;
-      if (std::string_view(req.target()).substr(0, admin_prefix.size()) == admin_prefix && options_.admin_endpoint) {
+      const bool admin_request = std::string_view(req.target()).substr(0, admin_prefix.size()) == admin_prefix;
+      if (auto refusal = foreign_origin(req, remote_); !refusal.empty()) {
+        core_.counters().errors.fetch_add(1, std::memory_order_relaxed);
+        res = to_http(make_error(403, "AccessDeniedException", refusal), version);
+      } else if (admin_request && admin_enabled_) {
         res = admin(req);
       } else {
         service_response answer = service(req);
@@ -409,6 +474,12 @@ private:
       return std::move(res);
     };
     const bool get = req.method() == http::verb::get, post = req.method() == http::verb::post;
+    if (!options_.admin_token.empty()) {
+      const std::string_view authorization = req[http::field::authorization];
+      constexpr std::string_view bearer = "Bearer ";
+      if (!authorization.starts_with(bearer) || !same_secret(authorization.substr(bearer.size()), options_.admin_token))
+        return reply(http::status::unauthorized, boost::json::object{{"message", "the admin endpoint needs Authorization: Bearer <admin token>"}});
+    }
     try {
       if (get && path == "health") return reply(http::status::ok, boost::json::object{{"status", "ok"}});
       if (get && path == "stats") return reply(http::status::ok, to_json(core_.counters().snapshot()));
@@ -422,7 +493,7 @@ private:
         const auto jv = boost::json::parse(req.body());
         const auto& obj = jv.as_object();
         const std::string_view kind = obj.at("kind").as_string();
-        const auto count = obj.contains("count") ? obj.at("count").to_number<std::uint64_t>() : 1;
+        const std::size_t count = inject_count_from_json(jv);
         fault_kind k;
         if (kind == "throttle") k = fault_kind::throttle;
         else if (kind == "server_error") k = fault_kind::server_error;
@@ -470,6 +541,8 @@ private:
 
   emulator_options options_;
   asio::ip::address address_;
+  bool remote_ = false;         // bound beyond loopback
+  bool admin_enabled_ = false;  // serve /_emulator/*
   asio::any_io_executor ex_;
   emulator_core core_;
   auth_settings auth_;

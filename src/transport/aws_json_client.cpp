@@ -4,12 +4,14 @@
 
 #include "transport/rate_limiter.hpp"
 #include "wire/rules.hpp"
+#include "core/redact.hpp"
 #include "transport/retry_strategy.hpp"
 
 #include <awsmp/error.hpp>
 #include <awsmp/log.hpp>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -25,6 +27,35 @@ namespace awsmp::detail {
 namespace http = boost::beast::http;
 
 namespace {
+
+// The Signature= part of an Authorization header, or empty.
+std::string signature_of(std::string_view authorization) {
+  const auto at = authorization.find("Signature=");
+  return at == std::string_view::npos ? std::string() : std::string(authorization.substr(at + 10));
+}
+
+// The registration token of a ResolveCustomer body, or empty (only read on the error path).
+std::string registration_token_of(std::string_view body) {
+  if (body.find("\"RegistrationToken\"") == std::string_view::npos) return {};
+  boost::system::error_code ec;
+  const auto doc = boost::json::parse(body, ec);
+  if (ec || !doc.is_object()) return {};
+  const auto* v = doc.get_object().if_contains("RegistrationToken");
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+// The error with every piece (8 bytes or more) of what the request carried removed from the
+// peer's text, in whatever form the peer echoed it (quoted, repeated, split by separators or
+// line breaks): decode_aws_error only knows the forms AWS itself uses.
+aws_error redacted(aws_error error, std::initializer_list<std::string_view> secrets) {
+  std::string message = error.aws_message(), type = error.type(), request_id = error.request_id();
+  for (const auto secret : secrets) {
+    redact_secret(message, secret);
+    redact_secret(type, secret);
+    redact_secret(request_id, secret);
+  }
+  return aws_error(error.http_status(), std::move(type), std::move(message), std::move(request_id));
+}
 
 endpoint resolve_endpoint(const client_options& options, const std::string& default_host) {
   if (options.endpoint.empty()) {
@@ -57,6 +88,7 @@ http_client_options transport_options(const client_options& options) {
   t.max_response_bytes = options.max_response_bytes;
   t.ca_file = options.ca_file;
   t.verify_peer = options.verify_peer;
+  t.allow_insecure_remote = options.allow_insecure_remote;
   return t;
 }
 
@@ -137,6 +169,9 @@ awaitable<json_answer> aws_json_client::call_answering(std::string target, std::
       request.set("amz-sdk-request", "attempt=" + std::to_string(attempt) + "; max=" + std::to_string(max_attempts));
       // Signed per attempt: a retry after a long backoff must carry a fresh X-Amz-Date.
       co_await d.signer.sign(request);
+      // What this attempt sent that a peer could echo back into an error: kept only to redact it.
+      const std::string session_token(request["X-Amz-Security-Token"]);
+      const std::string signature = signature_of(request[http::field::authorization]);
       http_response response = co_await d.http.send(std::move(request));
       const unsigned status = response.result_int();
       if (status >= 200 && status < 300) {
@@ -157,7 +192,7 @@ awaitable<json_answer> aws_json_client::call_answering(std::string target, std::
         answer.http_status = status;
         co_return answer;
       }
-      throw error;
+      throw redacted(std::move(error), {session_token, signature, registration_token_of(base.body())});
     } catch (...) {
       failure = std::current_exception();
     }
@@ -197,6 +232,7 @@ client_stats aws_json_client::stats() const noexcept {
   const auto transport = impl_->http.stats();
   s.connections_opened = transport.connections_opened;
   s.stale_reconnects = transport.stale_reconnects;
+  s.certificate_checks_disabled = transport.certificate_checks_disabled;
   return s;
 }
 

@@ -77,6 +77,8 @@ parsed_url parse_url(std::string_view url, std::string_view field, bool allow_qu
     throw_invalid_argument(field, "host must be a DNS name or an IPv4/IPv6 address");
   }
   if (out.ep.host.empty()) throw_invalid_argument(field, "host must not be empty");
+  // DNS's limit; a longer name could not be resolved, and OpenSSL refuses it as SNI.
+  if (out.ep.host.size() > 253) throw_invalid_argument(field, "host must be at most 253 characters");
   if (u.has_port()) {
     const auto port = u.port();
     unsigned value = 0;
@@ -114,6 +116,21 @@ bool is_loopback_host(std::string_view host) noexcept {
     return !ec && address.is_loopback();
   } catch (...) {
     return false;  // only std::bad_alloc can get here; "not loopback" is the safe answer
+  }
+}
+
+void configure_tls_names(ssl_st* ssl, const std::string& host, bool is_ip, bool verify_peer) {
+  // SNI carries names only; an IP literal is matched against the certificate's IP SANs.
+  if (!is_ip && SSL_set_tlsext_host_name(ssl, host.c_str()) != 1)
+    throw_invalid_argument("endpoint", "OpenSSL refused the host name for SNI");
+  if (!verify_peer) return;
+  if (is_ip) {
+    if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str()) != 1)
+      throw_invalid_argument("endpoint", "OpenSSL refused the IP address for certificate checks");
+  } else {
+    SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    if (SSL_set1_host(ssl, host.c_str()) != 1)
+      throw_invalid_argument("endpoint", "OpenSSL refused the host name for certificate checks");
   }
 }
 
@@ -221,6 +238,11 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
       }
       ssl_ctx->set_verify_mode(asio::ssl::verify_peer);
     } else {
+      // Without certificate checks anyone on the path can read the signed traffic: acceptable
+      // for a test server on this machine, elsewhere only when the caller says so by name.
+      if (!is_loopback_host(ep.host) && !options.allow_insecure_remote)
+        throw_invalid_argument("verify_peer", "false is allowed only for loopback endpoints (localhost, 127.0.0.1, ::1) "
+                                              "unless allow_insecure_remote is also set");
       ssl_ctx->set_verify_mode(asio::ssl::verify_none);
       log(log_level::warning, "awsmp http: certificate verification is DISABLED for " + ep.host_header() +
                                   " (verify_peer=false); use it only against a local test server");
@@ -330,17 +352,7 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
     c.socket().set_option(tcp::no_delay(true), ignored);
     if (!c.tls) co_return;
     st.phase = "TLS handshake";
-    SSL* ssl = c.tls->native_handle();
-    // SNI carries names only; an IP literal is matched against the certificate's IP SANs.
-    if (!is_ip) SSL_set_tlsext_host_name(ssl, ep.host.c_str());
-    if (options.verify_peer) {
-      if (is_ip)
-        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ep.host.c_str());
-      else {
-        SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-        SSL_set1_host(ssl, ep.host.c_str());
-      }
-    }
+    configure_tls_names(c.tls->native_handle(), ep.host, is_ip, options.verify_peer);
     auto [hec] = co_await c.tls->async_handshake(asio::ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
     if (hec) throw boost::system::system_error(hec, "awsmp http " + describe() + ": TLS handshake failed" + tls_failure_detail(c));
     tls_handshakes.fetch_add(1, std::memory_order_relaxed);
@@ -489,6 +501,7 @@ http_client_stats http_client::stats() const noexcept {
   s.connections_opened = impl_->connections_opened.load(std::memory_order_relaxed);
   s.tls_handshakes = impl_->tls_handshakes.load(std::memory_order_relaxed);
   s.stale_reconnects = impl_->stale_reconnects.load(std::memory_order_relaxed);
+  s.certificate_checks_disabled = impl_->ep.tls && !impl_->options.verify_peer;
   return s;
 }
 

@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 
+struct ssl_st;  // OpenSSL's SSL, kept out of this header
+
 namespace awsmp::detail {
 
 using http_response = boost::beast::http::response<boost::beast::http::string_body>;
@@ -52,7 +54,8 @@ struct http_client_options {
   std::size_t max_connections = 8;
   std::size_t max_response_bytes = 8 * 1024 * 1024;
   std::string ca_file;       ///< extra PEM trust anchor on top of the system store
-  bool verify_peer = true;   ///< false: no certificate checks (logged as a warning once)
+  bool verify_peer = true;   ///< false: no certificate checks (logged as a warning once); loopback hosts only ...
+  bool allow_insecure_remote = false;  ///< ... unless this is true too
 };
 
 /// Counters of one pool.
@@ -61,14 +64,22 @@ struct http_client_stats {
   std::uint64_t connections_opened = 0;
   std::uint64_t tls_handshakes = 0;
   std::uint64_t stale_reconnects = 0;
+  bool certificate_checks_disabled = false;  ///< an https endpoint with verify_peer = false
 };
+
+/// Sets the TLS name checks of one client connection: SNI for a DNS name, and with `verify_peer`
+/// the certificate's host name (no partial wildcards) or IP address. Throws
+/// system_error(errc::invalid_argument) when OpenSSL refuses any of them (a connection whose
+/// name check silently failed to be set would accept any trusted certificate).
+void configure_tls_names(ssl_st* ssl, const std::string& host, bool is_ip, bool verify_peer);
 
 /// Sends requests to one endpoint over at most max_connections keep-alive connections.
 /// Thread-safe; cancellation of the awaiting coroutine closes that attempt's connection and
 /// leaves the pool usable. Host header is filled in when absent.
 class http_client {
 public:
-  /// Throws system_error(errc::invalid_argument) for an unreadable CA file.
+  /// Throws system_error(errc::invalid_argument) for an unreadable CA file, or verify_peer=false
+  /// on a non-loopback https endpoint without allow_insecure_remote.
   http_client(asio::any_io_executor ex, endpoint ep, http_client_options options);
   ~http_client();
   http_client(const http_client&) = delete;

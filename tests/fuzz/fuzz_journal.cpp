@@ -73,7 +73,6 @@ void replay_raw(std::string_view file) {
     }
   } catch (const boost::system::system_error& e) {
     check(is_corrupt(e), "journal replay threw a system_error other than errc::journal_corrupt");
-  } catch (const std::bad_alloc&) {
   } catch (...) {
     check(false, "journal replay threw something other than system_error");
   }

@@ -34,7 +34,9 @@ connections, then serves until SIGINT or SIGTERM.
 Network:
   --port N                 TCP port (default 0: ephemeral, read it from the ready line)
   --bind ADDRESS           address to bind (default 127.0.0.1)
-  --allow-remote           allow a non-loopback --bind address
+  --allow-remote           allow a non-loopback --bind address (then the example keys are
+                           refused: give --credentials; the admin endpoint is off unless
+                           AWSMP_EMULATOR_ADMIN_TOKEN is set; a warning is printed)
   --http                   plain HTTP instead of HTTPS
   --ca-file PATH           where to write the generated CA certificate (PEM); default: a file
                            in $TMPDIR removed at exit
@@ -195,6 +197,11 @@ int main(int argc, char** argv) {
     }
   }
   awsmp::set_log_sink(level, {});
+  // From the environment, not a flag: a command line is visible to every local user (ps).
+  if (const char* token = std::getenv("AWSMP_EMULATOR_ADMIN_TOKEN"); token != nullptr && *token != '\0')
+    options.admin_token = token;
+  if (options.allow_non_loopback)
+    std::cerr << "awsmp-emulator: WARNING: --allow-remote: this test tool may be reachable from other machines\n";
 
   try {
     for (const auto& file : config_files) {

@@ -81,6 +81,9 @@ struct emulator_options {
   std::chrono::milliseconds header_timeout{10'000};  ///< a request's headers (or TLS handshake) must arrive within this
   std::chrono::milliseconds idle_timeout{60'000};    ///< keep-alive connections idle this long are closed
   bool admin_endpoint = true;               ///< serve /_emulator/* (unsigned; loopback only by default)
+  /// Non-empty: admin requests need "Authorization: Bearer <admin_token>". Bound beyond
+  /// loopback, the admin endpoint is served only when this is set.
+  std::string admin_token;
 };
 
 /// One record the emulator accepted (billed), as received.

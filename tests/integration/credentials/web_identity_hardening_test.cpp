@@ -3,13 +3,12 @@
 // STS error may not carry it back out (every echo, in pieces too), and files read for it are
 // bounded. Each case fails without its fix: before, the region and http cases reached the
 // network, the echo survived after its first occurrence, and a 2 MiB config file was read.
-#include "fake_http_server.hpp"
-#include "unit/credentials/test_util.hpp"
-
 #include <awsmp/profile_credentials_provider.hpp>
 #include <awsmp/web_identity_credentials_provider.hpp>
-
 #include <boost/test/unit_test.hpp>
+
+#include "fake_http_server.hpp"
+#include "unit/credentials/test_util.hpp"
 
 using namespace awsmp;
 using namespace std::chrono_literals;
@@ -39,7 +38,8 @@ BOOST_AUTO_TEST_SUITE(web_identity_hardening)
 
 BOOST_AUTO_TEST_CASE(a_region_that_is_not_a_dns_label_is_refused_before_sending) {
   test::temp_dir dir;
-  for (std::string region : {"evil.example/", "evil.example", "us-east-1/../x", "us-east-1@evil", "us-east-1-"}) {
+  for (std::string region :
+       {"evil.example/", "evil.example", "us-east-1/../x", "us-east-1@evil", "us-east-1-"}) {
     auto o = options_for(dir);
     o.region = region;
     const auto e = get_error(o);
@@ -51,8 +51,10 @@ BOOST_AUTO_TEST_CASE(a_region_that_is_not_a_dns_label_is_refused_before_sending)
 BOOST_AUTO_TEST_CASE(the_profile_path_checks_the_region_too) {
   test::temp_dir dir;
   const auto token_file = dir.write("token", std::string(token));
-  const auto config = dir.write("config", "[default]\nrole_arn = arn:aws:iam::123456789012:role/r\n"
-                                          "web_identity_token_file = " + token_file.string() + "\n");
+  const auto config = dir.write("config",
+                                "[default]\nrole_arn = arn:aws:iam::123456789012:role/r\n"
+                                "web_identity_token_file = " +
+                                    token_file.string() + "\n");
   const auto credentials_file = dir.path() / "none";
   for (const auto& [variable, region] : std::vector<std::pair<std::string, std::string>>{
            {"AWS_REGION", "evil.example/"}, {"AWS_DEFAULT_REGION", "evil.example"}}) {
@@ -81,11 +83,13 @@ BOOST_AUTO_TEST_CASE(plain_http_sts_is_refused_beyond_loopback) {
 BOOST_AUTO_TEST_CASE(every_echo_of_the_token_is_redacted_and_the_text_is_sanitised) {
   const std::string t(token);
   const std::string half1 = t.substr(0, t.size() / 2), half2 = t.substr(t.size() / 2);
-  const std::string message = "first " + t + " second " + t + " quoted \"" + t + "\" split " + half1 + "\r\n" + half2 +
-                              " cut " + t.substr(3, 12) + " bell\x07" + std::string(5000, 'm') + " tail " + t;
+  const std::string message = "first " + t + " second " + t + " quoted \"" + t + "\" split " + half1 +
+                              "\r\n" + half2 + " cut " + t.substr(3, 12) + " bell\x07" +
+                              std::string(5000, 'm') + " tail " + t;
   test::fake_http_server server([&](const test::server_request&) -> test::fake_http_server::action {
-    return {test::respond(403, "<ErrorResponse><Error><Code>AccessDenied</Code><Message>" + message +
-                                   "</Message></Error><RequestId>r-" + t + "</RequestId></ErrorResponse>",
+    return {test::respond(403,
+                          "<ErrorResponse><Error><Code>AccessDenied</Code><Message>" + message +
+                              "</Message></Error><RequestId>r-" + t + "</RequestId></ErrorResponse>",
                           "text/xml")};
   });
   test::temp_dir dir;
@@ -100,7 +104,8 @@ BOOST_AUTO_TEST_CASE(every_echo_of_the_token_is_redacted_and_the_text_is_sanitis
     const std::string what = e.what();
     BOOST_TEST(e.type() == "AccessDenied");
     for (std::size_t i = 0; i + 8 <= t.size(); ++i)
-      BOOST_TEST((what.find(t.substr(i, 8)) == std::string::npos), "slice " << t.substr(i, 8) << " in " << what);
+      BOOST_TEST((what.find(t.substr(i, 8)) == std::string::npos),
+                 "slice " << t.substr(i, 8) << " in " << what);
     for (const char c : what) BOOST_TEST((static_cast<unsigned char>(c) >= 0x20 && c != 0x7f));
     BOOST_TEST(e.aws_message().size() <= 1024u + 3u);
     BOOST_TEST(e.aws_message().find("first <redacted> second <redacted>") == 0u, e.aws_message());
@@ -112,7 +117,8 @@ BOOST_AUTO_TEST_CASE(files_read_for_credentials_are_bounded) {
   const auto token_file = dir.write("token", std::string(token));
   std::string config = "[default]\nrole_arn = arn:aws:iam::123456789012:role/r\nweb_identity_token_file = " +
                        token_file.string() + "\nregion = us-east-1\n";
-  while (config.size() < 2 * 1024 * 1024) config += "# padding padding padding padding padding padding padding\n";
+  while (config.size() < 2 * 1024 * 1024)
+    config += "# padding padding padding padding padding padding padding\n";
   const auto config_file = dir.write("config", config);
   const auto env = fixed_environment({{"AWS_CONFIG_FILE", config_file.string()},
                                       {"AWS_SHARED_CREDENTIALS_FILE", (dir.path() / "none").string()}});

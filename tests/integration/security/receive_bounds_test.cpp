@@ -3,13 +3,8 @@
 // for the end of those lines without a limit of its own, so the bound is the receive buffer:
 // the HTTP client fails with errc::response_too_large and the emulator closes the connection,
 // each long before the peer's (bounded) flood is over.
-#include "run_sync.hpp"
-
-#include "transport/http_client.hpp"
-
 #include <awsmp/error.hpp>
 #include <awsmp/testing/marketplace_emulator.hpp>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -21,10 +16,12 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <cstddef>
 #include <string>
 #include <string_view>
+
+#include "run_sync.hpp"
+#include "transport/http_client.hpp"
 
 using namespace awsmp;
 namespace asio = boost::asio;
@@ -48,7 +45,8 @@ std::vector<flood> floods(std::string_view head) {
   return {
       {"endless chunk-size line", h + "1", std::string(64 * 1024, '0')},
       {"endless chunk extension", h + "1;ext=", std::string(64 * 1024, 'a')},
-      {"endless trailer section", h + "1\r\nx\r\n0\r\n", [] {
+      {"endless trailer section", h + "1\r\nx\r\n0\r\n",
+       [] {
          std::string lines;
          while (lines.size() < 64 * 1024) lines += "X-Trailer: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
          return lines;
@@ -86,15 +84,19 @@ BOOST_AUTO_TEST_CASE(http_client_refuses_endless_protocol_lines) {
             if (aec) co_return;
             boost::beast::flat_buffer buffer;
             http::request<http::string_body> request;
-            auto [rec, n] = co_await http::async_read(socket, buffer, request, asio::as_tuple(asio::use_awaitable));
+            auto [rec, n] =
+                co_await http::async_read(socket, buffer, request, asio::as_tuple(asio::use_awaitable));
             (void)n;
             if (rec) co_return;
             std::size_t total = 0;
-            if (auto [ec, w] = co_await asio::async_write(socket, asio::buffer(f.prefix), asio::as_tuple(asio::use_awaitable)); ec)
+            if (auto [ec, w] = co_await asio::async_write(socket, asio::buffer(f.prefix),
+                                                          asio::as_tuple(asio::use_awaitable));
+                ec)
               co_return;
             total += f.prefix.size();
             while (total < flood_cap) {
-              auto [ec, w] = co_await asio::async_write(socket, asio::buffer(f.block), asio::as_tuple(asio::use_awaitable));
+              auto [ec, w] = co_await asio::async_write(socket, asio::buffer(f.block),
+                                                        asio::as_tuple(asio::use_awaitable));
               if (ec) break;
               total += w;
             }
@@ -111,7 +113,9 @@ BOOST_AUTO_TEST_CASE(http_client_refuses_endless_protocol_lines) {
             options.timeout = std::chrono::milliseconds(60'000);
             detail::http_client client(
                 co_await asio::this_coro::executor,
-                detail::endpoint::parse("http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port())), options);
+                detail::endpoint::parse("http://127.0.0.1:" +
+                                        std::to_string(acceptor.local_endpoint().port())),
+                options);
             http_request request{http::verb::post, "/", 11};
             request.body() = "{}";
             request.prepare_payload();

@@ -18,6 +18,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
+#include <mutex>
 #include <string>
 
 using namespace awsmp;
@@ -204,6 +205,71 @@ BOOST_AUTO_TEST_CASE(metering_failures_do_not_echo_keys_signatures_or_tokens) {
   }
   check_no_secret("exception message", failure, secrets);
   check_logs_clean(logs, secrets);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// Issue 15 item 12: redaction as a property. A peer echoes what the request carried (session
+// token, signature, registration token) in every form a header or message can take: "name:
+// value", quoted JSON, repeated, cut by separators, split across lines. No 8-byte slice of any
+// of them may survive in what(), in any log line, or in the log lines joined (a secret split
+// across two lines). Failed before: only "x-amz-security-token:" and "signature=" were redacted.
+BOOST_AUTO_TEST_SUITE(security_redaction_property)
+
+BOOST_AUTO_TEST_CASE(no_slice_of_a_secret_survives_any_echo) {
+  log_capture logs;
+  std::atomic<int> calls{0};
+  std::vector<std::string> seen_signatures;
+  std::mutex seen_mutex;
+  loopback_peer peer([&](const peer_request& r) {
+    const std::string token(r["X-Amz-Security-Token"]);
+    const std::string signature = signature_of(r);
+    {
+      std::lock_guard lock(seen_mutex);
+      seen_signatures.push_back(signature);
+    }
+    const std::string reg(registration_token);
+    auto halves = [](const std::string& s, std::string_view sep) {
+      return s.substr(0, s.size() / 2) + std::string(sep) + s.substr(s.size() / 2);
+    };
+    const std::string echo = "X-Amz-Security-Token: " + token + " | \\\"x-amz-security-token\\\":\\\"" + token +
+                             "\\\" | again " + token + " " + token + " | cut " + halves(token, ", ") + " | line " +
+                             halves(token, "\\n") + " | sig " + signature + " Signature=" + halves(signature, ";") +
+                             " | token '" + reg + "' " + halves(reg, "\\r\\n") + " RegistrationToken=" + reg;
+    const std::string body = R"({"__type":"InvalidTokenException","message":")" + echo + R"("})";
+    if (calls++ < 1) return http_answer(500, body, "x-amzn-ErrorType: InternalServiceErrorException\r\n");
+    return http_answer(400, body, "x-amzn-ErrorType: InvalidTokenException\r\n");
+  });
+  static_credentials_provider provider(test_credentials());
+  sigv4_signer signer(provider, "us-east-1");
+  std::string failure;
+  try {
+    run_sync([&](auto ex) -> awaitable<resolve_customer_output> {
+      metering_client client(ex, signer, fast_options(peer.url()));
+      co_return co_await client.resolve_customer(std::string(registration_token));
+    });
+    BOOST_FAIL("the peer refused the token; the call must throw");
+  } catch (const aws_error& e) {
+    failure = e.what();
+  }
+  BOOST_TEST_REQUIRE(calls.load() == 2);
+  std::vector<std::string> secrets{std::string(session_token), std::string(registration_token)};
+  for (const auto& s : seen_signatures) {
+    BOOST_TEST_REQUIRE(s.size() == 64u);
+    secrets.push_back(s);
+  }
+  std::string joined;
+  for (const auto& line : logs.lines()) joined += line;  // no separator: a secret split across lines rejoins
+  auto check_slices = [&](std::string_view where, std::string_view text) {
+    for (const auto& secret : secrets)
+      for (std::size_t i = 0; i + 8 <= secret.size(); ++i)
+        BOOST_TEST((text.find(std::string_view(secret).substr(i, 8)) == std::string_view::npos),
+                   where << " holds the slice '" << secret.substr(i, 8) << "': " << text);
+  };
+  check_slices("what()", failure);
+  for (const auto& line : logs.lines()) check_slices("a log line", line);
+  check_slices("the joined log", joined);
+  BOOST_TEST(failure.find("<redacted>") != std::string::npos, failure);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

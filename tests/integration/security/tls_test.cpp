@@ -9,6 +9,8 @@
 #include "transport/http_client.hpp"
 
 #include <awsmp/metering_client.hpp>
+#include <awsmp/sigv4.hpp>
+#include <awsmp/credentials.hpp>
 #include <awsmp/testing/test_certificates.hpp>
 
 #include <boost/asio/ssl.hpp>
@@ -137,6 +139,62 @@ BOOST_AUTO_TEST_CASE(disabling_verification_is_logged) {
   bool warned = false;
   for (const auto& line : logs.lines()) warned = warned || line.find("verif") != std::string::npos;
   BOOST_TEST(warned, "verify_peer=false must be visible in the log");
+}
+
+// Issue 15 item 4: without certificate checks anyone on the path reads the signed traffic, so
+// verify_peer=false is refused for a non-loopback endpoint unless allow_insecure_remote says
+// otherwise by name, and it shows in stats(). (Failed before: the client was built.)
+BOOST_AUTO_TEST_CASE(disabling_verification_is_for_loopback_unless_named) {
+  boost::asio::io_context io;
+  detail::http_client_options options;
+  options.verify_peer = false;
+  const auto remote = detail::endpoint::parse("https://192.0.2.1:443");
+  try {
+    detail::http_client client(io.get_executor(), remote, options);
+    BOOST_FAIL("verify_peer=false was accepted for a remote endpoint");
+  } catch (const boost::system::system_error& e) {
+    BOOST_TEST((e.code() == errc::invalid_argument), e.what());
+    BOOST_TEST(std::string(e.what()).find("allow_insecure_remote") != std::string::npos, e.what());
+  }
+  options.allow_insecure_remote = true;
+  detail::http_client named(io.get_executor(), remote, options);
+  BOOST_TEST(named.stats().certificate_checks_disabled);
+
+  detail::http_client_options loopback_options;
+  loopback_options.verify_peer = false;
+  detail::http_client loopback(io.get_executor(), detail::endpoint::parse("https://[::1]:1"), loopback_options);
+  BOOST_TEST(loopback.stats().certificate_checks_disabled);
+  detail::http_client verified(io.get_executor(), detail::endpoint::parse("https://127.0.0.1:1"), {});
+  BOOST_TEST(!verified.stats().certificate_checks_disabled);
+  detail::http_client plain(io.get_executor(), detail::endpoint::parse("http://127.0.0.1:1"), loopback_options);
+  BOOST_TEST(!plain.stats().certificate_checks_disabled);
+
+  // The service clients pass both options through and report the flag.
+  static_credentials_provider creds(credentials{"AKIDEXAMPLE", std::string(secret_access_key), {}, {}});
+  sigv4_signer signer(creds, "us-east-1", "aws-marketplace");
+  client_options co;
+  co.verify_peer = false;
+  co.endpoint = "https://192.0.2.1";
+  BOOST_CHECK_THROW(metering_client(io.get_executor(), signer, co), boost::system::system_error);
+  co.allow_insecure_remote = true;
+  metering_client insecure(io.get_executor(), signer, co);
+  BOOST_TEST(insecure.stats().certificate_checks_disabled);
+  BOOST_TEST(!metering_client(io.get_executor(), signer, client_options{}).stats().certificate_checks_disabled);
+}
+
+// The TLS name checks are set or the connection is refused: OpenSSL's refusals were ignored.
+BOOST_AUTO_TEST_CASE(tls_name_set_up_failures_throw) {
+  BOOST_TEST(detail::endpoint::parse("https://" + std::string(253, 'a')).host.size() == 253u);
+  BOOST_CHECK_THROW(detail::endpoint::parse("https://" + std::string(254, 'a')), boost::system::system_error);
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL* ssl = SSL_new(ctx);
+  // SNI allows 255 bytes; an IP check needs an IP.
+  BOOST_CHECK_THROW(detail::configure_tls_names(ssl, std::string(300, 'a'), false, false), boost::system::system_error);
+  BOOST_CHECK_THROW(detail::configure_tls_names(ssl, "not-an-ip", true, true), boost::system::system_error);
+  BOOST_CHECK_NO_THROW(detail::configure_tls_names(ssl, "metering.marketplace.us-east-1.amazonaws.com", false, true));
+  BOOST_CHECK_NO_THROW(detail::configure_tls_names(ssl, "127.0.0.1", true, true));
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
