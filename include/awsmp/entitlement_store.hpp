@@ -29,8 +29,8 @@ struct entitlement {
   std::string dimension;
   std::int64_t value = 0;
   time_point expires_at{};
-  std::string customer_aws_account_id;  ///< account form (with license_arn)
-  std::string license_arn;              ///< account form: the license this entitlement belongs to
+  std::string customer_aws_account_id{};  ///< account form (with license_arn)
+  std::string license_arn{};              ///< account form: the license this entitlement belongs to
 
   /// Who it belongs to, by the rule of subscription::customer(): the account form when
   /// customer_aws_account_id and license_arn are both set, else the legacy form. Never throws

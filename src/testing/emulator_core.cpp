@@ -463,8 +463,18 @@ std::vector<usage_total> emulator_core::totals() const {
   std::vector<usage_total> out;
   out.reserve(totals_.size());
   for (const auto& [key, t] : totals_)
-    out.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), t.quantity, t.records});
+    out.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), t.quantity, t.records, std::get<3>(key)});
   return out;
+}
+
+std::int64_t emulator_core::total(const billed_customer& who, std::string_view dimension) const {
+  std::lock_guard lock(mutex_);
+  std::int64_t sum = 0;
+  const std::string& customer = who.is_account() ? who.customer_aws_account_id : who.customer_identifier;
+  for (const auto& [key, t] : totals_)
+    if (std::get<1>(key) == customer && std::get<2>(key) == dimension && std::get<3>(key) == who.license_arn)
+      sum += t.quantity;
+  return sum;
 }
 
 std::int64_t emulator_core::total(std::string_view customer, std::string_view dimension) const {
@@ -584,11 +594,34 @@ const emulated_customer* emulator_core::find_customer(const usage_record& record
   return nullptr;
 }
 
-void emulator_core::commit(std::string_view operation_name, const std::string& product_code,
+std::string emulator_core::product_of(const std::string& product_code, const usage_record& record) const {
+  if (!product_code.empty() || record.license_arn.empty()) return product_code;
+  const emulated_customer* customer = find_customer(record);
+  return customer ? customer->identity.product_code : std::string();
+}
+
+void emulator_core::check_identity_forms(const batch_meter_usage_input& input) {
+  // CustomerIdentifier and CustomerAWSAccountId are mutually exclusive in one request, and
+  // LicenseArn replaces ProductCode (the BatchMeterUsage reference; see docs/emulator.md).
+  for (std::size_t i = 0; i < input.usage_records.size(); ++i) {
+    const auto& r = input.usage_records[i];
+    const std::string at = "usageRecords." + std::to_string(i + 1) + ".member";
+    if (r.customer_identifier.empty() != input.usage_records[0].customer_identifier.empty())
+      fail(400, "ValidationException",
+           at + ": CustomerIdentifier and CustomerAWSAccountId cannot be mixed in one request");
+    if (!input.product_code.empty() && !r.license_arn.empty())
+      fail(400, "ValidationException", at + ".licenseArn: LicenseArn and ProductCode cannot both be provided");
+    if (input.product_code.empty() && r.license_arn.empty())
+      fail_validation("productCode", "Member must not be null unless every usage record carries a LicenseArn");
+  }
+}
+
+void emulator_core::commit(std::string_view operation_name, const std::string& request_product_code,
                            const usage_record& record, const std::string& id, time_point now) {
+  const std::string product_code = product_of(request_product_code, record);
   const std::string& customer =
       !record.customer_identifier.empty() ? record.customer_identifier : record.customer_aws_account_id;
-  auto& t = totals_[{product_code, customer, record.dimension}];
+  auto& t = totals_[{product_code, customer, record.dimension, record.license_arn}];
   t.quantity += record.quantity;
   t.records += 1;
   records_.push_back({id, std::string(operation_name), product_code, record, now});
@@ -611,6 +644,7 @@ service_response emulator_core::batch_meter_usage(std::string_view body, time_po
   auto input = decode_as<batch_meter_usage_input>(jv);
 
   check_product_code_rules(input.product_code, "productCode");
+  check_identity_forms(input);
   std::vector<std::string> fingerprints(input.usage_records.size());
   for (std::size_t i = 0; i < input.usage_records.size(); ++i) {
     const auto& r = input.usage_records[i];
@@ -631,11 +665,12 @@ service_response emulator_core::batch_meter_usage(std::string_view body, time_po
   }
 
   std::lock_guard lock(mutex_);
-  check_product(input.product_code);
+  // Without ProductCode every record names its license, and the license names the product.
+  if (!input.product_code.empty()) check_product(input.product_code);
   for (std::size_t i = 0; i < input.usage_records.size(); ++i) {
     const auto& r = input.usage_records[i];
     const std::string at = "UsageRecords[" + std::to_string(i) + "]";
-    check_dimension(input.product_code, r.dimension, at + ".Dimension");
+    check_dimension(product_of(input.product_code, r), r.dimension, at + ".Dimension");
     if (!r.license_arn.empty()) {
       auto it = by_account_.find(r.customer_aws_account_id);
       const bool known_account = it != by_account_.end();

@@ -65,6 +65,7 @@ public:
   std::vector<accepted_record> accepted_records() const;
   std::vector<usage_total> totals() const;
   std::int64_t total(std::string_view customer, std::string_view dimension) const;
+  std::int64_t total(const billed_customer& who, std::string_view dimension) const;
   emulator_counters& counters() noexcept { return counters_; }
   const emulator_counters& counters() const noexcept { return counters_; }
   fault_options faults() const;
@@ -105,6 +106,9 @@ private:
   void commit(std::string_view operation, const std::string& product_code, const usage_record& record,
               const std::string& id, time_point now);  // requires mutex_
   const emulated_customer* find_customer(const usage_record& record) const;  // requires mutex_
+  /// The request's product code, else (a license record) the product of the record's license.
+  std::string product_of(const std::string& product_code, const usage_record& record) const;  // requires mutex_
+  static void check_identity_forms(const batch_meter_usage_input& input);
   void check_product(const std::string& product_code) const;                 // requires mutex_
   void check_dimension(const std::string& product_code, const std::string& dimension,
                        std::string_view field) const;                         // requires mutex_
@@ -119,7 +123,8 @@ private:
   std::vector<accepted_record> records_;
   std::unordered_map<std::string, identity_entry> identities_;
   std::unordered_map<std::string, token_entry> client_tokens_;
-  std::map<std::tuple<std::string, std::string, std::string>, total_entry> totals_;
+  /// (product, customer identifier or account id, dimension, license ARN) -> sums.
+  std::map<std::tuple<std::string, std::string, std::string, std::string>, total_entry> totals_;
   fault_options faults_;
   std::uint64_t rng_state_ = 0;
   std::uint64_t id_seed_ = 0;

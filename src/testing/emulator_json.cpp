@@ -177,6 +177,7 @@ json::value ledger_to_json(const std::vector<accepted_record>& records, const st
     sums.push_back(json::object{{"ProductCode", t.product_code},
                                 {"Customer", t.customer},
                                 {"Dimension", t.dimension},
+                                {"LicenseArn", t.license_arn},
                                 {"Quantity", t.quantity},
                                 {"Records", t.records}});
   return json::object{{"records", std::move(recs)}, {"totals", std::move(sums)}};

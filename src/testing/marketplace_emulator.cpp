@@ -514,6 +514,9 @@ std::vector<usage_total> marketplace_emulator::totals() const { return server_->
 std::int64_t marketplace_emulator::total(std::string_view customer, std::string_view dimension) const {
   return server_->core().total(customer, dimension);
 }
+std::int64_t marketplace_emulator::total(const billed_customer& who, std::string_view dimension) const {
+  return server_->core().total(who, dimension);
+}
 emulator_stats marketplace_emulator::stats() const noexcept { return server_->core().counters().snapshot(); }
 void marketplace_emulator::set_faults(const fault_options& faults) { server_->core().set_faults(faults); }
 void marketplace_emulator::inject(fault_kind kind, std::size_t count) { server_->core().inject(kind, count); }

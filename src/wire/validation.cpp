@@ -174,11 +174,28 @@ void validate(const usage_record& record, std::string_view field) {
 }
 
 void validate(const batch_meter_usage_input& input) {
-  validate_product_code(input.product_code);
+  // ProductCode is optional in the model (only UsageRecords is required): products of the
+  // account form name the license in each record instead. See docs/wire.md for the sources.
+  if (!input.product_code.empty()) validate_product_code(input.product_code);
   if (input.usage_records.size() > max_batch_records)
     fail("UsageRecords", got("must hold 0..25 records", static_cast<std::int64_t>(input.usage_records.size())));
   for (std::size_t i = 0; i < input.usage_records.size(); ++i)
     validate(input.usage_records[i], indexed("UsageRecords", i));
+  for (std::size_t i = 0; i < input.usage_records.size(); ++i) {
+    const auto& r = input.usage_records[i];
+    const std::string item = indexed("UsageRecords", i);
+    // CustomerIdentifier and CustomerAWSAccountId are mutually exclusive within one request.
+    if (r.customer_identifier.empty() != input.usage_records[0].customer_identifier.empty())
+      fail(item, "must use the identity form of UsageRecords[0] (CustomerIdentifier or CustomerAWSAccountId): AWS "
+                 "refuses a request that mixes them");
+    // LicenseArn replaces ProductCode; AWS refuses a request that carries both.
+    if (!input.product_code.empty() && !r.license_arn.empty())
+      fail(join(item, "LicenseArn"), "must not be set together with ProductCode: AWS refuses a request with both "
+                                     "(send LicenseArn records without ProductCode)");
+    if (input.product_code.empty() && (r.customer_aws_account_id.empty() || r.license_arn.empty()))
+      fail("ProductCode", "must be set unless every record carries CustomerAWSAccountId and LicenseArn (" + item +
+                              " does not)");
+  }
 }
 
 void validate(const meter_usage_input& input) {

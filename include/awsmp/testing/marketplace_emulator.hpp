@@ -2,6 +2,7 @@
 // tests and benchmarks (HTTPS or HTTP on loopback, real SigV4 checks, real error shapes).
 #pragma once
 
+#include <awsmp/billed_customer.hpp>
 #include <awsmp/common.hpp>
 #include <awsmp/entitlement_service_types.hpp>
 #include <awsmp/metering_types.hpp>
@@ -91,13 +92,14 @@ struct accepted_record {
   time_point accepted_at{};     ///< the emulator's clock when it was committed
 };
 
-/// Sum of accepted quantities for one (product, customer, dimension).
+/// Sum of accepted quantities for one (product, customer, dimension, license).
 struct usage_total {
-  std::string product_code;
+  std::string product_code;     ///< the request's ProductCode, else the product of the record's license
   std::string customer;         ///< CustomerIdentifier, else CustomerAWSAccountId, else "" (MeterUsage)
   std::string dimension;
   std::int64_t quantity = 0;
   std::uint64_t records = 0;
+  std::string license_arn{};    ///< the record's LicenseArn (empty for the legacy form)
 };
 
 /// Counters since start (or the last reset()).
@@ -165,11 +167,15 @@ public:
 
   /// Every record accepted so far, in the order accepted.
   std::vector<accepted_record> accepted_records() const;
-  /// Sums per (product, customer, dimension), ordered by them.
+  /// Sums per (product, customer, dimension, license), ordered by them.
   std::vector<usage_total> totals() const;
   /// Sum of accepted quantities of `customer` (identifier or AWS account id) for `dimension`,
   /// over every product.
   std::int64_t total(std::string_view customer, std::string_view dimension) const;
+  /// Sum of accepted quantities billed to `who` for `dimension`: one license in the account
+  /// form (another license of the same account is not counted), the customer identifier in
+  /// the legacy form.
+  std::int64_t total(const billed_customer& who, std::string_view dimension) const;
   /// A snapshot of the counters.
   emulator_stats stats() const noexcept;
 

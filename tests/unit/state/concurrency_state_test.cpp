@@ -46,16 +46,19 @@ class slow_store final : public entitlement_store {
 public:
   slow_store(entitlement_store& inner, asio::any_io_executor ex) : inner_(inner), ex_(std::move(ex)) {}
   std::atomic<int> gets{0};
+  using entitlement_store::erase;
+  using entitlement_store::get;
+  using entitlement_store::list;
   awaitable<void> put(entitlement e) override { return inner_.put(std::move(e)); }
-  awaitable<std::optional<entitlement>> get(std::string c, std::string d) override {
+  awaitable<std::optional<entitlement>> get(billed_customer c, std::string d) override {
     ++gets;
     auto row = co_await inner_.get(std::move(c), std::move(d));
     asio::steady_timer t(ex_, 2ms);
     co_await t.async_wait(asio::use_awaitable);
     co_return row;
   }
-  awaitable<std::vector<entitlement>> list(std::string c) override { return inner_.list(std::move(c)); }
-  awaitable<void> erase(std::string c, std::string d) override { return inner_.erase(std::move(c), std::move(d)); }
+  awaitable<std::vector<entitlement>> list(billed_customer c) override { return inner_.list(std::move(c)); }
+  awaitable<void> erase(billed_customer c, std::string d) override { return inner_.erase(std::move(c), std::move(d)); }
 
 private:
   entitlement_store& inner_;

@@ -234,4 +234,54 @@ BOOST_AUTO_TEST_CASE(zero_ttl_reads_every_time) {
   BOOST_TEST(uncached.stats().entries == 0u);
 }
 
+// ---- Billing v2: answers per license.
+
+BOOST_AUTO_TEST_CASE(answers_per_license) {
+  const std::string lic_a = "arn:aws:license-manager::111122223333:license:l-a";
+  const std::string lic_b = "arn:aws:license-manager::111122223333:license:l-b";
+  const auto a = billed_customer::account("111122223333", lic_a);
+  const auto b = billed_customer::account("111122223333", lic_b);
+  auto row = ent("cust-x", "tokens", 1, never_expires);
+  row.customer_aws_account_id = "111122223333";
+  row.license_arn = lic_a;
+  run(ctx, checker.grant_entitlement(row));
+  BOOST_TEST(run(ctx, checker.is_entitled(a, "tokens")));
+  BOOST_TEST(!run(ctx, checker.is_entitled(b, "tokens")), "another license of the same account is not entitled");
+  BOOST_TEST(!run(ctx, checker.is_entitled(a, "seats")));
+  BOOST_TEST(entitled("cust-x", "tokens"), "the legacy lookup finds the license's row by its customer identifier");
+
+  // Cached now: a revoke of the license drops both the license's and the legacy answer.
+  BOOST_TEST(run(ctx, checker.is_entitled(a, "tokens")));
+  const int gets_before = store.gets.load();
+  BOOST_TEST(entitled("cust-x", "tokens"));
+  BOOST_TEST(store.gets.load() == gets_before, "answered from the cache");
+  run(ctx, checker.revoke_entitlement(a, "tokens"));
+  BOOST_TEST(!run(ctx, checker.is_entitled(a, "tokens")));
+  BOOST_TEST(!entitled("cust-x", "tokens"));
+
+  // A grant under the license is seen by a cached legacy "no" at once.
+  row.license_arn = lic_b;
+  run(ctx, checker.grant_entitlement(row));
+  BOOST_TEST(entitled("cust-x", "tokens"));
+  BOOST_TEST(run(ctx, checker.is_entitled(b, "tokens")));
+  // A legacy revoke removes the license rows carrying that identifier and their cached answers.
+  run(ctx, checker.revoke_entitlement("cust-x", "tokens"));
+  BOOST_TEST(!run(ctx, checker.is_entitled(b, "tokens")));
+  BOOST_TEST(!entitled("cust-x", "tokens"));
+}
+
+BOOST_AUTO_TEST_CASE(bad_billed_customers_are_refused_before_the_store) {
+  const auto invalid = awsmp::test::has_code(errc::invalid_argument);
+  const int gets_before = store.gets.load();
+  BOOST_CHECK_EXCEPTION(run(ctx, checker.is_entitled(billed_customer::account("x1", "arn:aws:a:b:c:d"), "tokens")),
+                        boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, checker.is_entitled(billed_customer::account("1", "no-arn"), "tokens")),
+                        boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, checker.is_entitled(billed_customer::legacy("caf\xc3"), "tokens")),
+                        boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, checker.invalidate(billed_customer::legacy(""), "tokens")),
+                        boost::system::system_error, invalid);
+  BOOST_TEST(store.gets.load() == gets_before);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -142,4 +142,99 @@ BOOST_FIXTURE_TEST_CASE(syncing_through_the_checker_keeps_its_cache_coherent, fi
   BOOST_TEST(!run(ctx, checker.is_entitled("c1", "d")), "and so did the removal");
 }
 
+// ---- Billing v2: the account form and per-customer / per-license syncs.
+
+const std::string lic_a = "arn:aws:license-manager::111122223333:license:l-a";
+const std::string lic_b = "arn:aws:license-manager::111122223333:license:l-b";
+
+marketplace_entitlement aws_license(std::string license, std::string dimension, std::int64_t value,
+                                    std::string customer = "cust-x") {
+  auto m = aws(std::move(customer), std::move(dimension), value);
+  m.customer_aws_account_id = "111122223333";
+  m.license_arn = std::move(license);
+  return m;
+}
+
+BOOST_AUTO_TEST_CASE(an_aws_entitlement_with_a_license_is_stored_by_license) {
+  const auto e = to_entitlement(aws_license(lic_a, "d", 3));
+  BOOST_REQUIRE(e.has_value());
+  BOOST_TEST((e->customer() == billed_customer::account("111122223333", lic_a)));
+  BOOST_TEST(e->customer_identifier == "cust-x", "every id AWS sent is kept");
+  auto bad = aws_license("not-an-arn", "d", 3);
+  BOOST_TEST(!to_entitlement(bad).has_value(), "a license that breaks the model's pattern is skipped");
+}
+
+BOOST_FIXTURE_TEST_CASE(sync_of_one_license_touches_only_that_license, fixture) {
+  awsmp::test::manual_clock clock;
+  entitlement_checker checker(ctx.get_executor(), store, entitlement_checker_options{1h, 100, clock.function()});
+  const auto a = billed_customer::account("111122223333", lic_a);
+  const auto b = billed_customer::account("111122223333", lic_b);
+  service.all = {aws_license(lic_a, "tokens", 5), aws_license(lic_a, "seats", 1), aws_license(lic_b, "tokens", 7),
+                 aws("cust-y", "tokens", std::int64_t{1})};
+  BOOST_TEST(!run(ctx, checker.is_entitled(a, "tokens")));  // a cached "no"
+  auto r = run(ctx, sync_entitlements(service, checker, "prod-1", a));
+  BOOST_TEST((service.last_filter == std::map<entitlement_filter, std::vector<std::string>>{
+                                         {entitlement_filter::customer_aws_account_id, {"111122223333"}},
+                                         {entitlement_filter::license_arn, {lic_a}}}));
+  BOOST_TEST(r.received == 2u);
+  BOOST_TEST(r.written == 2u);
+  BOOST_TEST(run(ctx, checker.is_entitled(a, "tokens")), "the grant reached the cache");
+  BOOST_TEST(!run(ctx, checker.is_entitled(b, "tokens")), "the other license was not synced");
+  BOOST_TEST(!run(ctx, store.get("cust-y", "tokens")).has_value());
+
+  run(ctx, sync_entitlements(service, checker, "prod-1", b));
+  BOOST_TEST(run(ctx, store.get(b, "tokens"))->value == 7);
+
+  // AWS drops license a's seats: only that row goes.
+  service.all.erase(service.all.begin() + 1);
+  r = run(ctx, sync_entitlements(service, checker, "prod-1", a));
+  BOOST_TEST(r.removed == 1u);
+  BOOST_TEST(r.unchanged == 1u);
+  BOOST_TEST(!run(ctx, checker.is_entitled(a, "seats")));
+  BOOST_TEST(run(ctx, checker.is_entitled(a, "tokens")));
+  BOOST_TEST(run(ctx, checker.is_entitled(b, "tokens")));
+}
+
+BOOST_FIXTURE_TEST_CASE(sync_of_one_legacy_customer_uses_the_customer_identifier_filter, fixture) {
+  awsmp::test::manual_clock clock;
+  entitlement_checker checker(ctx.get_executor(), store, entitlement_checker_options{1h, 100, clock.function()});
+  run(ctx, store.put(entitlement{"c1", "prod-1", "old", 1, never_expires}));
+  run(ctx, store.put(entitlement{"c1", "prod-9", "other-product", 1, never_expires}));
+  run(ctx, store.put(entitlement{"c2", "prod-1", "old", 1, never_expires}));
+  service.all = {aws("c1", "new", std::int64_t{2}), aws("c2", "new", std::int64_t{2})};
+  const auto r = run(ctx, sync_entitlements(service, checker, "prod-1", billed_customer::legacy("c1")));
+  BOOST_TEST((service.last_filter == std::map<entitlement_filter, std::vector<std::string>>{
+                                         {entitlement_filter::customer_identifier, {"c1"}}}));
+  BOOST_TEST(r.written == 1u);
+  BOOST_TEST(r.removed == 1u);
+  BOOST_TEST(run(ctx, checker.is_entitled("c1", "new")));
+  BOOST_TEST(!run(ctx, store.get("c1", "old")).has_value());
+  BOOST_TEST(run(ctx, store.get("c1", "other-product")).has_value(), "another product's row stays");
+  BOOST_TEST(run(ctx, store.get("c2", "old")).has_value(), "another customer's row stays");
+  BOOST_TEST(!run(ctx, store.get("c2", "new")).has_value());
+
+  const auto invalid = awsmp::test::has_code(errc::invalid_argument);
+  BOOST_CHECK_EXCEPTION(run(ctx, sync_entitlements(service, checker, "prod-1", billed_customer::legacy(""))),
+                        boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, sync_entitlements(service, checker, "", billed_customer::legacy("c1"))),
+                        boost::system::system_error, invalid);
+}
+
+BOOST_FIXTURE_TEST_CASE(full_sync_handles_licenses_of_subscribers, fixture) {
+  subscription s;  // a license known only through the subscription store
+  s.customer_aws_account_id = "111122223333";
+  s.license_arn = lic_b;
+  s.status = subscription_status::active;
+  run(ctx, subs.put(s));
+  auto stale = to_entitlement(aws_license(lic_b, "tokens", 1));
+  stale->product_code = "prod-1";
+  run(ctx, store.put(*stale));
+  service.all = {aws_license(lic_a, "tokens", 5)};
+  const auto r = run(ctx, sync_entitlements(service, store, subs, "prod-1"));
+  BOOST_TEST(r.written == 1u);
+  BOOST_TEST(r.removed == 1u);
+  BOOST_TEST(run(ctx, store.get(billed_customer::account("111122223333", lic_a), "tokens")).has_value());
+  BOOST_TEST(!run(ctx, store.get(billed_customer::account("111122223333", lic_b), "tokens")).has_value());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

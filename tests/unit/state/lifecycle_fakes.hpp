@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/as_tuple.hpp>
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 
@@ -52,8 +53,11 @@ public:
     gate_.cancel();
   }
 
+  using entitlement_store::erase;
+  using entitlement_store::get;
+  using entitlement_store::list;
   awaitable<void> put(entitlement ent) override { return inner_.put(std::move(ent)); }
-  awaitable<std::optional<entitlement>> get(std::string customer, std::string dimension) override {
+  awaitable<std::optional<entitlement>> get(billed_customer customer, std::string dimension) override {
     ++gets;
     auto row = co_await inner_.get(std::move(customer), std::move(dimension));
     if (gated) {
@@ -67,8 +71,10 @@ public:
     }
     co_return row;
   }
-  awaitable<std::vector<entitlement>> list(std::string customer) override { return inner_.list(std::move(customer)); }
-  awaitable<void> erase(std::string customer, std::string dimension) override {
+  awaitable<std::vector<entitlement>> list(billed_customer customer) override {
+    return inner_.list(std::move(customer));
+  }
+  awaitable<void> erase(billed_customer customer, std::string dimension) override {
     return inner_.erase(std::move(customer), std::move(dimension));
   }
 
@@ -86,15 +92,34 @@ public:
   int calls = 0;
   std::string last_product_code;
 
+  std::map<entitlement_filter, std::vector<std::string>> last_filter;
+
+  // Filters as GetEntitlements applies them: every filter must match, any of its values.
+  static bool matches(const marketplace_entitlement& e, const std::map<entitlement_filter, std::vector<std::string>>& f) {
+    for (const auto& [name, values] : f) {
+      const std::string& field = name == entitlement_filter::customer_identifier       ? e.customer_identifier
+                                 : name == entitlement_filter::dimension               ? e.dimension
+                                 : name == entitlement_filter::customer_aws_account_id ? e.customer_aws_account_id
+                                                                                       : e.license_arn;
+      if (std::find(values.begin(), values.end(), field) == values.end()) return false;
+    }
+    return true;
+  }
+
   awaitable<get_entitlements_output> get_entitlements(get_entitlements_input input) override {
     const int page = input.next_token.empty() ? 0 : std::stoi(input.next_token);
     ++calls;
     last_product_code = input.product_code;
+    last_filter = input.filter;
     if (page == fail_on_page) throw aws_error(503, "ThrottlingException", "slow down", "req-2");
+    std::vector<marketplace_entitlement> selected;
+    for (const auto& e : all)
+      if (matches(e, input.filter)) selected.push_back(e);
     get_entitlements_output out;
     const std::size_t begin = static_cast<std::size_t>(page) * page_size;
-    for (std::size_t i = begin; i < all.size() && i < begin + page_size; ++i) out.entitlements.push_back(all[i]);
-    if (begin + page_size < all.size()) out.next_token = std::to_string(page + 1);
+    for (std::size_t i = begin; i < selected.size() && i < begin + page_size; ++i)
+      out.entitlements.push_back(selected[i]);
+    if (begin + page_size < selected.size()) out.next_token = std::to_string(page + 1);
     co_return out;
   }
 };

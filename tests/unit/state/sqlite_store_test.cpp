@@ -7,9 +7,15 @@
 
 #include <sqlite3.h>
 
+#include <awsmp/log.hpp>
+
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <thread>
+#include <vector>
+
+#include <sys/stat.h>
 
 using namespace awsmp;
 using awsmp::test::run;
@@ -55,9 +61,177 @@ void check_refused(const fs::path& path, std::string_view expected_words) {
   BOOST_TEST(read_file(path) == before, "a refused file is never modified");
 }
 
+std::int64_t sql_int(const fs::path& p, const char* query) {
+  sqlite3* db = nullptr;
+  BOOST_REQUIRE(sqlite3_open(p.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  std::int64_t out = -1;
+  if (sqlite3_prepare_v2(db, query, -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+    out = sqlite3_column_int64(s, 0);
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return out;
+}
+
+unsigned mode_of(const fs::path& p) {
+  struct stat st {};
+  BOOST_REQUIRE_MESSAGE(::stat(p.c_str(), &st) == 0, "stat " << p);
+  return st.st_mode & 0777;
+}
+
+// Collects the log lines at warning and above while alive.
+class captured_warnings {
+public:
+  captured_warnings() {
+    set_log_sink(log_level::warning, [this](log_level, std::string_view m) {
+      std::lock_guard lock(mutex_);
+      lines_.emplace_back(m);
+    });
+  }
+  ~captured_warnings() { set_log_sink(log_level::off, {}); }
+  bool any_containing(std::string_view words) const {
+    std::lock_guard lock(mutex_);
+    for (const auto& l : lines_)
+      if (l.find(words) != std::string::npos) return true;
+    return false;
+  }
+
+private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> lines_;
+};
+
+// The database awsmp 0.1.0 wrote (tests/data/state/README.md says how), copied so that the
+// migration never changes the committed file.
+fs::path copy_of_010_database(const fs::path& dir) {
+  const fs::path source = fs::path(AWSMP_TEST_DATA_DIR) / "state" / "awsmp-0.1.0.db";
+  BOOST_REQUIRE_MESSAGE(fs::exists(source), source << " is missing");
+  const fs::path target = dir / "old.db";
+  fs::copy_file(source, target);
+  fs::permissions(target, fs::perms::owner_read | fs::perms::owner_write);
+  return target;
+}
+
+const std::string lic_alpha = "arn:aws:license-manager::111122223333:license:l-alpha";
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(sqlite)
+
+BOOST_AUTO_TEST_CASE(a_010_database_is_migrated_in_place_keeping_every_row) {
+  awsmp::test::temp_dir dir;
+  const fs::path path = copy_of_010_database(dir.path());
+  BOOST_TEST(sql_int(path, "PRAGMA user_version") == 1, "the committed file is format 1");
+  BOOST_TEST(sql_int(path, "SELECT count(*) FROM subscriptions") == 3);
+  BOOST_TEST(sql_int(path, "SELECT count(*) FROM entitlements") == 4);
+  const time_point t0{std::chrono::seconds(1'767'225'600)};
+  {
+    asio::io_context ctx;
+    sqlite_store store(ctx.get_executor(), awsmp::test::sqlite_options(path));
+    auto& subs = store.subscriptions();
+    auto& ents = store.entitlements();
+    // Every subscription, every field; the legacy lookup finds the one now keyed by license.
+    const auto alpha = run(ctx, subs.get("cust-alpha"));
+    BOOST_REQUIRE(alpha.has_value());
+    BOOST_TEST(alpha->customer_aws_account_id == "111122223333");
+    BOOST_TEST(alpha->license_arn == lic_alpha);
+    BOOST_TEST((alpha->status == subscription_status::active));
+    BOOST_TEST((alpha->subscribed_at == t0));
+    BOOST_TEST((alpha->customer() == billed_customer::account("111122223333", lic_alpha)));
+    BOOST_TEST(run(ctx, subs.get(alpha->customer())).has_value());
+    const auto beta = run(ctx, subs.get("cust-beta"));
+    BOOST_REQUIRE(beta.has_value());
+    BOOST_TEST((beta->status == subscription_status::unsubscribed));
+    BOOST_TEST((beta->unsubscribed_at == std::optional<time_point>(t0 + 30h)));
+    BOOST_TEST(beta->license_arn.empty());
+    const auto gamma = run(ctx, subs.get("cust-gamma"));
+    BOOST_REQUIRE(gamma.has_value());
+    BOOST_TEST((gamma->status == subscription_status::pending));
+    BOOST_TEST(run(ctx, subs.list(subscription_status::active)).size() == 1u);
+    BOOST_TEST(run(ctx, subs.list(subscription_status::unsubscribed)).size() == 1u);
+    BOOST_TEST(run(ctx, subs.list(subscription_status::pending)).size() == 1u);
+
+    const auto alpha_rows = run(ctx, ents.list("cust-alpha"));
+    BOOST_REQUIRE_EQUAL(alpha_rows.size(), 2u);
+    BOOST_TEST(alpha_rows[0].dimension == "seats");
+    BOOST_TEST(alpha_rows[0].value == 5);
+    BOOST_TEST((alpha_rows[0].expires_at == t0 + 24h * 365));
+    BOOST_TEST(alpha_rows[1].dimension == "tokens_1m");
+    BOOST_TEST(alpha_rows[1].value == 100);
+    BOOST_TEST((alpha_rows[1].expires_at == never_expires));
+    BOOST_TEST(run(ctx, ents.get("cust-beta", "tokens_1m"))->value == 0);
+    BOOST_TEST(run(ctx, ents.get("cust-gamma", "tokens_1m"))->product_code.empty());
+
+    // The migrated store takes account-form rows, including a second license of alpha's account.
+    entitlement e{"cust-alpha", "prod-new", "tokens_1m", 7, never_expires};
+    e.customer_aws_account_id = "111122223333";
+    e.license_arn = "arn:aws:license-manager::111122223333:license:l-second";
+    run(ctx, ents.put(e));
+    subscription second = *alpha;
+    second.license_arn = e.license_arn;
+    second.subscribed_at = t0 + 48h;
+    run(ctx, subs.put(second));
+    BOOST_TEST(run(ctx, subs.list(subscription_status::active)).size() == 2u);
+  }
+  BOOST_TEST(sql_int(path, "PRAGMA user_version") == sqlite_store::format_version);
+  BOOST_TEST(sql_int(path, "SELECT count(*) FROM sqlite_schema WHERE name LIKE '%_v1'") == 0, "no leftovers");
+  // Reopening the migrated file migrates nothing and loses nothing.
+  asio::io_context ctx;
+  sqlite_store store(ctx.get_executor(), awsmp::test::sqlite_options(path));
+  BOOST_TEST(run(ctx, store.subscriptions().list(subscription_status::active)).size() == 2u);
+  BOOST_TEST(run(ctx, store.entitlements().list("cust-alpha")).size() == 3u);
+  BOOST_TEST(run(ctx, store.entitlements().get(billed_customer::account(
+                                                   "111122223333", "arn:aws:license-manager::111122223333:license:l-second"),
+                                               "tokens_1m"))
+                 ->value == 7);
+}
+
+BOOST_AUTO_TEST_CASE(a_format_1_license_shared_by_two_customers_keeps_both_rows) {
+  // AWS never does this, but a 0.1.0 file may say it; both rows must survive the migration.
+  awsmp::test::temp_dir dir;
+  const fs::path path = copy_of_010_database(dir.path());
+  sql(path, ("UPDATE subscriptions SET customer_aws_account_id = '111122223333', license_arn = '" + lic_alpha +
+             "' WHERE customer_identifier = 'cust-gamma';")
+                .c_str());
+  captured_warnings warnings;
+  asio::io_context ctx;
+  sqlite_store store(ctx.get_executor(), awsmp::test::sqlite_options(path));
+  std::size_t total = 0;
+  for (auto st : {subscription_status::active, subscription_status::pending, subscription_status::unsubscribed})
+    total += run(ctx, store.subscriptions().list(st)).size();
+  BOOST_TEST(total == 3u);
+  BOOST_TEST(run(ctx, store.subscriptions().get("cust-alpha")).has_value());
+  BOOST_TEST(run(ctx, store.subscriptions().get("cust-gamma")).has_value());
+  BOOST_TEST(warnings.any_containing("shared a license"));
+}
+
+BOOST_AUTO_TEST_CASE(new_files_are_private_and_loose_files_are_reported) {
+  awsmp::test::temp_dir dir;
+  const fs::path path = dir.path() / "private.db";
+  const mode_t old_mask = ::umask(0);  // even with no umask at all
+  {
+    asio::io_context ctx;
+    sqlite_store store(ctx.get_executor(), awsmp::test::sqlite_options(path));
+    run(ctx, store.entitlements().put(entitlement{"c", "p", "d", 1, never_expires}));
+    BOOST_TEST(mode_of(path) == 0600u);
+    BOOST_TEST(mode_of(fs::path(path.string() + "-wal")) == 0600u);
+    BOOST_TEST(mode_of(fs::path(path.string() + "-shm")) == 0600u);
+  }
+  ::umask(old_mask);
+  {
+    captured_warnings warnings;
+    asio::io_context ctx;
+    sqlite_store store(ctx.get_executor(), awsmp::test::sqlite_options(path));
+    BOOST_TEST(!warnings.any_containing("readable"), "a private file is not reported");
+  }
+  fs::permissions(path, fs::perms::group_read | fs::perms::others_read, fs::perm_options::add);
+  captured_warnings warnings;
+  asio::io_context ctx;
+  sqlite_store store(ctx.get_executor(), awsmp::test::sqlite_options(path));
+  BOOST_TEST(warnings.any_containing("readable or writable by group or others (mode 0644)"));
+  BOOST_TEST(warnings.any_containing(path.string()));
+  BOOST_TEST(run(ctx, store.entitlements().get("c", "d")).has_value(), "a warning, not a refusal");
+}
 
 BOOST_AUTO_TEST_CASE(rows_survive_reopening) {
   awsmp::test::temp_dir dir;

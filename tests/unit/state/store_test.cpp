@@ -20,15 +20,38 @@ entitlement ent(std::string customer, std::string dimension, std::int64_t value 
   return entitlement{std::move(customer), "prod-1", std::move(dimension), value, expires};
 }
 
+// A legacy-form subscription (no license: the key is the customer identifier).
 subscription sub(std::string customer, subscription_status status, time_point at = t0) {
   subscription s;
   s.customer_identifier = std::move(customer);
   s.product_code = "prod-1";
   s.customer_aws_account_id = "123456789012";
-  s.license_arn = "arn:aws:license-manager::123456789012:license:l-0123";
   s.status = status;
   s.subscribed_at = at;
   return s;
+}
+
+std::string license(std::string_view id) { return "arn:aws:license-manager::123456789012:license:l-" + std::string(id); }
+
+// An account-form subscription of `account` to `license_id` (the key is the license).
+subscription account_sub(std::string account, std::string license_id, std::string customer,
+                         subscription_status status, time_point at = t0) {
+  subscription s;
+  s.customer_identifier = std::move(customer);
+  s.product_code = "prod-1";
+  s.customer_aws_account_id = std::move(account);
+  s.license_arn = license(license_id);
+  s.status = status;
+  s.subscribed_at = at;
+  return s;
+}
+
+entitlement account_ent(std::string account, std::string license_id, std::string dimension, std::int64_t value,
+                        std::string customer = {}) {
+  entitlement e = ent(std::move(customer), std::move(dimension), value);
+  e.customer_aws_account_id = std::move(account);
+  e.license_arn = license(license_id);
+  return e;
 }
 
 }  // namespace
@@ -178,6 +201,154 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(subscription_bad_fields_are_rejected, Backend, bac
   BOOST_CHECK_EXCEPTION(run(ctx, store.get("")), boost::system::system_error, invalid);
   BOOST_CHECK_EXCEPTION(run(ctx, store.erase(std::string(300, 'x'))), boost::system::system_error, invalid);
   BOOST_TEST(run(ctx, store.list(subscription_status::active)).empty());
+}
+
+// ---- Billing v2: the account form (CustomerAWSAccountId + LicenseArn) and legacy lookups.
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(concurrent_licenses_of_one_account_are_two_subscriptions, Backend, backends) {
+  asio::io_context ctx;
+  Backend b(ctx);
+  auto& store = b.subscriptions();
+  const auto first = account_sub("111122223333", "a", "cust-x", subscription_status::active);
+  auto second = account_sub("111122223333", "b", "cust-x", subscription_status::pending, t0 + 1h);
+  run(ctx, store.put(first));
+  run(ctx, store.put(second));
+  BOOST_TEST(run(ctx, store.list(subscription_status::active)).size() == 1u);
+  BOOST_TEST(run(ctx, store.list(subscription_status::pending)).size() == 1u);
+
+  auto got = run(ctx, store.get(first.customer()));
+  BOOST_REQUIRE(got.has_value());
+  BOOST_TEST((*got == first));
+  got = run(ctx, store.get(second.customer()));
+  BOOST_REQUIRE(got.has_value());
+  BOOST_TEST((*got == second));
+  BOOST_TEST((second.customer() == billed_customer::account("111122223333", license("b"))));
+
+  // Same license under another account is another key.
+  BOOST_TEST(!run(ctx, store.get(billed_customer::account("999999999999", license("a")))).has_value());
+
+  // Replacing one license leaves the other alone.
+  second.status = subscription_status::active;
+  run(ctx, store.put(second));
+  BOOST_TEST(run(ctx, store.list(subscription_status::active)).size() == 2u);
+  run(ctx, store.erase(first.customer()));
+  BOOST_TEST(!run(ctx, store.get(first.customer())).has_value());
+  BOOST_TEST(run(ctx, store.get(second.customer())).has_value());
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(legacy_lookup_finds_the_account_form_row, Backend, backends) {
+  asio::io_context ctx;
+  Backend b(ctx);
+  auto& store = b.subscriptions();
+  const auto old_one = account_sub("111122223333", "a", "cust-x", subscription_status::unsubscribed, t0);
+  const auto new_one = account_sub("111122223333", "b", "cust-x", subscription_status::active, t0 - 1h);
+  const auto newest_pending = account_sub("111122223333", "c", "cust-x", subscription_status::pending, t0 + 1h);
+  for (const auto& s : {old_one, new_one, newest_pending}) run(ctx, store.put(s));
+  run(ctx, store.put(account_sub("444455556666", "d", "cust-y", subscription_status::active)));
+
+  // An active license first, whatever the order of subscribed_at.
+  auto got = run(ctx, store.get("cust-x"));
+  BOOST_REQUIRE(got.has_value());
+  BOOST_TEST((*got == new_one));
+
+  // A legacy row of the identifier wins over the account-form rows.
+  const auto legacy_row = sub("cust-x", subscription_status::expired);
+  run(ctx, store.put(legacy_row));
+  got = run(ctx, store.get(billed_customer::legacy("cust-x")));
+  BOOST_REQUIRE(got.has_value());
+  BOOST_TEST((*got == legacy_row));
+
+  // The legacy erase removes what the legacy lookup could find, and nobody else's row.
+  run(ctx, store.erase("cust-x"));
+  BOOST_TEST(!run(ctx, store.get("cust-x")).has_value());
+  BOOST_TEST(!run(ctx, store.get(new_one.customer())).has_value());
+  BOOST_TEST(run(ctx, store.get("cust-y")).has_value());
+  BOOST_TEST(run(ctx, store.list(subscription_status::active)).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(account_form_without_customer_identifier, Backend, backends) {
+  // What activate() stores from an EventBridge event: no registration token, so no
+  // CustomerIdentifier.
+  asio::io_context ctx;
+  Backend b(ctx);
+  auto& store = b.subscriptions();
+  const auto s = account_sub("111122223333", "a", "", subscription_status::active);
+  run(ctx, store.put(s));
+  auto got = run(ctx, store.get(s.customer()));
+  BOOST_REQUIRE(got.has_value());
+  BOOST_TEST((*got == s));
+  BOOST_CHECK_EXCEPTION(run(ctx, store.get("")), boost::system::system_error,
+                        awsmp::test::has_code(errc::invalid_argument));
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(entitlements_are_per_license, Backend, backends) {
+  asio::io_context ctx;
+  Backend b(ctx);
+  auto& store = b.entitlements();
+  const auto a = account_ent("111122223333", "a", "tokens", 5, "cust-x");
+  const auto bb = account_ent("111122223333", "b", "tokens", 0, "cust-x");
+  const auto a_other = account_ent("111122223333", "a", "seats", 2, "cust-x");
+  for (const auto& e : {a, bb, a_other}) run(ctx, store.put(e));
+
+  auto got = run(ctx, store.get(a.customer(), "tokens"));
+  BOOST_REQUIRE(got.has_value());
+  BOOST_TEST((*got == a));
+  got = run(ctx, store.get(bb.customer(), "tokens"));
+  BOOST_REQUIRE(got.has_value());
+  BOOST_TEST((*got == bb));
+  const auto rows_a = run(ctx, store.list(a.customer()));
+  BOOST_REQUIRE_EQUAL(rows_a.size(), 2u);
+  BOOST_TEST(rows_a[0].dimension == "seats");
+  BOOST_TEST(rows_a[1].dimension == "tokens");
+  BOOST_TEST(run(ctx, store.list(bb.customer())).size() == 1u);
+
+  // A legacy lookup of the customer identifier finds the first license's row.
+  got = run(ctx, store.get("cust-x", "tokens"));
+  BOOST_REQUIRE(got.has_value());
+  BOOST_TEST((*got == a));
+  BOOST_TEST(run(ctx, store.list("cust-x")).size() == 3u);
+  // A legacy row wins over them.
+  const auto legacy_row = ent("cust-x", "tokens", 9);
+  run(ctx, store.put(legacy_row));
+  got = run(ctx, store.get("cust-x", "tokens"));
+  BOOST_REQUIRE(got.has_value());
+  BOOST_TEST((*got == legacy_row));
+  const auto all = run(ctx, store.list("cust-x"));
+  BOOST_REQUIRE_EQUAL(all.size(), 4u);
+  BOOST_TEST((all[0] == legacy_row), "the legacy rows come first");
+
+  // Erasing one license's row leaves the other license's.
+  run(ctx, store.erase(a.customer(), "tokens"));
+  BOOST_TEST(!run(ctx, store.get(a.customer(), "tokens")).has_value());
+  BOOST_TEST(run(ctx, store.get(bb.customer(), "tokens")).has_value());
+  // The legacy erase removes every row a legacy lookup could find for that dimension.
+  run(ctx, store.erase("cust-x", "tokens"));
+  BOOST_TEST(!run(ctx, store.get("cust-x", "tokens")).has_value());
+  BOOST_TEST(!run(ctx, store.get(bb.customer(), "tokens")).has_value());
+  BOOST_TEST(run(ctx, store.get(a_other.customer(), "seats")).has_value());
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(bad_billed_customers_are_rejected_before_storage, Backend, backends) {
+  asio::io_context ctx;
+  Backend b(ctx);
+  const auto invalid = awsmp::test::has_code(errc::invalid_argument);
+  auto both = billed_customer::account("111122223333", license("a"));
+  both.customer_identifier = "cust";
+  BOOST_CHECK_EXCEPTION(run(ctx, b.subscriptions().get(both)), boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, b.entitlements().get(both, "d")), boost::system::system_error, invalid);
+  const auto bad_license = billed_customer::account("111122223333", "license-a");
+  BOOST_CHECK_EXCEPTION(run(ctx, b.subscriptions().erase(bad_license)), boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, b.entitlements().list(bad_license)), boost::system::system_error, invalid);
+  const auto bad_account = billed_customer::account("1111-2222", license("a"));
+  BOOST_CHECK_EXCEPTION(run(ctx, b.entitlements().erase(bad_account, "d")), boost::system::system_error, invalid);
+  auto partial = account_ent("111122223333", "a", "d", 1);
+  partial.license_arn = "not-an-arn";  // then the legacy form, with an empty customer identifier
+  BOOST_CHECK_EXCEPTION(run(ctx, b.entitlements().put(partial)), boost::system::system_error, invalid);
+  auto bad_utf8 = ent("caf\xc3", "d");
+  BOOST_CHECK_EXCEPTION(run(ctx, b.entitlements().put(bad_utf8)), boost::system::system_error, invalid);
+  auto bad_utf8_sub = sub("caf\xc3", subscription_status::active);
+  BOOST_CHECK_EXCEPTION(run(ctx, b.subscriptions().put(bad_utf8_sub)), boost::system::system_error, invalid);
+  BOOST_TEST(run(ctx, b.subscriptions().list(subscription_status::active)).empty());
 }
 
 BOOST_AUTO_TEST_CASE(subscription_status_spelling) {

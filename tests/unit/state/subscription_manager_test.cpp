@@ -18,7 +18,15 @@ struct fixture {
     metering.customers["token-b"] = {"cust-b", "prod-1", "444455556666", ""};
     metering.customers["token-other"] = {"cust-x", "prod-2", "777788889999", ""};
     metering.customers["token-nobody"] = {"", "prod-1", "", ""};
+    // Concurrent agreements: one account, two licenses of prod-1 (same CustomerIdentifier).
+    metering.customers["token-lic-1"] = {"cust-c", "prod-1", "123412341234", license_1};
+    metering.customers["token-lic-2"] = {"cust-c", "prod-1", "123412341234", license_2};
+    // A license-based product's answer may lack the CustomerIdentifier.
+    metering.customers["token-no-id"] = {"", "prod-1", "123412341234", license_3};
   }
+  const std::string license_1 = "arn:aws:license-manager::123412341234:license:l-1";
+  const std::string license_2 = "arn:aws:license-manager::123412341234:license:l-2";
+  const std::string license_3 = "arn:aws:license-manager::123412341234:license:l-3";
   asio::io_context ctx;
   awsmp::test::manual_clock clock;
   awsmp::test::fake_metering metering;
@@ -137,6 +145,97 @@ BOOST_AUTO_TEST_CASE(list_by_status_sees_the_lifecycle) {
   const auto gone = run(ctx, store.list(subscription_status::unsubscribed));
   BOOST_REQUIRE_EQUAL(gone.size(), 1u);
   BOOST_TEST(gone[0].customer_identifier == "cust-a");
+}
+
+// ---- Billing v2: per-license subscriptions and activate().
+
+BOOST_AUTO_TEST_CASE(each_concurrent_agreement_is_its_own_subscription) {
+  const auto one = run(ctx, manager.subscribe("token-lic-1"));
+  clock.advance(1h);
+  const auto two = run(ctx, manager.subscribe("token-lic-2"));
+  BOOST_TEST((one.customer() == billed_customer::account("123412341234", license_1)));
+  BOOST_TEST((two.customer() == billed_customer::account("123412341234", license_2)));
+  BOOST_TEST(run(ctx, store.list(subscription_status::active)).size() == 2u);
+
+  // Unsubscribing one license leaves the other active.
+  run(ctx, manager.unsubscribe(one.customer()));
+  BOOST_TEST(!run(ctx, manager.is_active(one.customer())));
+  BOOST_TEST(run(ctx, manager.is_active(two.customer())));
+  BOOST_TEST(run(ctx, manager.is_active("cust-c")), "the legacy lookup answers the active license");
+
+  // Subscribing with the first license's token again reactivates that license only.
+  clock.advance(1h);
+  const auto again = run(ctx, manager.subscribe("token-lic-1"));
+  BOOST_TEST((again.customer() == one.customer()));
+  BOOST_TEST((again.subscribed_at == clock.now()));
+  BOOST_TEST(run(ctx, store.list(subscription_status::active)).size() == 2u);
+  BOOST_TEST(run(ctx, store.list(subscription_status::unsubscribed)).empty());
+  const auto second = run(ctx, manager.find(two.customer()));
+  BOOST_REQUIRE(second.has_value());
+  BOOST_TEST((second->subscribed_at == two.subscribed_at), "the other license is untouched");
+}
+
+BOOST_AUTO_TEST_CASE(an_answer_without_customer_identifier_is_stored_by_license) {
+  const auto s = run(ctx, manager.subscribe("token-no-id"));
+  BOOST_TEST(s.customer_identifier.empty());
+  BOOST_TEST(run(ctx, manager.is_active(billed_customer::account("123412341234", license_3))));
+}
+
+BOOST_AUTO_TEST_CASE(activate_creates_is_idempotent_and_reactivates) {
+  const auto who = billed_customer::account("123412341234", license_1);
+  const auto t1 = clock.now();
+  const auto created = run(ctx, manager.activate(who, "prod-1"));
+  BOOST_TEST((created.customer() == who));
+  BOOST_TEST(created.customer_identifier.empty());
+  BOOST_TEST(created.product_code == "prod-1");
+  BOOST_TEST((created.status == subscription_status::active));
+  BOOST_TEST((created.subscribed_at == t1));
+
+  clock.advance(10min);
+  const auto same = run(ctx, manager.activate(who, ""));  // empty: the manager's product
+  BOOST_TEST((same == created), "activating an active subscription changes nothing");
+
+  clock.advance(10min);
+  run(ctx, manager.unsubscribe(who));
+  clock.advance(10min);
+  const auto back = run(ctx, manager.activate(who, "prod-1"));
+  BOOST_TEST((back.status == subscription_status::active));
+  BOOST_TEST((back.subscribed_at == clock.now()));
+  BOOST_TEST(!back.unsubscribed_at.has_value());
+  BOOST_TEST(run(ctx, store.list(subscription_status::active)).size() == 1u);
+
+  // A legacy activation of an identifier that a subscribed license carries reactivates that row.
+  run(ctx, manager.subscribe("token-lic-2"));
+  run(ctx, manager.unsubscribe(billed_customer::account("123412341234", license_2)));
+  const auto legacy = run(ctx, manager.activate(billed_customer::legacy("cust-c"), "prod-1"));
+  BOOST_TEST((legacy.customer() == billed_customer::account("123412341234", license_2)));
+  BOOST_TEST(run(ctx, store.list(subscription_status::active)).size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(activate_refuses_bad_ids_and_other_products) {
+  const auto invalid = awsmp::test::has_code(errc::invalid_argument);
+  BOOST_CHECK_EXCEPTION(run(ctx, manager.activate(billed_customer::account("12ab", license_1), "prod-1")),
+                        boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, manager.activate(billed_customer::account("123412341234", "l-1"), "prod-1")),
+                        boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, manager.activate(billed_customer::legacy(""), "prod-1")),
+                        boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, manager.activate(billed_customer::legacy("cust-a"), "bad product\n")),
+                        boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, manager.activate(billed_customer::legacy("cust-a"), "prod-2")),
+                        boost::system::system_error, awsmp::test::has_code(errc::product_mismatch));
+  BOOST_TEST(run(ctx, store.list(subscription_status::active)).empty());
+
+  subscription_manager any(ctx.get_executor(), store, metering);
+  const auto s = run(ctx, any.activate(billed_customer::legacy("cust-a"), "prod-2"));
+  BOOST_TEST(s.product_code == "prod-2");
+}
+
+BOOST_AUTO_TEST_CASE(unsubscribe_of_an_unknown_license_is_not_found) {
+  run(ctx, manager.subscribe("token-lic-1"));
+  BOOST_CHECK_EXCEPTION(run(ctx, manager.unsubscribe(billed_customer::account("123412341234", license_2))),
+                        boost::system::system_error, awsmp::test::has_code(errc::not_found));
+  BOOST_TEST(run(ctx, manager.is_active(billed_customer::account("123412341234", license_1))));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -158,7 +158,50 @@ BOOST_AUTO_TEST_CASE(license_arn_pattern) {
   r.license_arn = "not-an-arn";
   expect_invalid([&] { validate(batch_with(r)); }, "UsageRecords[0].LicenseArn", "pattern");
   r.license_arn = "arn:aws:license-manager::123456789012:license:l-1";
-  expect_valid([&] { validate(batch_with(r)); });
+  auto license_batch = batch_with(r);
+  license_batch.product_code.clear();  // LicenseArn replaces ProductCode
+  expect_valid([&] { validate(license_batch); });
+}
+
+// Billing v2: one identity form per request, and ProductCode xor LicenseArn (docs/wire.md).
+BOOST_AUTO_TEST_CASE(identity_forms_and_product_code_versus_license) {
+  auto legacy = good_record();
+  auto account = good_record();  // account id only: an existing product that moved off CustomerIdentifier
+  account.customer_identifier.clear();
+  account.customer_aws_account_id = "123456789012";
+  auto licensed = account;  // the account form of a license-based product
+  licensed.license_arn = "arn:aws:license-manager::123456789012:license:l-1";
+  auto licensed_2 = licensed;  // a concurrent agreement of the same account
+  licensed_2.license_arn = "arn:aws:license-manager::123456789012:license:l-2";
+
+  batch_meter_usage_input in;
+  // Without ProductCode: every record must name its license.
+  in.usage_records = {licensed, licensed_2};
+  expect_valid([&] { validate(in); });
+  in.usage_records = {licensed, account};
+  expect_invalid([&] { validate(in); }, "ProductCode", "UsageRecords[1] does not");
+  in.usage_records = {legacy};
+  expect_invalid([&] { validate(in); }, "ProductCode", "UsageRecords[0] does not");
+  in.usage_records.clear();
+  expect_valid([&] { validate(in); });
+
+  // With ProductCode: no LicenseArn anywhere.
+  in.product_code = "prod-1";
+  in.usage_records = {account, account};
+  expect_valid([&] { validate(in); });
+  in.usage_records = {account, licensed};
+  expect_invalid([&] { validate(in); }, "UsageRecords[1].LicenseArn", "ProductCode");
+  in.usage_records = {licensed};
+  expect_invalid([&] { validate(in); }, "UsageRecords[0].LicenseArn", "AWS refuses");
+
+  // One identity form per request.
+  in.usage_records = {legacy, legacy, account};
+  expect_invalid([&] { validate(in); }, "UsageRecords[2]", "mixes");
+  in.usage_records = {account, legacy};
+  expect_invalid([&] { validate(in); }, "UsageRecords[1]", "CustomerIdentifier or CustomerAWSAccountId");
+  in.product_code.clear();
+  in.usage_records = {licensed, legacy};
+  expect_invalid([&] { validate(in); }, "UsageRecords[1]", "mixes");
 }
 
 BOOST_AUTO_TEST_CASE(dimension_1_to_255) {
