@@ -15,7 +15,4 @@ using dynamodb_backends = boost::mpl::list<dynamodb_backend>;
   BOOST_FIXTURE_TEST_CASE_TEMPLATE(test_name, type_name, awsmp::test::dynamodb_backends, \
                                    BOOST_AUTO_TEST_CASE_FIXTURE)
 
-// The suite builds entitlements with aggregate initialisers that leave the account-form ids
-// empty on purpose (legacy rows); that is not a defect worth failing this build for.
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #include "unit/state/store_test.cpp"
