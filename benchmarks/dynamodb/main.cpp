@@ -2,21 +2,19 @@
 // (sequential, keep-alive, one item of ~10 attributes) to --endpoint (moto on loopback) and
 // prints one JSON line: this process's user+system CPU seconds per call and the wall time.
 // run.py runs it and the AWS SDK for JavaScript v3 peer (bench_js.mjs) against one moto.
+#include <sys/resource.h>
+
 #include <awsmp/credentials.hpp>
 #include <awsmp/dynamodb_client.hpp>
 #include <awsmp/sigv4.hpp>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <string>
-
-#include <sys/resource.h>
 
 using namespace awsmp;
 using namespace awsmp::dynamodb;
@@ -45,7 +43,8 @@ item make_item(int i) {
   it["hour"] = attribute_value::number(1'764'000'000 + 3600 * (i % 24));
   it["instance"] = attribute_value::string("instance-a");
   it["sealed"] = attribute_value::boolean_value(false);
-  it["license_arn"] = attribute_value::string("arn:aws:license-manager::123456789012:license:l-0123456789abcdef");
+  it["license_arn"] =
+      attribute_value::string("arn:aws:license-manager::123456789012:license:l-0123456789abcdef");
   it["account"] = attribute_value::string("123456789012");
   it["tags"] = attribute_value::string_set({"a", "b"});
   return it;
@@ -94,7 +93,8 @@ int main(int argc, char** argv) {
           co_await client.put_item(std::move(p));
           get_item_request g;
           g.table = table;
-          g.key = item{{"pk", attribute_value::string("customer-" + std::to_string(i % 1000))}, {"sk", attribute_value::number(i)}};
+          g.key = item{{"pk", attribute_value::string("customer-" + std::to_string(i % 1000))},
+                       {"sk", attribute_value::number(i)}};
           if (!co_await client.get_item(std::move(g))) ++failures;
         }
         cpu = cpu_seconds() - cpu0;
@@ -106,8 +106,10 @@ int main(int argc, char** argv) {
   io.run();
   const auto stats = client.stats();
   std::printf(
-      "{\"client\":\"awsmp\",\"calls\":%d,\"cpu_s\":%.6f,\"cpu_us_per_call\":%.2f,\"wall_s\":%.3f,\"missing\":%d,"
+      "{\"client\":\"awsmp\",\"calls\":%d,\"cpu_s\":%.6f,\"cpu_us_per_call\":%.2f,\"wall_s\":%.3f,"
+      "\"missing\":%d,"
       "\"connections_opened\":%llu}\n",
-      2 * calls, cpu, cpu * 1e6 / (2 * calls), wall, failures, static_cast<unsigned long long>(stats.connections_opened));
+      2 * calls, cpu, cpu * 1e6 / (2 * calls), wall, failures,
+      static_cast<unsigned long long>(stats.connections_opened));
   return failures == 0 ? 0 : 1;
 }

@@ -4,15 +4,14 @@
 // benchmarks/stores.
 // Run: build/release/benchmarks/micro/awsmp-bench-micro  (targets: sign <= 3 us,
 // encode <= 8 us, decode <= 12 us on the 2-core CI machine).
+#include <benchmark/benchmark.h>
+
+#include <array>
 #include <awsmp/sigv4.hpp>
 #include <awsmp/validation.hpp>
 #include <awsmp/wire.hpp>
-
-#include <benchmark/benchmark.h>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
-
-#include <array>
 #include <string>
 
 namespace {

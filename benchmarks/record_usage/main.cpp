@@ -4,17 +4,15 @@
 //   journal-dir: where the journal benchmark writes (default: the temp directory); its disk
 //   decides the fdatasync cost. scale: multiplies the call counts (default 1).
 // Build in Release: the numbers of a Debug build say nothing.
-#include <awsmp/metering_api.hpp>
-#include <awsmp/token_billing_tracker.hpp>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <awsmp/metering_api.hpp>
+#include <awsmp/token_billing_tracker.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -31,12 +29,17 @@ namespace {
 
 // Never called: the benchmarks do not flush.
 class null_metering final : public awsmp::metering_api {
-public:
-  awsmp::awaitable<awsmp::resolve_customer_output> resolve_customer(std::string) override { co_return awsmp::resolve_customer_output{}; }
-  awsmp::awaitable<awsmp::batch_meter_usage_output> batch_meter_usage(awsmp::batch_meter_usage_input) override {
+ public:
+  awsmp::awaitable<awsmp::resolve_customer_output> resolve_customer(std::string) override {
+    co_return awsmp::resolve_customer_output{};
+  }
+  awsmp::awaitable<awsmp::batch_meter_usage_output> batch_meter_usage(
+      awsmp::batch_meter_usage_input) override {
     co_return awsmp::batch_meter_usage_output{};
   }
-  awsmp::awaitable<awsmp::meter_usage_output> meter_usage(awsmp::meter_usage_input) override { co_return awsmp::meter_usage_output{}; }
+  awsmp::awaitable<awsmp::meter_usage_output> meter_usage(awsmp::meter_usage_input) override {
+    co_return awsmp::meter_usage_output{};
+  }
 };
 
 std::vector<std::string> customer_ids(std::size_t n) {
@@ -94,15 +97,18 @@ double calls_per_second(awsmp::token_billing_options options, int threads, int c
   awsmp::token_billing_tracker tracker(io.get_executor(), "bench-product", metering, options);
   std::atomic<long> done{0};
   for (int c = 0; c < callers; ++c)
-    asio::co_spawn(io, [&, c]() -> awsmp::awaitable<void> {
-      std::size_t k = static_cast<std::size_t>(c) * 7919;
-      for (long i = 0; i < calls; ++i) {
-        k = (k + 1) % ids.size();
-        auto op = tracker.record_usage(ids[k], 120, 480);
-        co_await std::move(op);
-      }
-      done += calls;
-    }, asio::detached);
+    asio::co_spawn(
+        io,
+        [&, c]() -> awsmp::awaitable<void> {
+          std::size_t k = static_cast<std::size_t>(c) * 7919;
+          for (long i = 0; i < calls; ++i) {
+            k = (k + 1) % ids.size();
+            auto op = tracker.record_usage(ids[k], 120, 480);
+            co_await std::move(op);
+          }
+          done += calls;
+        },
+        asio::detached);
   const auto start = clock_type::now();
   const double cpu_start = cpu_seconds();
   std::vector<std::thread> pool;
@@ -112,15 +118,16 @@ double calls_per_second(awsmp::token_billing_options options, int threads, int c
   const double secs = seconds_since(start);
   const double cpu = cpu_seconds() - cpu_start;
   if (stats_out) *stats_out = tracker.stats();
-  std::printf("  [%ld calls in %.2f s wall, %.2f s CPU: %.2f M calls per CPU-second] ", done.load(), secs, cpu,
-              static_cast<double>(done.load()) / cpu / 1e6);
+  std::printf("  [%ld calls in %.2f s wall, %.2f s CPU: %.2f M calls per CPU-second] ", done.load(), secs,
+              cpu, static_cast<double>(done.load()) / cpu / 1e6);
   return static_cast<double>(done.load()) / secs;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::filesystem::path dir = argc > 1 ? std::filesystem::path(argv[1]) : std::filesystem::temp_directory_path();
+  const std::filesystem::path dir =
+      argc > 1 ? std::filesystem::path(argv[1]) : std::filesystem::temp_directory_path();
   const long scale = argc > 2 ? std::atol(argv[2]) : 1;
   const auto ids = customer_ids(10'000);
 
@@ -128,8 +135,10 @@ int main(int argc, char** argv) {
   std::printf("record_usage, no journal, 1 thread, 1 caller, 10k customers: %.2f M calls/s\n",
               calls_per_second(memory_only, 1, 1, 5'000'000 * scale, ids) / 1e6);
   const auto accounts = account_customers(10'000);
-  std::printf("record_usage(billed_customer), account form, no journal, 1 thread, 1 caller, 10k licenses: %.2f M calls/s\n",
-              calls_per_second(memory_only, 1, 1, 5'000'000 * scale, accounts) / 1e6);
+  std::printf(
+      "record_usage(billed_customer), account form, no journal, 1 thread, 1 caller, 10k licenses: %.2f M "
+      "calls/s\n",
+      calls_per_second(memory_only, 1, 1, 5'000'000 * scale, accounts) / 1e6);
   std::printf("record_usage, no journal, 2 threads, 2 callers, 10k customers: %.2f M calls/s\n",
               calls_per_second(memory_only, 2, 2, 5'000'000 * scale, ids) / 1e6);
   std::printf("record_usage, no journal, 2 threads, 1000 callers, 10k customers: %.2f M calls/s\n",
@@ -142,11 +151,14 @@ int main(int argc, char** argv) {
     std::filesystem::remove(journaled.journal);
     awsmp::token_billing_stats st;
     const double rate = calls_per_second(journaled, threads, 1000, 1'000 * scale, ids, &st);
-    std::printf("record_usage, journal, %d thread(s), 1000 callers: %.0f k calls/s; %llu fdatasync, %.0f calls per "
-                "commit, longest write+fdatasync %llu us, journal %.1f MB\n",
-                threads, rate / 1e3, static_cast<unsigned long long>(st.journal_commits),
-                static_cast<double>(st.record_usage_calls) / static_cast<double>(std::max<std::uint64_t>(1, st.journal_commits)),
-                static_cast<unsigned long long>(st.journal_max_sync_micros), static_cast<double>(st.journal_bytes) / 1e6);
+    std::printf(
+        "record_usage, journal, %d thread(s), 1000 callers: %.0f k calls/s; %llu fdatasync, %.0f calls per "
+        "commit, longest write+fdatasync %llu us, journal %.1f MB\n",
+        threads, rate / 1e3, static_cast<unsigned long long>(st.journal_commits),
+        static_cast<double>(st.record_usage_calls) /
+            static_cast<double>(std::max<std::uint64_t>(1, st.journal_commits)),
+        static_cast<unsigned long long>(st.journal_max_sync_micros),
+        static_cast<double>(st.journal_bytes) / 1e6);
     std::filesystem::remove(journaled.journal);
   }
 
@@ -158,17 +170,21 @@ int main(int argc, char** argv) {
     null_metering metering;
     const std::size_t before = rss_bytes();
     awsmp::token_billing_tracker tracker(io.get_executor(), "bench-product", metering, {});
-    asio::co_spawn(io, [&]() -> awsmp::awaitable<void> {
-      for (const auto& id : many) {
-        auto op = tracker.record_usage(id, 1, 1);
-        co_await std::move(op);
-      }
-    }, asio::detached);
+    asio::co_spawn(
+        io,
+        [&]() -> awsmp::awaitable<void> {
+          for (const auto& id : many) {
+            auto op = tracker.record_usage(id, 1, 1);
+            co_await std::move(op);
+          }
+        },
+        asio::detached);
     io.run();
     const std::size_t after = rss_bytes();
     (void)ids_bytes;
     std::printf("memory: %zu customers tracked, RSS grew %.1f MB: %.0f bytes per customer (13-byte ids)\n",
-                static_cast<std::size_t>(tracker.stats().customers), static_cast<double>(after - before) / 1e6,
+                static_cast<std::size_t>(tracker.stats().customers),
+                static_cast<double>(after - before) / 1e6,
                 static_cast<double>(after - before) / static_cast<double>(n));
   }
   return 0;

@@ -13,10 +13,8 @@
 #include <awsmp/awsmp.hpp>
 #include <awsmp/credentials_provider_chain.hpp>
 #include <awsmp/region.hpp>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -57,8 +55,8 @@ awsmp::awaitable<void> resolve_and_meter(std::string token, std::int32_t quantit
   batch.usage_records.push_back(record);
   const auto result = co_await metering.batch_meter_usage(batch);
   for (const auto& r : result.results)
-    std::cout << "metered " << r.record.quantity << " x " << r.record.dimension << ": " << awsmp::to_string(r.status)
-              << " (record " << r.metering_record_id << ")\n";
+    std::cout << "metered " << r.record.quantity << " x " << r.record.dimension << ": "
+              << awsmp::to_string(r.status) << " (record " << r.metering_record_id << ")\n";
   if (!result.unprocessed_records.empty())
     std::cout << result.unprocessed_records.size() << " record(s) unprocessed: send them again\n";
 }

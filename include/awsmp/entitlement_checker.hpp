@@ -5,7 +5,6 @@
 #include <awsmp/billed_customer.hpp>
 #include <awsmp/common.hpp>
 #include <awsmp/entitlement_store.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -50,12 +49,13 @@ struct entitlement_checker_stats {
 /// Thread-safe: call from any thread of any executor; `store` must outlive the checker, and
 /// operations must complete before the checker is destroyed.
 class entitlement_checker {
-public:
+ public:
   /// A checker with the given cache TTL and the other defaults; throws
   /// system_error(errc::invalid_argument) for a negative TTL.
   entitlement_checker(asio::any_io_executor ex, entitlement_store& store, std::chrono::nanoseconds cache_ttl);
   /// A checker with explicit options; throws system_error(errc::invalid_argument) for a negative TTL.
-  entitlement_checker(asio::any_io_executor ex, entitlement_store& store, entitlement_checker_options options);
+  entitlement_checker(asio::any_io_executor ex, entitlement_store& store,
+                      entitlement_checker_options options);
   ~entitlement_checker();
   entitlement_checker(const entitlement_checker&) = delete;
   entitlement_checker& operator=(const entitlement_checker&) = delete;
@@ -88,7 +88,7 @@ public:
   /// A snapshot of the counters; never throws.
   entitlement_checker_stats stats() const noexcept;
 
-private:
+ private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };

@@ -3,9 +3,7 @@
 
 #include <awsmp/billed_customer.hpp>
 #include <awsmp/common.hpp>
-
 #include <boost/asio/strand.hpp>
-
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -47,7 +45,7 @@ struct entitlement {
 /// system_error(errc::invalid_argument) before touching storage; storage failures are thrown
 /// as system_error.
 class entitlement_store {
-public:
+ public:
   virtual ~entitlement_store() = default;
   /// Inserts or replaces the row of (ent.customer(), ent.dimension).
   virtual awaitable<void> put(entitlement ent) = 0;
@@ -70,7 +68,7 @@ public:
 
 /// An entitlement_store in memory, protected by its own strand of the given executor.
 class memory_entitlement_store final : public entitlement_store {
-public:
+ public:
   /// Never throws beyond std::bad_alloc.
   explicit memory_entitlement_store(asio::any_io_executor ex);
   using entitlement_store::erase;
@@ -81,7 +79,7 @@ public:
   awaitable<std::vector<entitlement>> list(billed_customer who) override;
   awaitable<void> erase(billed_customer who, std::string dimension) override;
 
-private:
+ private:
   asio::strand<asio::any_io_executor> strand_;
   std::map<std::pair<billed_customer, std::string>, entitlement> rows_;
   /// (customer_identifier, dimension, account-form key) of every account-form row, for legacy lookups.

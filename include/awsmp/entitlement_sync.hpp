@@ -8,7 +8,6 @@
 #include <awsmp/entitlement_service_client.hpp>
 #include <awsmp/entitlement_store.hpp>
 #include <awsmp/subscription_store.hpp>
-
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -30,7 +29,7 @@ struct entitlement_sync_result {
 
 /// The changes that bring the stored rows of one product in line with AWS (pure).
 struct entitlement_sync_plan {
-  std::vector<entitlement> upserts;                           ///< put these
+  std::vector<entitlement> upserts;                               ///< put these
   std::vector<std::pair<billed_customer, std::string>> removals;  ///< erase these (customer, dimension)
   std::size_t unchanged = 0;
   std::size_t skipped = 0;
@@ -59,12 +58,16 @@ entitlement_sync_plan plan_entitlement_sync(std::string_view product_code,
 /// unless every page was fetched, so a failed or partial fetch never revokes anything.
 /// Throws system_error(errc::invalid_argument) for a bad product code, and what the service
 /// and the stores throw (a write failure leaves the earlier writes in place; run it again).
-awaitable<entitlement_sync_result> sync_entitlements(entitlement_service_api& service, entitlement_checker& checker,
-                                                     subscription_store& subscriptions, std::string product_code);
+awaitable<entitlement_sync_result> sync_entitlements(entitlement_service_api& service,
+                                                     entitlement_checker& checker,
+                                                     subscription_store& subscriptions,
+                                                     std::string product_code);
 
 /// As above, writing straight to `store` (use the checker overload when a checker caches it).
-awaitable<entitlement_sync_result> sync_entitlements(entitlement_service_api& service, entitlement_store& store,
-                                                     subscription_store& subscriptions, std::string product_code);
+awaitable<entitlement_sync_result> sync_entitlements(entitlement_service_api& service,
+                                                     entitlement_store& store,
+                                                     subscription_store& subscriptions,
+                                                     std::string product_code);
 
 /// Re-syncs one customer's or one license's entitlements of `product_code` (GetEntitlements
 /// with the CUSTOMER_IDENTIFIER filter for the legacy form, LICENSE_ARN +
@@ -72,7 +75,8 @@ awaitable<entitlement_sync_result> sync_entitlements(entitlement_service_api& se
 /// product AWS no longer returns. Nothing is written unless every page was fetched. Throws
 /// system_error(errc::invalid_argument) for a bad product code or customer, and what the
 /// service and the store throw.
-awaitable<entitlement_sync_result> sync_entitlements(entitlement_service_api& service, entitlement_checker& checker,
-                                                     std::string product_code, billed_customer who);
+awaitable<entitlement_sync_result> sync_entitlements(entitlement_service_api& service,
+                                                     entitlement_checker& checker, std::string product_code,
+                                                     billed_customer who);
 
 }  // namespace awsmp

@@ -3,7 +3,6 @@
 
 #include <boost/system/error_code.hpp>
 #include <boost/system/system_error.hpp>
-
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -34,7 +33,7 @@ boost::system::error_code make_error_code(errc e) noexcept;
 
 /// An error answered by AWS (HTTP 4xx/5xx with an AWS error body).
 class aws_error : public boost::system::system_error {
-public:
+ public:
   /// Builds an error as decoded from a response; never throws beyond std::bad_alloc.
   aws_error(unsigned http_status, std::string type, std::string message, std::string request_id);
 
@@ -51,7 +50,7 @@ public:
   /// "<Type> (HTTP <status>, request id <id>): <message>"; never throws.
   const char* what() const noexcept override { return what_.c_str(); }
 
-private:
+ private:
   std::string what_;
   std::string type_;
   std::string aws_message_;

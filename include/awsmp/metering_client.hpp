@@ -4,7 +4,6 @@
 #include <awsmp/client_options.hpp>
 #include <awsmp/metering_api.hpp>
 #include <awsmp/sigv4.hpp>
-
 #include <cstdint>
 #include <memory>
 
@@ -12,22 +11,25 @@ namespace awsmp {
 
 /// Counters of a service client, for observability and tests.
 struct client_stats {
-  std::uint64_t requests = 0;            ///< logical calls
-  std::uint64_t attempts = 0;            ///< HTTP attempts, retries included
+  std::uint64_t requests = 0;  ///< logical calls
+  std::uint64_t attempts = 0;  ///< HTTP attempts, retries included
   std::uint64_t retries = 0;
   std::uint64_t connections_opened = 0;  ///< TCP connections (TLS handshakes when HTTPS)
-  std::uint64_t stale_reconnects = 0;    ///< pooled connections found closed by the server mid-request and resent once
+  std::uint64_t stale_reconnects =
+      0;  ///< pooled connections found closed by the server mid-request and resent once
   bool certificate_checks_disabled = false;  ///< HTTPS without certificate verification (verify_peer = false)
 };
 
-namespace detail { class aws_json_client; }
+namespace detail {
+class aws_json_client;
+}
 
 /// Calls the Metering Service. Thread-safe: calls may run concurrently from any thread of the
 /// executor; `signer` must outlive the client. Every call validates its input first
 /// (system_error errc::invalid_argument), then retries retryable failures per `options`;
 /// AWS's refusals are thrown as aws_error, transport failures as system_error.
 class metering_client final : public metering_api {
-public:
+ public:
   /// Throws system_error(errc::invalid_argument) for a bad endpoint URL or CA file.
   metering_client(asio::any_io_executor ex, request_signer& signer, client_options options = {});
   ~metering_client() override;
@@ -39,7 +41,7 @@ public:
   /// A snapshot of this client's counters; never throws.
   client_stats stats() const noexcept;
 
-private:
+ private:
   std::unique_ptr<detail::aws_json_client> impl_;
 };
 

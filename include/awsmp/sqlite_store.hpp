@@ -4,7 +4,6 @@
 #include <awsmp/common.hpp>
 #include <awsmp/entitlement_store.hpp>
 #include <awsmp/subscription_store.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -51,7 +50,7 @@ struct sqlite_store_options {
 /// past busy_timeout, no_space_on_device, io_error for the rest. Operations must complete
 /// before the sqlite_store is destroyed.
 class sqlite_store {
-public:
+ public:
   /// Opens or creates the database (blocking: this is a start-up call). Throws
   /// system_error: errc::invalid_argument for an empty path, errc::store_corrupt for a
   /// damaged, non-SQLite, foreign or newer-format file, io_error when it cannot be opened.
@@ -73,7 +72,7 @@ public:
   /// 1 was awsmp 0.1.0's (keyed by customer identifier), migrated in place on open.
   static constexpr std::int32_t format_version = 2;
 
-private:
+ private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };

@@ -5,7 +5,6 @@
 #include <awsmp/common.hpp>
 #include <awsmp/metering_api.hpp>
 #include <awsmp/subscription_store.hpp>
-
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,7 +17,7 @@ namespace awsmp {
 /// leaves one of the two results, never a mix. Thread-safe; `store` and `metering` must
 /// outlive the manager, and operations must complete before it is destroyed.
 class subscription_manager {
-public:
+ public:
   /// product_code empty: accept any product; else a token resolving to another product is
   /// rejected. Throws system_error(errc::invalid_argument) for a malformed product code.
   subscription_manager(asio::any_io_executor ex, subscription_store& store, metering_api& metering,
@@ -61,7 +60,7 @@ public:
   /// Legacy form: find(billed_customer::legacy(customer_identifier)).
   awaitable<std::optional<subscription>> find(std::string customer_identifier);
 
-private:
+ private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };

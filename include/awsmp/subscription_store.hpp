@@ -3,9 +3,7 @@
 
 #include <awsmp/billed_customer.hpp>
 #include <awsmp/common.hpp>
-
 #include <boost/asio/strand.hpp>
-
 #include <map>
 #include <optional>
 #include <set>
@@ -51,7 +49,7 @@ struct subscription {
 /// control characters; account id digits; LicenseArn pattern) with
 /// system_error(errc::invalid_argument) before touching storage.
 class subscription_store {
-public:
+ public:
   virtual ~subscription_store() = default;
   /// Inserts or replaces the subscription stored under sub.customer().
   virtual awaitable<void> put(subscription sub) = 0;
@@ -72,7 +70,7 @@ public:
 
 /// A subscription_store in memory, protected by its own strand of the given executor.
 class memory_subscription_store final : public subscription_store {
-public:
+ public:
   /// Never throws beyond std::bad_alloc.
   explicit memory_subscription_store(asio::any_io_executor ex);
   using subscription_store::erase;
@@ -82,7 +80,7 @@ public:
   awaitable<std::vector<subscription>> list(subscription_status status) override;
   awaitable<void> erase(billed_customer who) override;
 
-private:
+ private:
   asio::strand<asio::any_io_executor> strand_;
   std::map<billed_customer, subscription> rows_;
   /// (customer_identifier, account-form key) of every account-form row, for legacy lookups.

@@ -7,7 +7,6 @@
 #include <awsmp/metering_api.hpp>
 #include <awsmp/metering_types.hpp>
 #include <awsmp/subscription_store.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -50,45 +49,55 @@ struct dead_letter {
 /// Settings of a token_billing_tracker; every default is documented here.
 struct token_billing_options {
   std::string dimension = std::string(dimension_tokens);  ///< the metering dimension of every record
-  std::int64_t tokens_per_unit = 1'000'000;  ///< tokens in one billing unit; >= 1
+  std::int64_t tokens_per_unit = 1'000'000;               ///< tokens in one billing unit; >= 1
   rounding round = rounding::carry;
-  std::size_t batch_concurrency = 4;         ///< BatchMeterUsage calls in flight during a flush; >= 1
-  std::filesystem::path journal;             ///< empty: in memory only (a crash loses unbilled usage)
+  std::size_t batch_concurrency = 4;  ///< BatchMeterUsage calls in flight during a flush; >= 1
+  std::filesystem::path journal;      ///< empty: in memory only (a crash loses unbilled usage)
 
-  clock_function clock;                      ///< wall clock for timestamps; empty: system_clock::now
-  subscription_store* heartbeat_store = nullptr;  ///< when set: hourly Quantity 0 records for active subscribers without usage
-  std::chrono::minutes dead_letter_age{350}; ///< unanswered records this old leave AWS's 6 h window (unsealed if never delivered, else dead letters in doubt); 1..359 min
-  std::uint64_t compaction_bytes = 64ull << 20;  ///< compact the journal when it grows past this size; 0: never
-  int max_send_rounds = 3;                   ///< per flush: how often UnprocessedRecords are resent before flush returns; >= 1
-  std::size_t max_split_records = 60;        ///< a quantity above 2^31-1 is split over at most this many distinct hours per seal; 1..300 (AWS's window allows 5)
+  clock_function clock;  ///< wall clock for timestamps; empty: system_clock::now
+  subscription_store* heartbeat_store =
+      nullptr;  ///< when set: hourly Quantity 0 records for active subscribers without usage
+  std::chrono::minutes dead_letter_age{
+      350};  ///< unanswered records this old leave AWS's 6 h window (unsealed if never delivered, else dead
+             ///< letters in doubt); 1..359 min
+  std::uint64_t compaction_bytes = 64ull
+                                   << 20;  ///< compact the journal when it grows past this size; 0: never
+  int max_send_rounds = 3;  ///< per flush: how often UnprocessedRecords are resent before flush returns; >= 1
+  std::size_t max_split_records = 60;  ///< a quantity above 2^31-1 is split over at most this many distinct
+                                       ///< hours per seal; 1..300 (AWS's window allows 5)
 };
 
 /// Counters and health of a tracker, for observability; a consistent-enough snapshot (each
 /// counter is read atomically, not all together).
 struct token_billing_stats {
-  std::uint64_t record_usage_calls = 0;      ///< record_usage calls that were accepted
-  std::uint64_t tokens_recorded = 0;         ///< input + output tokens accepted (wraps after 2^64)
-  std::uint64_t customers = 0;               ///< customers with an accumulator
-  std::uint64_t records_sealed = 0;          ///< usage records created (heartbeats included)
-  std::uint64_t heartbeats_sealed = 0;       ///< of which Quantity 0 heartbeats
-  std::uint64_t records_sent = 0;            ///< record transmissions (a resend counts again)
-  std::uint64_t records_acknowledged = 0;    ///< answered Success by AWS
-  std::uint64_t records_pending = 0;         ///< sealed and not yet answered
+  std::uint64_t record_usage_calls = 0;    ///< record_usage calls that were accepted
+  std::uint64_t tokens_recorded = 0;       ///< input + output tokens accepted (wraps after 2^64)
+  std::uint64_t customers = 0;             ///< customers with an accumulator
+  std::uint64_t records_sealed = 0;        ///< usage records created (heartbeats included)
+  std::uint64_t heartbeats_sealed = 0;     ///< of which Quantity 0 heartbeats
+  std::uint64_t records_sent = 0;          ///< record transmissions (a resend counts again)
+  std::uint64_t records_acknowledged = 0;  ///< answered Success by AWS
+  std::uint64_t records_pending = 0;       ///< sealed and not yet answered
   std::uint64_t records_dead_lettered = 0;
-  std::uint64_t retries = 0;                 ///< resends of a record already sent once
+  std::uint64_t retries = 0;  ///< resends of a record already sent once
   std::uint64_t flushes = 0;
-  std::uint64_t units_sealed = 0;            ///< billing units in sealed records
-  std::uint64_t units_unsealed = 0;          ///< units AWS never billed that went back to open usage (another writer's hour, outages)
-  std::uint64_t units_unbilled = 0;          ///< whole units the last stop() found no free hour for (0 with a journal, which keeps them)
-  std::uint64_t journal_bytes = 0;           ///< current journal file size (0 without journal)
-  std::uint64_t journal_commits = 0;         ///< fdatasync calls (group commits)
+  std::uint64_t units_sealed = 0;  ///< billing units in sealed records
+  std::uint64_t units_unsealed =
+      0;  ///< units AWS never billed that went back to open usage (another writer's hour, outages)
+  std::uint64_t units_unbilled =
+      0;  ///< whole units the last stop() found no free hour for (0 with a journal, which keeps them)
+  std::uint64_t journal_bytes = 0;    ///< current journal file size (0 without journal)
+  std::uint64_t journal_commits = 0;  ///< fdatasync calls (group commits)
   std::uint64_t journal_compactions = 0;
-  std::uint64_t journal_max_sync_micros = 0; ///< longest write + fdatasync: how long one executor thread was blocked
-  std::string last_error;                    ///< last failure of a send, flush or journal write; never holds secrets
+  std::uint64_t journal_max_sync_micros =
+      0;                   ///< longest write + fdatasync: how long one executor thread was blocked
+  std::string last_error;  ///< last failure of a send, flush or journal write; never holds secrets
   std::optional<time_point> last_error_at;
 };
 
-namespace detail { class token_billing_core; }
+namespace detail {
+class token_billing_core;
+}
 
 /// Counts tokens per billed customer and meters them to AWS Marketplace, one record per
 /// (customer, dimension, UTC hour): flush() bills the hour that just ended (stamped HH:59:59),
@@ -98,7 +107,7 @@ namespace detail { class token_billing_core; }
 /// `metering` (and options.heartbeat_store) must outlive the tracker. The tracker creates no
 /// threads; with a journal, fdatasync runs on the executor's threads (one at a time, group commit).
 class token_billing_tracker {
-public:
+ public:
   /// Opens (replaying) or creates the journal when one is configured. Throws
   /// system_error(errc::invalid_argument) for bad options or product code,
   /// system_error(errc::journal_corrupt) for a damaged or foreign journal, and system_error
@@ -176,7 +185,7 @@ public:
   /// Counters; callable from any thread, never throws beyond std::bad_alloc.
   token_billing_stats stats() const;
 
-private:
+ private:
   std::shared_ptr<detail::token_billing_core> core_;
 };
 

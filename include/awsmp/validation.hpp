@@ -5,7 +5,6 @@
 
 #include <awsmp/entitlement_service_types.hpp>
 #include <awsmp/metering_types.hpp>
-
 #include <cstddef>
 #include <string_view>
 

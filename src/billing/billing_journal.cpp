@@ -1,11 +1,13 @@
 #include "billing/billing_journal.hpp"
 
-#include "core/log_line.hpp"
-#include "core/throw.hpp"
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <awsmp/error.hpp>
 #include <awsmp/log.hpp>
-
 #include <boost/asio/append.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/associated_executor.hpp>
@@ -14,16 +16,12 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include "core/log_line.hpp"
+#include "core/throw.hpp"
 
 namespace awsmp::detail {
 
@@ -39,7 +37,9 @@ struct billing_journal::completion_of final : billing_journal::completion {
 
 namespace {
 
-boost::system::error_code last_os_error() { return {errno, boost::system::system_category()}; }
+boost::system::error_code last_os_error() {
+  return {errno, boost::system::system_category()};
+}
 
 void write_all(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -68,7 +68,7 @@ void sync_directory(const std::filesystem::path& dir) {
 
 std::string read_all(int fd) {
   std::string data;
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd, &st) == 0 && st.st_size > 0) data.reserve(static_cast<std::size_t>(st.st_size));
   char buf[1 << 16];
   for (;;) {
@@ -95,12 +95,14 @@ billing_journal::billing_journal(asio::any_io_executor ex, std::filesystem::path
   // file over the path between our open() and flock(), leaving us the lock of a dead inode.
   for (int attempt = 0;; ++attempt) {
     fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ < 0) throw boost::system::system_error(last_os_error(), "billing journal: open " + path_.string());
-    struct stat st{};
-    struct stat named{};
+    if (fd_ < 0)
+      throw boost::system::system_error(last_os_error(), "billing journal: open " + path_.string());
+    struct stat st {};
+    struct stat named {};
     try {
       if (::fstat(fd_, &st) != 0) throw boost::system::system_error(last_os_error(), "billing journal: stat");
-      if (!S_ISREG(st.st_mode)) throw_invalid_argument("token_billing_options.journal", "must be a regular file");
+      if (!S_ISREG(st.st_mode))
+        throw_invalid_argument("token_billing_options.journal", "must be a regular file");
       if (::flock(fd_, LOCK_EX | LOCK_NB) != 0)
         throw boost::system::system_error(last_os_error(),
                                           "billing journal: locked by another process: " + path_.string());
@@ -121,15 +123,18 @@ billing_journal::billing_journal(asio::any_io_executor ex, std::filesystem::path
     replay_data_ = read_all(fd_);
     scan_ = journal::scan(replay_data_);
     if (scan_.fresh) {
-      if (::ftruncate(fd_, 0) != 0) throw boost::system::system_error(last_os_error(), "billing journal: truncate");
-      if (::lseek(fd_, 0, SEEK_SET) < 0) throw boost::system::system_error(last_os_error(), "billing journal: seek");
+      if (::ftruncate(fd_, 0) != 0)
+        throw boost::system::system_error(last_os_error(), "billing journal: truncate");
+      if (::lseek(fd_, 0, SEEK_SET) < 0)
+        throw boost::system::system_error(last_os_error(), "billing journal: seek");
       write_all(fd_, journal::file_header());
       sync_data(fd_);
       sync_directory(path_.parent_path());
       stats_.bytes = journal::header_size;
     } else {
       if (scan_.torn_bytes > 0) {
-        detail::log(log_level::warning, "billing journal: cut a torn tail of " + std::to_string(scan_.torn_bytes) +
+        detail::log(log_level::warning, "billing journal: cut a torn tail of " +
+                                            std::to_string(scan_.torn_bytes) +
                                             " bytes (a commit interrupted by a crash, never acknowledged)");
         if (::ftruncate(fd_, static_cast<off_t>(scan_.good_end)) != 0)
           throw boost::system::system_error(last_os_error(), "billing journal: truncate");
@@ -215,7 +220,8 @@ void billing_journal::wake(std::vector<waiter>& ready, boost::system::error_code
   ready.clear();
 }
 
-void billing_journal::complete_locked(std::uint64_t durable, boost::system::error_code ec, std::vector<waiter>& ready) {
+void billing_journal::complete_locked(std::uint64_t durable, boost::system::error_code ec,
+                                      std::vector<waiter>& ready) {
   if (!ec) durable_gen_ = std::max(durable_gen_, durable);
   auto split = std::partition(waiters_.begin(), waiters_.end(),
                               [&](const waiter& w) { return !(ec || w.first <= durable_gen_); });
@@ -228,11 +234,13 @@ void billing_journal::write_commit(std::string_view payload) {
   const std::string f = journal::frame(payload);
   write_all(fd_, f);
   sync_data(fd_);
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
   std::lock_guard lock(mutex_);
   stats_.bytes += f.size();
   ++stats_.commits;
-  stats_.max_commit_micros = std::max<std::uint64_t>(stats_.max_commit_micros, static_cast<std::uint64_t>(micros));
+  stats_.max_commit_micros =
+      std::max<std::uint64_t>(stats_.max_commit_micros, static_cast<std::uint64_t>(micros));
 }
 
 awaitable<void> billing_journal::commit_loop(std::shared_ptr<billing_journal> self) {
@@ -291,7 +299,8 @@ void billing_journal::replace_file(std::string_view snapshot) {
   try {
     if (fd < 0) throw boost::system::system_error(last_os_error(), "billing journal: open " + temp.string());
     // Locked before it takes the path's name, so that no second process ever sees it unlocked.
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) throw boost::system::system_error(last_os_error(), "billing journal: lock");
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0)
+      throw boost::system::system_error(last_os_error(), "billing journal: lock");
     std::string data = journal::file_header();
     if (!snapshot.empty()) data += journal::frame(snapshot);
     write_all(fd, data);
@@ -356,7 +365,8 @@ void billing_journal::run_compaction() {
       replace_file(snapshot);
       std::lock_guard lock(mutex_);
       ++stats_.compactions;
-      detail::log(log_level::info, "billing journal: compacted to " + std::to_string(stats_.bytes) + " bytes");
+      detail::log(log_level::info,
+                  "billing journal: compacted to " + std::to_string(stats_.bytes) + " bytes");
     } catch (const boost::system::system_error& e) {
       detail::log(log_level::error,
                   std::string("billing journal: compaction failed, keeping the old file: ") + e.what());

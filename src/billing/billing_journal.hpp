@@ -3,12 +3,8 @@
 // replayed frames, decodes them itself and hands snapshots in for compaction.
 #pragma once
 
-#include "billing/journal_codec.hpp"
-
 #include <awsmp/common.hpp>
-
 #include <boost/system/error_code.hpp>
-
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -17,6 +13,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "billing/journal_codec.hpp"
 
 namespace awsmp::detail {
 
@@ -32,7 +30,7 @@ struct journal_stats {
 /// suspends until a commit (one write + fdatasync, run on the executor by one committer
 /// coroutine at a time, which keeps the journal alive) has made that generation durable.
 class billing_journal : public std::enable_shared_from_this<billing_journal> {
-public:
+ public:
   /// Opens or creates the file and locks it exclusively: the lock is taken on what the path
   /// names (re-checked by inode after locking, so a compaction's rename by another process
   /// cannot slip a second writer in). Reads and checks it (see replay()) and cuts a torn tail
@@ -80,7 +78,7 @@ public:
   journal_stats stats() const;
   const std::filesystem::path& path() const noexcept { return path_; }
 
-private:
+ private:
   billing_journal(asio::any_io_executor ex, std::filesystem::path path);
 
   // A suspended caller; type-erased by hand because Boost 1.81's any_completion_handler
@@ -97,7 +95,7 @@ private:
   [[noreturn]] void throw_failed() const;
   void start_committer_locked();
   awaitable<void> commit_loop(std::shared_ptr<billing_journal> self);
-  void write_commit(std::string_view payload);  // blocking; throws system_error
+  void write_commit(std::string_view payload);   // blocking; throws system_error
   void replace_file(std::string_view snapshot);  // blocking; throws system_error before the rename only
   void run_compaction();
   void complete_locked(std::uint64_t durable, boost::system::error_code ec, std::vector<waiter>& ready);

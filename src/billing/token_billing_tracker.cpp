@@ -3,7 +3,20 @@
 // state lives on the tracker's strand; the operations that hold it across suspensions (flush,
 // settle, bill_now, stop, re-drive) take one async_mutex. record_usage stays off the strand:
 // it only touches the sharded accumulator (and the journal's buffer).
+#include <algorithm>
+#include <atomic>
+#include <awsmp/error.hpp>
+#include <awsmp/log.hpp>
 #include <awsmp/token_billing_tracker.hpp>
+#include <awsmp/validation.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <exception>
+#include <mutex>
+#include <variant>
 
 #include "billing/billing_journal.hpp"
 #include "billing/billing_planner.hpp"
@@ -14,22 +27,6 @@
 #include "core/throw.hpp"
 #include "wire/rules.hpp"
 
-#include <awsmp/error.hpp>
-#include <awsmp/log.hpp>
-#include <awsmp/validation.hpp>
-
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
-#include <algorithm>
-#include <atomic>
-#include <exception>
-#include <mutex>
-#include <variant>
-
 namespace awsmp {
 namespace detail {
 namespace {
@@ -37,9 +34,11 @@ namespace {
 void check_options(const token_billing_options& o) {
   check_identifier("token_billing_options.dimension", o.dimension);
   if (o.tokens_per_unit < 1) throw_invalid_argument("token_billing_options.tokens_per_unit", "must be >= 1");
-  if (o.batch_concurrency < 1) throw_invalid_argument("token_billing_options.batch_concurrency", "must be >= 1");
+  if (o.batch_concurrency < 1)
+    throw_invalid_argument("token_billing_options.batch_concurrency", "must be >= 1");
   if (o.dead_letter_age < std::chrono::minutes(1) || o.dead_letter_age >= std::chrono::minutes(360))
-    throw_invalid_argument("token_billing_options.dead_letter_age", "must be 1..359 minutes (AWS refuses records 6 h old)");
+    throw_invalid_argument("token_billing_options.dead_letter_age",
+                           "must be 1..359 minutes (AWS refuses records 6 h old)");
   if (o.max_send_rounds < 1) throw_invalid_argument("token_billing_options.max_send_rounds", "must be >= 1");
   if (o.max_split_records < 1 || o.max_split_records > 300)
     throw_invalid_argument("token_billing_options.max_split_records", "must be 1..300");
@@ -71,11 +70,15 @@ usage_record make_record(std::string_view key, const std::string& dimension, con
 
 /// The shared state behind a token_billing_tracker (kept alive by its running coroutines).
 class token_billing_core : public std::enable_shared_from_this<token_billing_core> {
-public:
+ public:
   token_billing_core(asio::any_io_executor ex, std::string product_code, metering_api& metering,
                      token_billing_options options)
-      : ex_(ex), strand_(asio::make_strand(ex)), product_code_(std::move(product_code)), metering_(metering),
-        options_(std::move(options)), mutex_(strand_) {
+      : ex_(ex),
+        strand_(asio::make_strand(ex)),
+        product_code_(std::move(product_code)),
+        metering_(metering),
+        options_(std::move(options)),
+        mutex_(strand_) {
     // Empty is allowed: a tracker whose records are all in the account form sends no ProductCode.
     if (!product_code_.empty()) validate_product_code(product_code_);
     check_options(options_);
@@ -91,7 +94,8 @@ public:
   void check_key(const std::string& id) const {
     check_identifier("customer_identifier", id);
     if (product_code_.empty())
-      throw_invalid_argument("customer_identifier", "the legacy form needs the tracker's product code (it is empty)");
+      throw_invalid_argument("customer_identifier",
+                             "the legacy form needs the tracker's product code (it is empty)");
   }
 
   std::string key_of(const billed_customer& who) const {
@@ -105,7 +109,8 @@ public:
   awaitable<void> record_usage(std::string key, std::int64_t input, std::int64_t output) {
     if (input < 0) throw_invalid_argument("input_tokens", "must be >= 0");
     if (output < 0) throw_invalid_argument("output_tokens", "must be >= 0");
-    if (stopped_.load(std::memory_order_relaxed)) throw_error(errc::stopped, "token_billing_tracker: stopped");
+    if (stopped_.load(std::memory_order_relaxed))
+      throw_error(errc::stopped, "token_billing_tracker: stopped");
     const auto hour_now = [this] { return hour_of(options_.clock()); };
     if (!journal_) {
       check_add(accumulator_.add(key, input, output, hour_now, [](hour_t) {}));
@@ -185,9 +190,10 @@ public:
     accumulator_.visit(key, false, [&](std::string_view k, account_state& st) {
       const seal_plan plan = plan_seal(st, now, policy_, seal_mode::current_hour, settle);
       if (plan.deferred) {
-        log(log_level::warning, "token_billing_tracker: " + to_string(customer_of_key(k)) + ": " +
-                                    std::to_string(plan.unplaced_units) +
-                                    " units found no free hour (the current one has a record); they stay open");
+        log(log_level::warning,
+            "token_billing_tracker: " + to_string(customer_of_key(k)) + ": " +
+                std::to_string(plan.unplaced_units) +
+                " units found no free hour (the current one has a record); they stay open");
         return;
       }
       seal(k, st, plan);
@@ -255,7 +261,8 @@ public:
       co_await wait_durable(gen);
     }
     if (!moves.empty())
-      log(log_level::info, "token_billing_tracker: re-drove " + std::to_string(moves.size()) + " dead letters");
+      log(log_level::info,
+          "token_billing_tracker: re-drove " + std::to_string(moves.size()) + " dead letters");
     co_return moves.size();
   }
 
@@ -266,10 +273,11 @@ public:
     return out;
   }
 
-private:
+ private:
   void check_add(add_result r) {
     if (r == add_result::overflow)
-      throw_invalid_argument("input_tokens + output_tokens", "the customer's unbilled total would exceed 2^63-1");
+      throw_invalid_argument("input_tokens + output_tokens",
+                             "the customer's unbilled total would exceed 2^63-1");
     if (r == add_result::closed) throw_error(errc::stopped, "token_billing_tracker: stopped");
   }
 
@@ -327,8 +335,8 @@ private:
     bool ok = true;
     accumulator_.visit(key, true, [&](std::string_view, account_state& st) { ok = refund(st, tokens, now); });
     if (!ok) {
-      note_error("unseal: " + to_string(customer_of_key(key)) + "'s total would overflow; units lost: " +
-                 std::to_string(r.quantity));
+      note_error("unseal: " + to_string(customer_of_key(key)) +
+                 "'s total would overflow; units lost: " + std::to_string(r.quantity));
       return;
     }
     unsealed_units_ += static_cast<std::uint64_t>(r.quantity);
@@ -367,7 +375,9 @@ private:
     }
     heartbeats_ += n;
     heartbeat_hour_ = hour;
-    if (n > 0) log(log_level::info, "token_billing_tracker: sealed " + std::to_string(n) + " zero-usage heartbeat records");
+    if (n > 0)
+      log(log_level::info,
+          "token_billing_tracker: sealed " + std::to_string(n) + " zero-usage heartbeat records");
   }
 
   awaitable<batch_meter_usage_output> flush_locked(seal_mode mode) {
@@ -565,7 +575,8 @@ private:
     // A seal can only consume usage journaled before it, so a negative balance means the
     // journal lost entries in the middle: refuse rather than invent or drop usage.
     if (negative)
-      throw_error(errc::journal_corrupt, "billing journal: replay gives a negative balance (entries missing)");
+      throw_error(errc::journal_corrupt,
+                  "billing journal: replay gives a negative balance (entries missing)");
     if (upgrade) {
       // Rewritten in the current format before anything is appended to it.
       std::string snap;
@@ -576,8 +587,8 @@ private:
     }
     pending_count_ = ledger_.pending().size();
     dead_count_ = ledger_.dead_letters().size();
-    log(log_level::info, "billing journal: replayed " + std::to_string(frames) + " commits: " +
-                             std::to_string(accumulator_.customers()) + " customers, " +
+    log(log_level::info, "billing journal: replayed " + std::to_string(frames) +
+                             " commits: " + std::to_string(accumulator_.customers()) + " customers, " +
                              std::to_string(pending_count_.load()) + " pending records, " +
                              std::to_string(dead_count_.load()) + " dead letters");
   }
@@ -586,7 +597,8 @@ private:
     accumulator_.visit(e.key, true, [&](std::string_view, account_state& st) {
       if (total_would_overflow(st, e.input, e.output))
         throw_error(errc::journal_corrupt, "billing journal: replayed usage overflows a customer's total");
-      if (st.input == 0 && st.output == 0 && st.carried == 0 && e.first_hour != no_hour) st.first_usage = e.first_hour;
+      if (st.input == 0 && st.output == 0 && st.carried == 0 && e.first_hour != no_hour)
+        st.first_usage = e.first_hour;
       st.input += e.input;
       st.output += e.output;
     });
@@ -602,14 +614,17 @@ private:
       // the earliest known first usage.
       const hour_t first = st.first_usage;
       apply_seal(st, e.plan);
-      if (first != no_hour && st.first_usage == no_hour && (st.input != 0 || st.output != 0 || st.carried != 0))
+      if (first != no_hour && st.first_usage == no_hour &&
+          (st.input != 0 || st.output != 0 || st.carried != 0))
         st.first_usage = first;
     });
     for (std::size_t i = 0; i < e.plan.parts.size(); ++i)
       ledger_.restore(e.seqs[i], make_record(e.key, e.dimension, e.plan.parts[i]));
   }
   void apply(const journal::ack_entry& e, time_point) { ledger_.acknowledge(e.seq); }
-  void apply(const journal::dead_entry_value& e, time_point) { ledger_.kill(e.seq, e.reason, e.in_doubt, e.sends); }
+  void apply(const journal::dead_entry_value& e, time_point) {
+    ledger_.kill(e.seq, e.reason, e.in_doubt, e.sends);
+  }
   void apply(journal::pending_entry& e, time_point) {
     ledger_.restore(e.seq, std::move(e.record), e.sends, e.maybe_delivered);
   }
@@ -644,8 +659,8 @@ private:
   std::atomic<bool> stopped_{false};
   hour_t heartbeat_hour_ = no_hour;
 
-  std::atomic<std::uint64_t> sealed_{0}, heartbeats_{0}, sent_{0}, acked_{0}, pending_count_{0}, dead_count_{0},
-      retries_{0}, flushes_{0}, units_{0}, unsealed_units_{0}, unbilled_units_{0};
+  std::atomic<std::uint64_t> sealed_{0}, heartbeats_{0}, sent_{0}, acked_{0}, pending_count_{0},
+      dead_count_{0}, retries_{0}, flushes_{0}, units_{0}, unsealed_units_{0}, unbilled_units_{0};
   mutable std::mutex error_mutex_;
   std::string last_error_;
   std::optional<time_point> last_error_at_;
@@ -656,15 +671,15 @@ private:
 // Every awaitable below is first stored in a variable: g++ 12 destroys non-trivial temporaries of
 // a co_await full-expression twice (a lambda capturing a shared_ptr released it one time too many).
 
-token_billing_tracker::token_billing_tracker(asio::any_io_executor ex, std::string product_code, metering_api& metering,
-                                             token_billing_options options)
+token_billing_tracker::token_billing_tracker(asio::any_io_executor ex, std::string product_code,
+                                             metering_api& metering, token_billing_options options)
     : core_(std::make_shared<detail::token_billing_core>(std::move(ex), std::move(product_code), metering,
                                                          std::move(options))) {}
 
 token_billing_tracker::~token_billing_tracker() = default;
 
-awaitable<void> token_billing_tracker::record_usage(std::string customer_identifier, std::int64_t input_tokens,
-                                                    std::int64_t output_tokens) {
+awaitable<void> token_billing_tracker::record_usage(std::string customer_identifier,
+                                                    std::int64_t input_tokens, std::int64_t output_tokens) {
   core_->check_key(customer_identifier);
   return core_->record_usage(std::move(customer_identifier), input_tokens, output_tokens);
 }
@@ -675,24 +690,30 @@ awaitable<void> token_billing_tracker::record_usage(billed_customer who, std::in
   return core_->record_usage(std::move(key), input_tokens, output_tokens);
 }
 
-awaitable<std::vector<token_usage_record>> token_billing_tracker::snapshot() { co_return core_->snapshot(); }
+awaitable<std::vector<token_usage_record>> token_billing_tracker::snapshot() {
+  co_return core_->snapshot();
+}
 
 awaitable<batch_meter_usage_output> token_billing_tracker::flush() {
   auto core = core_;
-  auto op = asio::co_spawn(core->strand(), [core]() { return core->flush(); }, asio::use_awaitable);
+  auto op = asio::co_spawn(
+      core->strand(), [core]() { return core->flush(); }, asio::use_awaitable);
   co_return co_await std::move(op);
 }
 
 awaitable<void> token_billing_tracker::run(std::chrono::nanoseconds interval) {
-  if (interval <= std::chrono::nanoseconds::zero()) detail::throw_invalid_argument("interval", "must be positive");
+  if (interval <= std::chrono::nanoseconds::zero())
+    detail::throw_invalid_argument("interval", "must be positive");
   auto core = core_;
-  auto op = asio::co_spawn(core->strand(), [core, interval]() { return core->run(interval); }, asio::use_awaitable);
+  auto op = asio::co_spawn(
+      core->strand(), [core, interval]() { return core->run(interval); }, asio::use_awaitable);
   co_await std::move(op);
 }
 
 awaitable<void> token_billing_tracker::stop() {
   auto core = core_;
-  auto op = asio::co_spawn(core->strand(), [core]() { return core->stop(); }, asio::use_awaitable);
+  auto op = asio::co_spawn(
+      core->strand(), [core]() { return core->stop(); }, asio::use_awaitable);
   co_await std::move(op);
 }
 
@@ -722,7 +743,8 @@ awaitable<std::int64_t> token_billing_tracker::bill_now(billed_customer who) {
 
 awaitable<std::size_t> token_billing_tracker::redrive_dead_letters(bool force) {
   auto core = core_;
-  auto op = asio::co_spawn(core->strand(), [core, force]() { return core->redrive(force); }, asio::use_awaitable);
+  auto op = asio::co_spawn(
+      core->strand(), [core, force]() { return core->redrive(force); }, asio::use_awaitable);
   co_return co_await std::move(op);
 }
 
@@ -734,6 +756,8 @@ awaitable<std::vector<dead_letter>> token_billing_tracker::dead_letters() {
   co_return co_await std::move(op);
 }
 
-token_billing_stats token_billing_tracker::stats() const { return core_->stats(); }
+token_billing_stats token_billing_tracker::stats() const {
+  return core_->stats();
+}
 
 }  // namespace awsmp

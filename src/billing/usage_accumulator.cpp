@@ -52,7 +52,8 @@ void usage_accumulator::grow(shard& s) {
   s.slots = std::move(slots);
 }
 
-usage_accumulator::account* usage_accumulator::find_or_create(shard& s, std::string_view id, std::uint64_t h) {
+usage_accumulator::account* usage_accumulator::find_or_create(shard& s, std::string_view id,
+                                                              std::uint64_t h) {
   if (account* a = find(s, id, h)) return a;
   // Load factor at most 3/4: short probes, and 4-byte slots keep the table near 8 bytes a customer.
   if ((s.count + 1) * 4 > s.slots.size() * 3) grow(s);

@@ -2,16 +2,15 @@
 // flat open-addressing table over chunked storage with interned ids (~70 bytes a customer).
 #pragma once
 
-#include "billing/billing_planner.hpp"
-
 #include <atomic>
-
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string_view>
 #include <vector>
+
+#include "billing/billing_planner.hpp"
 
 namespace awsmp::detail {
 
@@ -23,7 +22,7 @@ enum class add_result { ok, overflow, closed };
 /// sealed hour must survive for the hour rule); keys (billing_planner account_key) are shorter
 /// than an id chunk (8 KiB).
 class usage_accumulator {
-public:
+ public:
   // 32: plenty for the few threads of an executor, and compaction holds every shard lock plus
   // the journal's at once, which must stay below ThreadSanitizer's limit of 64 held locks.
   static constexpr std::size_t shard_count = 32;
@@ -62,7 +61,8 @@ public:
 
   /// Calls fn(id, state) for one customer under its shard lock (creating it when `create`),
   /// storing the state back afterwards; returns false when it does not exist and !create.
-  bool visit(std::string_view id, bool create, const std::function<void(std::string_view, account_state&)>& fn);
+  bool visit(std::string_view id, bool create,
+             const std::function<void(std::string_view, account_state&)>& fn);
   /// Calls fn(id, state) for every customer, shard by shard under each shard's lock, storing
   /// the state back. fn must not call back into the accumulator.
   void for_each(const std::function<void(std::string_view, account_state&)>& fn);
@@ -80,7 +80,7 @@ public:
   /// Bytes of heap this structure holds (tables, chunks), for the memory benchmark.
   std::size_t memory_bytes() const;
 
-private:
+ private:
   struct account {
     std::int64_t input = 0;
     std::int64_t output = 0;

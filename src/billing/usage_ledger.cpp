@@ -29,7 +29,9 @@ std::size_t estimate_record_bytes(const usage_record& r) noexcept {
   return n;
 }
 
-std::size_t estimate_envelope_bytes(std::string_view product_code) noexcept { return 64 + 6 * product_code.size(); }
+std::size_t estimate_envelope_bytes(std::string_view product_code) noexcept {
+  return 64 + 6 * product_code.size();
+}
 
 std::uint64_t usage_ledger::add(usage_record record) {
   const std::uint64_t seq = next_seq_++;
@@ -37,7 +39,8 @@ std::uint64_t usage_ledger::add(usage_record record) {
   return seq;
 }
 
-void usage_ledger::restore(std::uint64_t seq, usage_record record, std::uint32_t sends, bool maybe_delivered) {
+void usage_ledger::restore(std::uint64_t seq, usage_record record, std::uint32_t sends,
+                           bool maybe_delivered) {
   pending_record p{seq, std::move(record)};
   p.sends = sends;
   p.maybe_delivered = maybe_delivered;
@@ -45,7 +48,9 @@ void usage_ledger::restore(std::uint64_t seq, usage_record record, std::uint32_t
   reserve_seq(seq + 1);
 }
 
-void usage_ledger::acknowledge(std::uint64_t seq) { pending_.erase(seq); }
+void usage_ledger::acknowledge(std::uint64_t seq) {
+  pending_.erase(seq);
+}
 
 void usage_ledger::kill(std::uint64_t seq, std::string reason, bool in_doubt, std::uint32_t min_sends) {
   auto it = pending_.find(seq);
@@ -66,21 +71,27 @@ void usage_ledger::remove_dead(std::uint64_t seq) {
   std::erase_if(dead_, [&](const dead_entry& d) { return d.seq == seq; });
 }
 
-void usage_ledger::reserve_seq(std::uint64_t seq) noexcept { next_seq_ = std::max(next_seq_, seq); }
+void usage_ledger::reserve_seq(std::uint64_t seq) noexcept {
+  next_seq_ = std::max(next_seq_, seq);
+}
 
 batch_outcome usage_ledger::expire(time_point now, std::chrono::minutes age) {
   batch_outcome o;
   for (const auto& [seq, p] : pending_) {
     if (p.in_flight) continue;
     switch (on_age(p.record.timestamp, p.maybe_delivered, now, age)) {
-      case record_action::unseal: o.unsealed.push_back({seq, p.record}); break;
-      case record_action::dead_in_doubt:
-        o.dead.push_back({seq,
-                          "expired in doubt: possibly billed by an earlier transmission, not confirmed within " +
-                              std::to_string(age.count()) + " minutes of its timestamp (AWS refuses records 6 hours old)",
-                          true, p.sends});
+      case record_action::unseal:
+        o.unsealed.push_back({seq, p.record});
         break;
-      default: break;
+      case record_action::dead_in_doubt:
+        o.dead.push_back(
+            {seq,
+             "expired in doubt: possibly billed by an earlier transmission, not confirmed within " +
+                 std::to_string(age.count()) + " minutes of its timestamp (AWS refuses records 6 hours old)",
+             true, p.sends});
+        break;
+      default:
+        break;
     }
   }
   for (const auto& u : o.unsealed) acknowledge(u.seq);
@@ -118,7 +129,8 @@ std::vector<planned_batch> usage_ledger::plan_batches(std::string_view product_c
   return batches;
 }
 
-batch_meter_usage_input usage_ledger::make_request(std::string_view product_code, const planned_batch& batch) {
+batch_meter_usage_input usage_ledger::make_request(std::string_view product_code,
+                                                   const planned_batch& batch) {
   batch_meter_usage_input in;
   // LicenseArn never travels with a ProductCode (AWS refuses that request).
   if (!batch.account_form) in.product_code = std::string(product_code);
@@ -159,7 +171,9 @@ batch_outcome usage_ledger::apply_response(const planned_batch& batch, const bat
       case record_action::dead_in_doubt: {
         const bool doubt = result.status == usage_record_status::duplicate_record;
         std::string reason(to_string(result.status));
-        if (doubt) reason += ": another record holds this hour; this one may have been billed by an earlier transmission";
+        if (doubt)
+          reason +=
+              ": another record holds this hour; this one may have been billed by an earlier transmission";
         o.dead.push_back({seq, reason, doubt, p.sends});
         kill(seq, std::move(reason), doubt);
         break;
@@ -185,7 +199,8 @@ batch_outcome usage_ledger::apply_response(const planned_batch& batch, const bat
 batch_outcome usage_ledger::apply_failure(const planned_batch& batch, const send_failure& failure,
                                           std::string_view reason) {
   batch_outcome o;
-  if (failure.kind == send_failure_kind::poison && batch.seqs.size() == 1 && pending_.count(batch.seqs.front())) {
+  if (failure.kind == send_failure_kind::poison && batch.seqs.size() == 1 &&
+      pending_.count(batch.seqs.front())) {
     const auto seq = batch.seqs.front();
     const auto& p = pending_.at(seq);
     o.dead.push_back({seq, std::string(reason), p.maybe_delivered, p.sends});

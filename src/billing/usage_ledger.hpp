@@ -4,11 +4,8 @@
 // delivered) and groups records into requests.
 #pragma once
 
-#include "billing/billing_planner.hpp"
-
 #include <awsmp/metering_types.hpp>
 #include <awsmp/token_billing_tracker.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -16,6 +13,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "billing/billing_planner.hpp"
 
 namespace awsmp::detail {
 
@@ -80,7 +79,7 @@ struct redrive_move {
 /// Sealed records not yet answered and the dead letters: the part of the ledger that a flush
 /// works on (accounts live in the sharded accumulator).
 class usage_ledger {
-public:
+ public:
   /// Adds a sealed record under the next sequence number and returns it.
   std::uint64_t add(usage_record record);
   /// Adds a record under a known sequence number (journal replay); a duplicate seq replaces.
@@ -112,7 +111,8 @@ public:
   batch_outcome apply_response(const planned_batch& batch, const batch_meter_usage_output& out);
   /// Applies a failed call: records stay pending (possibly delivered when the failure says
   /// so); a lone poison record becomes a dead letter.
-  batch_outcome apply_failure(const planned_batch& batch, const send_failure& failure, std::string_view reason);
+  batch_outcome apply_failure(const planned_batch& batch, const send_failure& failure,
+                              std::string_view reason);
   /// Returns a batch that was never sent to idle, unchanged.
   void release(const planned_batch& batch);
 
@@ -126,7 +126,7 @@ public:
   /// Raises the next sequence number to at least `seq` (replay).
   void reserve_seq(std::uint64_t seq) noexcept;
 
-private:
+ private:
   std::map<std::uint64_t, pending_record> pending_;
   std::vector<dead_entry> dead_;
   std::uint64_t next_seq_ = 1;

@@ -1,11 +1,10 @@
-#include <awsmp/metering_client.hpp>
-
 #include <awsmp/error.hpp>
+#include <awsmp/metering_client.hpp>
 #include <awsmp/validation.hpp>
 #include <awsmp/wire.hpp>
 
-#include "transport/aws_json_client.hpp"
 #include "core/crypto.hpp"
+#include "transport/aws_json_client.hpp"
 
 namespace awsmp {
 
@@ -20,7 +19,8 @@ awaitable<resolve_customer_output> metering_client::resolve_customer(std::string
   validate(input);
   std::string body = wire::encode(input);
   validate_request_body_size(body.size());
-  const std::string answer = co_await impl_->call(std::string(wire::target_resolve_customer), std::move(body));
+  const std::string answer =
+      co_await impl_->call(std::string(wire::target_resolve_customer), std::move(body));
   co_return wire::decode<resolve_customer_output>(answer);
 }
 
@@ -28,7 +28,8 @@ awaitable<batch_meter_usage_output> metering_client::batch_meter_usage(batch_met
   validate(input);
   std::string body = wire::encode(input);
   validate_request_body_size(body.size());
-  const std::string answer = co_await impl_->call(std::string(wire::target_batch_meter_usage), std::move(body));
+  const std::string answer =
+      co_await impl_->call(std::string(wire::target_batch_meter_usage), std::move(body));
   co_return wire::decode<batch_meter_usage_output>(answer);
 }
 
@@ -43,6 +44,8 @@ awaitable<meter_usage_output> metering_client::meter_usage(meter_usage_input inp
   co_return wire::decode<meter_usage_output>(answer);
 }
 
-client_stats metering_client::stats() const noexcept { return impl_->stats(); }
+client_stats metering_client::stats() const noexcept {
+  return impl_->stats();
+}
 
 }  // namespace awsmp

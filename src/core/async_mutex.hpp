@@ -4,21 +4,20 @@
 #pragma once
 
 #include <awsmp/common.hpp>
-
-#include "core/waiter.hpp"
-
 #include <deque>
 #include <mutex>
 #include <utility>
+
+#include "core/waiter.hpp"
 
 namespace awsmp::detail {
 
 /// FIFO async mutex; safe to use from any thread. Waiters resume on their own executors.
 class async_mutex {
-public:
+ public:
   /// Unlocks on destruction (or hands the mutex to the next waiter).
   class guard {
-  public:
+   public:
     guard() = default;
     explicit guard(async_mutex* m) noexcept : m_(m) {}
     guard(guard&& other) noexcept : m_(std::exchange(other.m_, nullptr)) {}
@@ -35,7 +34,7 @@ public:
       if (m_) std::exchange(m_, nullptr)->unlock();
     }
 
-  private:
+   private:
     async_mutex* m_ = nullptr;
   };
 
@@ -45,7 +44,7 @@ public:
   /// Suspends until the mutex is ours; throws only std::bad_alloc.
   awaitable<guard> lock();
 
-private:
+ private:
   void unlock() noexcept;
 
   asio::any_io_executor ex_;

@@ -22,7 +22,9 @@ const EVP_MD* sha256_md() {
   return md;
 }
 
-[[noreturn]] void fail(const char* what) { throw std::runtime_error(std::string("OpenSSL: ") + what); }
+[[noreturn]] void fail(const char* what) {
+  throw std::runtime_error(std::string("OpenSSL: ") + what);
+}
 
 // One reusable digest context per thread: signing is hot, and EVP_MD_CTX_new allocates.
 struct thread_ctx {
@@ -62,7 +64,9 @@ sha256_hasher::sha256_hasher() : ctx_(EVP_MD_CTX_new()) {
   }
 }
 
-sha256_hasher::~sha256_hasher() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+sha256_hasher::~sha256_hasher() {
+  EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_));
+}
 
 void sha256_hasher::update(std::string_view data) {
   if (!data.empty() && EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size()) != 1)
@@ -94,8 +98,8 @@ sha256_digest hmac_sha256(std::span<const std::uint8_t> key, std::string_view da
   digest_parts(ctx, pad, data, inner.data());
   for (std::size_t i = 0; i < block_size; ++i) pad[i] = block[i] ^ 0x5c;
   sha256_digest out;
-  digest_parts(ctx, pad,
-               std::string_view(reinterpret_cast<const char*>(inner.data()), inner.size()), out.data());
+  digest_parts(ctx, pad, std::string_view(reinterpret_cast<const char*>(inner.data()), inner.size()),
+               out.data());
   // The padded key is as good as the key: leave none of it on the stack.
   OPENSSL_cleanse(block, sizeof block);
   OPENSSL_cleanse(pad, sizeof pad);
@@ -103,8 +107,8 @@ sha256_digest hmac_sha256(std::span<const std::uint8_t> key, std::string_view da
 }
 
 sha256_digest hmac_sha256(std::string_view key, std::string_view data) {
-  return hmac_sha256(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(key.data()), key.size()),
-                     data);
+  return hmac_sha256(
+      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(key.data()), key.size()), data);
 }
 
 void append_hex(std::string& out, std::span<const std::uint8_t> bytes) {

@@ -1,33 +1,44 @@
+#include <array>
 #include <awsmp/error.hpp>
-#include "core/throw.hpp"
-
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-
-#include <array>
 #include <string>
+
+#include "core/throw.hpp"
 
 namespace awsmp {
 namespace {
 
 class category_impl final : public boost::system::error_category {
-public:
+ public:
   const char* name() const noexcept override { return "awsmp"; }
 
   std::string message(int ev) const override {
     switch (static_cast<errc>(ev)) {
-      case errc::invalid_argument: return "invalid argument";
-      case errc::not_found: return "not found";
-      case errc::product_mismatch: return "registration token belongs to another product";
-      case errc::malformed_message: return "malformed AWS JSON 1.1 message";
-      case errc::service_error: return "AWS answered with an error";
-      case errc::timeout: return "timed out";
-      case errc::response_too_large: return "response too large";
-      case errc::retry_quota_exhausted: return "retry quota exhausted";
-      case errc::credentials_unavailable: return "no credentials available";
-      case errc::journal_corrupt: return "journal corrupt";
-      case errc::store_corrupt: return "store corrupt";
-      case errc::stopped: return "stopped";
+      case errc::invalid_argument:
+        return "invalid argument";
+      case errc::not_found:
+        return "not found";
+      case errc::product_mismatch:
+        return "registration token belongs to another product";
+      case errc::malformed_message:
+        return "malformed AWS JSON 1.1 message";
+      case errc::service_error:
+        return "AWS answered with an error";
+      case errc::timeout:
+        return "timed out";
+      case errc::response_too_large:
+        return "response too large";
+      case errc::retry_quota_exhausted:
+        return "retry quota exhausted";
+      case errc::credentials_unavailable:
+        return "no credentials available";
+      case errc::journal_corrupt:
+        return "journal corrupt";
+      case errc::store_corrupt:
+        return "store corrupt";
+      case errc::stopped:
+        return "stopped";
     }
     return "unknown awsmp error " + std::to_string(ev);
   }
@@ -36,12 +47,12 @@ public:
 // A system_error whose what() is exactly the message given: Boost's own appends
 // " [awsmp:N]" and the category message, which makes validation messages hard to read.
 class plain_system_error final : public boost::system::system_error {
-public:
+ public:
   plain_system_error(errc code, std::string message)
       : boost::system::system_error(make_error_code(code), message), message_(std::move(message)) {}
   const char* what() const noexcept override { return message_.c_str(); }
 
-private:
+ private:
   std::string message_;
 };
 
@@ -61,7 +72,9 @@ std::string printable_prefix(std::string_view text, std::size_t limit) {
   return out;
 }
 
-char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool starts_with_icase(std::string_view text, std::string_view prefix) noexcept {
   if (text.size() < prefix.size()) return false;
@@ -75,7 +88,8 @@ bool starts_with_icase(std::string_view text, std::string_view prefix) noexcept 
 // value of every signed header, the session token included. Whatever follows one of these
 // markers, up to the next delimiter, is replaced so that no secret reaches an exception.
 std::string redact_secrets(std::string_view text) {
-  static constexpr std::string_view markers[] = {"x-amz-security-token:", "x-amz-security-token=", "signature="};
+  static constexpr std::string_view markers[] = {
+      "x-amz-security-token:", "x-amz-security-token=", "signature="};
   std::string out;
   out.reserve(text.size());
   std::size_t i = 0;
@@ -176,8 +190,10 @@ bool is_retryable_error(std::string_view type, unsigned http_status) noexcept {
     case 500:
     case 502:
     case 503:
-    case 504: return true;
-    default: return false;
+    case 504:
+      return true;
+    default:
+      return false;
   }
 }
 

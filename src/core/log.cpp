@@ -1,10 +1,10 @@
-#include <awsmp/log.hpp>
-#include "core/log_line.hpp"
-
 #include <atomic>
+#include <awsmp/log.hpp>
 #include <cstdio>
 #include <memory>
 #include <mutex>
+
+#include "core/log_line.hpp"
 
 namespace awsmp {
 namespace {
@@ -42,11 +42,16 @@ void set_log_sink(log_level level, log_sink sink) {
 
 std::string_view to_string(log_level level) noexcept {
   switch (level) {
-    case log_level::debug: return "debug";
-    case log_level::info: return "info";
-    case log_level::warning: return "warning";
-    case log_level::error: return "error";
-    case log_level::off: return "off";
+    case log_level::debug:
+      return "debug";
+    case log_level::info:
+      return "info";
+    case log_level::warning:
+      return "warning";
+    case log_level::error:
+      return "error";
+    case log_level::off:
+      return "off";
   }
   return "unknown";
 }

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <awsmp/log.hpp>
-
 #include <string_view>
 
 namespace awsmp {

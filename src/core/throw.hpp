@@ -2,7 +2,6 @@
 #pragma once
 
 #include <awsmp/error.hpp>
-
 #include <string_view>
 
 namespace awsmp {

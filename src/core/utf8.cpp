@@ -2,7 +2,9 @@
 
 namespace awsmp::detail {
 namespace {
-bool is_continuation(unsigned char c) noexcept { return (c & 0xc0) == 0x80; }
+bool is_continuation(unsigned char c) noexcept {
+  return (c & 0xc0) == 0x80;
+}
 }  // namespace
 
 std::size_t decode_utf8_sequence(std::string_view s, std::size_t i, std::uint32_t& code_point) noexcept {
@@ -22,10 +24,12 @@ std::size_t decode_utf8_sequence(std::string_view s, std::size_t i, std::uint32_
     return 3;
   }
   if (b0 >= 0xf0 && b0 <= 0xf4) {
-    if (left < 4 || !is_continuation(byte(1)) || !is_continuation(byte(2)) || !is_continuation(byte(3))) return 0;
+    if (left < 4 || !is_continuation(byte(1)) || !is_continuation(byte(2)) || !is_continuation(byte(3)))
+      return 0;
     if (b0 == 0xf0 && byte(1) < 0x90) return 0;  // overlong
     if (b0 == 0xf4 && byte(1) > 0x8f) return 0;  // above U+10FFFF
-    code_point = ((b0 & 0x07u) << 18) | ((byte(1) & 0x3fu) << 12) | ((byte(2) & 0x3fu) << 6) | (byte(3) & 0x3fu);
+    code_point =
+        ((b0 & 0x07u) << 18) | ((byte(1) & 0x3fu) << 12) | ((byte(2) & 0x3fu) << 6) | (byte(3) & 0x3fu);
     return 4;
   }
   return 0;  // a stray continuation byte, C0/C1 (overlong) or F5..FF

@@ -5,13 +5,11 @@
 #pragma once
 
 #include <awsmp/common.hpp>
-
 #include <boost/asio/any_completion_executor.hpp>
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/execution.hpp>
 #include <boost/asio/prefer.hpp>
-
 #include <utility>
 
 namespace awsmp::detail {
@@ -19,7 +17,7 @@ namespace awsmp::detail {
 /// A suspended operation that completes with Args...; move-only.
 template <class... Args>
 class waiter {
-public:
+ public:
   /// Wraps `handler`; its associated executor (else `fallback`) keeps work until complete().
   template <class Handler, class Executor>
   static waiter make(Handler&& handler, const Executor& fallback) {
@@ -32,10 +30,11 @@ public:
   /// (then the operation can never be resumed).
   void complete(Args... args) && {
     auto ex = asio::prefer(std::move(executor_), asio::execution::blocking.never);
-    ex.execute([h = std::move(handler_), ... a = std::move(args)]() mutable { std::move(h)(std::move(a)...); });
+    ex.execute(
+        [h = std::move(handler_), ... a = std::move(args)]() mutable { std::move(h)(std::move(a)...); });
   }
 
-private:
+ private:
   waiter(asio::any_completion_handler<void(Args...)> handler, asio::any_completion_executor executor)
       : handler_(std::move(handler)), executor_(std::move(executor)) {}
 

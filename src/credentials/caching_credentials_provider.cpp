@@ -1,13 +1,12 @@
 #include <awsmp/caching_credentials_provider.hpp>
-#include "core/log_line.hpp"
-
 #include <awsmp/error.hpp>
 #include <awsmp/log.hpp>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include "core/log_line.hpp"
 
 namespace awsmp {
 
@@ -28,7 +27,8 @@ namespace {
 constexpr std::chrono::seconds failed_refresh_pause{10};
 }  // namespace
 
-caching_credentials_provider::caching_credentials_provider(asio::any_io_executor ex, credentials_provider& inner,
+caching_credentials_provider::caching_credentials_provider(asio::any_io_executor ex,
+                                                           credentials_provider& inner,
                                                            caching_credentials_options options)
     : strand_(asio::make_strand(ex)), inner_(inner), options_(std::move(options)) {}
 
@@ -37,8 +37,9 @@ caching_credentials_provider::caching_credentials_provider(asio::any_io_executor
                                                            caching_credentials_options options)
     : strand_(asio::make_strand(ex)),
       owned_(std::move(inner)),
-      inner_(owned_ ? *owned_ : throw boost::system::system_error(make_error_code(errc::invalid_argument),
-                                                                  "inner: must not be null")),
+      inner_(owned_ ? *owned_
+                    : throw boost::system::system_error(make_error_code(errc::invalid_argument),
+                                                        "inner: must not be null")),
       options_(std::move(options)) {}
 
 caching_credentials_provider::~caching_credentials_provider() = default;
@@ -117,7 +118,8 @@ awaitable<credentials> caching_credentials_provider::get_on_strand() {
   const auto fetched = now();
   if (fresh) {
     if (fresh->expiration && *fresh->expiration <= fetched)
-      detail::log(log_level::warning, "credentials: the provider returned credentials that have already expired");
+      detail::log(log_level::warning,
+                  "credentials: the provider returned credentials that have already expired");
     cached_ = fresh;
     refresh_at_ = refresh_time(*fresh, fetched);
     f->result = std::move(fresh);
@@ -129,7 +131,8 @@ awaitable<credentials> caching_credentials_provider::get_on_strand() {
       reason = e.what();
     } catch (...) {
     }
-    detail::log(log_level::warning, "credentials: refresh failed, using the cached credentials until they expire: " + reason);
+    detail::log(log_level::warning,
+                "credentials: refresh failed, using the cached credentials until they expire: " + reason);
     refresh_at_ = cached_->expiration ? std::min(*cached_->expiration, fetched + failed_refresh_pause)
                                       : fetched + failed_refresh_pause;
     f->result = cached_;

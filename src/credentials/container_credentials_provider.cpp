@@ -1,13 +1,12 @@
 #include <awsmp/container_credentials_provider.hpp>
-#include "core/throw.hpp"
-#include "core/cleanse.hpp"
+#include <awsmp/error.hpp>
 
+#include "core/cleanse.hpp"
+#include "core/throw.hpp"
 #include "credentials/credentials_http.hpp"
 #include "credentials/credentials_json.hpp"
 #include "credentials/ini_file.hpp"
 #include "credentials/shared_config.hpp"
-
-#include <awsmp/error.hpp>
 
 namespace awsmp {
 namespace {
@@ -15,7 +14,8 @@ namespace {
 constexpr std::string_view ecs_host = "http://169.254.170.2";
 
 std::string_view trim_token(std::string_view s) noexcept {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   return s;
 }
@@ -29,7 +29,8 @@ void check_token(std::string_view token, std::string_view field) {
 
 }  // namespace
 
-container_credentials_provider::container_credentials_provider(asio::any_io_executor ex, environment_lookup env,
+container_credentials_provider::container_credentials_provider(asio::any_io_executor ex,
+                                                               environment_lookup env,
                                                                container_credentials_options options)
     : ex_(std::move(ex)), env_(std::move(env)), options_(options) {}
 
@@ -38,7 +39,8 @@ awaitable<credentials> container_credentials_provider::get() {
   if (auto relative = detail::env_value(env_, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) {
     if (relative->front() != '/')
       detail::throw_invalid_argument("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "must start with '/'");
-    url = detail::parse_credentials_url(std::string(ecs_host) + *relative, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+    url = detail::parse_credentials_url(std::string(ecs_host) + *relative,
+                                        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
   } else if (auto full = detail::env_value(env_, "AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
     url = detail::parse_credentials_url(*full, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
     // Without TLS, only a host that cannot be somebody else's machine may receive the token.
@@ -47,8 +49,9 @@ awaitable<credentials> container_credentials_provider::get() {
                                      "http is allowed only to loopback, 169.254.170.2, 169.254.170.23 or "
                                      "fd00:ec2::23 (use https for other hosts)");
   } else {
-    detail::throw_error(errc::credentials_unavailable,
-                        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI are not set");
+    detail::throw_error(
+        errc::credentials_unavailable,
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI are not set");
   }
 
   http_request request{boost::beast::http::verb::get, url.target, 11};
@@ -59,7 +62,9 @@ awaitable<credentials> container_credentials_provider::get() {
     auto text = detail::read_optional_file(path, detail::max_token_file_bytes);
     std::string no_text;
     detail::cleanse_on_exit wipe_text(text ? *text : no_text);
-    if (!text) detail::throw_invalid_argument("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "names a file that does not exist");
+    if (!text)
+      detail::throw_invalid_argument("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                                     "names a file that does not exist");
     const auto token = trim_token(*text);
     check_token(token, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
     request.set(boost::beast::http::field::authorization, token);
@@ -68,12 +73,12 @@ awaitable<credentials> container_credentials_provider::get() {
     request.set(boost::beast::http::field::authorization, *token);
   }
 
-  auto response = co_await detail::send_with_retry(ex_, url, std::move(request), options_.timeout,
-                                                   options_.max_attempts);
+  auto response =
+      co_await detail::send_with_retry(ex_, url, std::move(request), options_.timeout, options_.max_attempts);
   detail::cleanse_on_exit wipe_response(response.body());  // the document holds the secret key
   if (response.result_int() != 200)
-    detail::throw_error(errc::service_error, "container credentials endpoint " + url.host_header + " answered HTTP " +
-                                                 std::to_string(response.result_int()));
+    detail::throw_error(errc::service_error, "container credentials endpoint " + url.host_header +
+                                                 " answered HTTP " + std::to_string(response.result_int()));
   co_return detail::parse_credentials_json(response.body(), "container credentials endpoint");
 }
 

@@ -1,14 +1,13 @@
 #include "credentials/credentials_http.hpp"
-#include "core/throw.hpp"
-#include "core/log_line.hpp"
 
 #include <awsmp/error.hpp>
 #include <awsmp/log.hpp>
-
 #include <boost/asio/ip/address.hpp>
-
 #include <exception>
 #include <system_error>
+
+#include "core/log_line.hpp"
+#include "core/throw.hpp"
 
 namespace awsmp::detail {
 
@@ -37,8 +36,9 @@ bool is_allowed_container_http_host(std::string_view host) noexcept {
   return address.to_v6() == boost::asio::ip::make_address_v6("fd00:ec2::23");
 }
 
-awaitable<http_response> send_with_retry(asio::any_io_executor ex, const credentials_url& url, http_request request,
-                                         std::chrono::milliseconds timeout, int max_attempts) {
+awaitable<http_response> send_with_retry(asio::any_io_executor ex, const credentials_url& url,
+                                         http_request request, std::chrono::milliseconds timeout,
+                                         int max_attempts) {
   http_client_options options;
   options.timeout = timeout;
   options.max_connections = 1;

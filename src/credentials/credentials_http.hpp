@@ -2,11 +2,11 @@
 // http_client, with the failure classified for the chain.
 #pragma once
 
-#include "transport/http_client.hpp"
-
 #include <chrono>
 #include <string>
 #include <string_view>
+
+#include "transport/http_client.hpp"
 
 namespace awsmp::detail {
 

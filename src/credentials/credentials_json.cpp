@@ -1,13 +1,12 @@
 #include "credentials/credentials_json.hpp"
-#include "core/throw.hpp"
-#include "core/redact.hpp"
 
 #include <awsmp/error.hpp>
-
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-
 #include <chrono>
+
+#include "core/redact.hpp"
+#include "core/throw.hpp"
 
 namespace awsmp::detail {
 namespace {
@@ -57,8 +56,8 @@ std::optional<time_point> parse_iso8601(std::string_view s) noexcept {
   } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
     int oh = 0, om = 0;
     const bool negative = s[pos] == '-';
-    if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' || !digits(s, pos + 4, 2, om) ||
-        oh > 23 || om > 59)
+    if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
+        !digits(s, pos + 4, 2, om) || oh > 23 || om > 59)
       return std::nullopt;
     offset = hours{oh} + minutes{om};
     if (negative) offset = -offset;
@@ -75,36 +74,44 @@ credentials parse_credentials_json(std::string_view body, std::string_view sourc
   const std::string prefix = std::string(source) + ": ";
   boost::system::error_code ec;
   const auto doc = boost::json::parse(body, ec);
-  if (ec || !doc.is_object()) throw_error(errc::malformed_message, prefix + "the answer is not a JSON object");
+  if (ec || !doc.is_object())
+    throw_error(errc::malformed_message, prefix + "the answer is not a JSON object");
   const auto& obj = doc.as_object();
   auto member = [&](std::string_view name, bool required) -> std::string {
     const auto* v = obj.if_contains(name);
     if (!v || v->is_null()) {
-      if (required) throw_error(errc::malformed_message, prefix + "member " + std::string(name) + " is missing");
+      if (required)
+        throw_error(errc::malformed_message, prefix + "member " + std::string(name) + " is missing");
       return {};
     }
-    if (!v->is_string()) throw_error(errc::malformed_message, prefix + "member " + std::string(name) + " is not a string");
+    if (!v->is_string())
+      throw_error(errc::malformed_message, prefix + "member " + std::string(name) + " is not a string");
     return std::string(v->as_string());
   };
-  if (const auto* code = obj.if_contains("Code"); code && code->is_string() && code->as_string() != "Success") {
+  if (const auto* code = obj.if_contains("Code");
+      code && code->is_string() && code->as_string() != "Success") {
     // The peer's text: no control characters, capped, and no echo of the secrets it sent.
     auto secret_of = [&](std::string_view name) -> std::string_view {
       const auto* v = obj.if_contains(name);
       return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view{};
     };
-    throw_error(errc::service_error, prefix + "Code is " + sanitize_peer_text(code->as_string(), 64,
-                                                                             {secret_of("SecretAccessKey"), secret_of("Token")}));
+    throw_error(
+        errc::service_error,
+        prefix + "Code is " +
+            sanitize_peer_text(code->as_string(), 64, {secret_of("SecretAccessKey"), secret_of("Token")}));
   }
   credentials out;
   out.access_key_id = member("AccessKeyId", true);
   out.secret_access_key = member("SecretAccessKey", true);
   out.session_token = member("Token", false);
   if (out.access_key_id.empty()) throw_error(errc::malformed_message, prefix + "member AccessKeyId is empty");
-  if (out.secret_access_key.empty()) throw_error(errc::malformed_message, prefix + "member SecretAccessKey is empty");
+  if (out.secret_access_key.empty())
+    throw_error(errc::malformed_message, prefix + "member SecretAccessKey is empty");
   const auto expiration = member("Expiration", false);
   if (!expiration.empty()) {
     out.expiration = parse_iso8601(expiration);
-    if (!out.expiration) throw_error(errc::malformed_message, prefix + "member Expiration is not an ISO 8601 time");
+    if (!out.expiration)
+      throw_error(errc::malformed_message, prefix + "member Expiration is not an ISO 8601 time");
   }
   return out;
 }

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <awsmp/credentials.hpp>
-
 #include <optional>
 #include <string_view>
 

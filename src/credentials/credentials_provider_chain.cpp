@@ -1,17 +1,16 @@
-#include <awsmp/credentials_provider_chain.hpp>
-#include "core/throw.hpp"
-#include "core/log_line.hpp"
-
 #include <awsmp/caching_credentials_provider.hpp>
 #include <awsmp/container_credentials_provider.hpp>
+#include <awsmp/credentials_provider_chain.hpp>
 #include <awsmp/environment_credentials_provider.hpp>
 #include <awsmp/error.hpp>
 #include <awsmp/imds_credentials_provider.hpp>
 #include <awsmp/log.hpp>
 #include <awsmp/profile_credentials_provider.hpp>
 #include <awsmp/web_identity_credentials_provider.hpp>
-
 #include <boost/asio/error.hpp>
+
+#include "core/log_line.hpp"
+#include "core/throw.hpp"
 
 namespace awsmp {
 namespace {
@@ -49,7 +48,8 @@ awaitable<credentials> credentials_provider_chain::get() {
       detail::log(log_level::debug, "credentials from the " + link.name + " provider");
       co_return creds;
     } catch (const aws_error& e) {
-      detail::log(log_level::warning, "credentials: the " + link.name + " provider is configured but failed: " + e.what());
+      detail::log(log_level::warning,
+                  "credentials: the " + link.name + " provider is configured but failed: " + e.what());
       throw aws_error(e.http_status(), e.type(), link.name + " provider: " + e.aws_message(), e.request_id());
     } catch (const boost::system::system_error& e) {
       if (e.code() == errc::credentials_unavailable) {
@@ -58,7 +58,8 @@ awaitable<credentials> credentials_provider_chain::get() {
         continue;
       }
       if (e.code() == boost::asio::error::operation_aborted) throw;
-      std::string message = "credentials: the " + link.name + " provider is configured but failed: " + message_of(e);
+      std::string message =
+          "credentials: the " + link.name + " provider is configured but failed: " + message_of(e);
       if (!tried.empty()) message += " (not configured before it: " + tried + ")";
       detail::log(log_level::warning, message);
       throw boost::system::system_error(e.code(), message);
@@ -67,7 +68,8 @@ awaitable<credentials> credentials_provider_chain::get() {
   detail::throw_error(errc::credentials_unavailable, "no credentials found; tried: " + tried);
 }
 
-std::unique_ptr<credentials_provider_chain> default_credentials_chain(asio::any_io_executor ex, environment_lookup env) {
+std::unique_ptr<credentials_provider_chain> default_credentials_chain(asio::any_io_executor ex,
+                                                                      environment_lookup env) {
   std::vector<named_credentials_provider> links;
   links.push_back({"environment", std::make_unique<environment_credentials_provider>(env)});
   links.push_back({"web_identity", std::make_unique<web_identity_credentials_provider>(ex, env)});
@@ -77,9 +79,11 @@ std::unique_ptr<credentials_provider_chain> default_credentials_chain(asio::any_
   return std::make_unique<credentials_provider_chain>(std::move(links));
 }
 
-std::unique_ptr<credentials_provider> default_credentials_provider(asio::any_io_executor ex, environment_lookup env) {
+std::unique_ptr<credentials_provider> default_credentials_provider(asio::any_io_executor ex,
+                                                                   environment_lookup env) {
   auto chain = default_credentials_chain(ex, std::move(env));
-  return std::make_unique<caching_credentials_provider>(ex, std::unique_ptr<credentials_provider>(std::move(chain)));
+  return std::make_unique<caching_credentials_provider>(
+      ex, std::unique_ptr<credentials_provider>(std::move(chain)));
 }
 
 }  // namespace awsmp

@@ -1,15 +1,13 @@
+#include <algorithm>
+#include <awsmp/error.hpp>
 #include <awsmp/imds_credentials_provider.hpp>
-#include "core/throw.hpp"
-#include "core/cleanse.hpp"
+#include <cctype>
 
+#include "core/cleanse.hpp"
+#include "core/throw.hpp"
 #include "credentials/credentials_http.hpp"
 #include "credentials/credentials_json.hpp"
 #include "credentials/shared_config.hpp"
-
-#include <awsmp/error.hpp>
-
-#include <algorithm>
-#include <cctype>
 
 namespace awsmp {
 namespace {
@@ -37,13 +35,16 @@ std::string first_role(std::string_view body) {
   while (!role.empty() && (role.back() == ' ' || role.back() == '\t')) role.remove_suffix(1);
   if (role.empty()) detail::throw_error(errc::malformed_message, "IMDS: the instance role listing is empty");
   for (unsigned char c : role)
-    if (!(std::isalnum(c) || c == '+' || c == '=' || c == ',' || c == '.' || c == '@' || c == '_' || c == '-'))
-      detail::throw_error(errc::malformed_message, "IMDS: the instance role name has a character IAM does not allow");
+    if (!(std::isalnum(c) || c == '+' || c == '=' || c == ',' || c == '.' || c == '@' || c == '_' ||
+          c == '-'))
+      detail::throw_error(errc::malformed_message,
+                          "IMDS: the instance role name has a character IAM does not allow");
   return std::string(role);
 }
 
 [[noreturn]] void fail_status(std::string_view step, unsigned status) {
-  detail::throw_error(errc::service_error, "IMDS: " + std::string(step) + " answered HTTP " + std::to_string(status));
+  detail::throw_error(errc::service_error,
+                      "IMDS: " + std::string(step) + " answered HTTP " + std::to_string(status));
 }
 
 }  // namespace
@@ -53,7 +54,8 @@ imds_credentials_provider::imds_credentials_provider(asio::any_io_executor ex, e
     : ex_(std::move(ex)), env_(std::move(env)), options_(options) {}
 
 awaitable<credentials> imds_credentials_provider::get() {
-  if (auto disabled = detail::env_value(env_, "AWS_EC2_METADATA_DISABLED"); disabled && iequals(*disabled, "true"))
+  if (auto disabled = detail::env_value(env_, "AWS_EC2_METADATA_DISABLED");
+      disabled && iequals(*disabled, "true"))
     detail::throw_error(errc::credentials_unavailable, "IMDS is disabled by AWS_EC2_METADATA_DISABLED");
   if (options_.token_ttl < std::chrono::seconds{1} || options_.token_ttl > std::chrono::seconds{21'600})
     detail::throw_invalid_argument("imds_credentials_options.token_ttl", "must be 1..21600 seconds");
@@ -77,8 +79,10 @@ awaitable<credentials> imds_credentials_provider::get() {
     url.target = join(base.target == "/" ? std::string_view{} : std::string_view(base.target), path);
     return url;
   };
-  auto send = [&](const detail::credentials_url& url, http_request request) -> awaitable<detail::http_response> {
-    co_return co_await detail::send_with_retry(ex_, url, std::move(request), options_.timeout, options_.max_attempts);
+  auto send = [&](const detail::credentials_url& url,
+                  http_request request) -> awaitable<detail::http_response> {
+    co_return co_await detail::send_with_retry(ex_, url, std::move(request), options_.timeout,
+                                               options_.max_attempts);
   };
 
   // Step 1: the session token. Not reaching IMDS at all means "not on EC2": not configured.
@@ -97,7 +101,8 @@ awaitable<credentials> imds_credentials_provider::get() {
   }
   const auto token_status = token_response.result_int();
   if (token_status == 403)
-    detail::throw_error(errc::credentials_unavailable, where + " refuses session tokens (IMDS disabled for this instance)");
+    detail::throw_error(errc::credentials_unavailable,
+                        where + " refuses session tokens (IMDS disabled for this instance)");
   if (token_status == 404 || token_status == 405)
     detail::throw_error(errc::credentials_unavailable, where + " does not offer IMDSv2 session tokens");
   if (token_status != 200) fail_status("PUT /latest/api/token", token_status);
@@ -113,7 +118,8 @@ awaitable<credentials> imds_credentials_provider::get() {
   const auto list_response = co_await send(list_url, std::move(list));
   if (list_response.result_int() == 404)
     detail::throw_error(errc::credentials_unavailable, where + ": no IAM role is attached to this instance");
-  if (list_response.result_int() != 200) fail_status("GET " + std::string(credentials_path), list_response.result_int());
+  if (list_response.result_int() != 200)
+    fail_status("GET " + std::string(credentials_path), list_response.result_int());
   const auto role = first_role(list_response.body());
 
   // Step 3: the role's credentials.
@@ -123,7 +129,8 @@ awaitable<credentials> imds_credentials_provider::get() {
   fetch.set("X-aws-ec2-metadata-token", token);
   auto response = co_await send(role_url, std::move(fetch));
   detail::cleanse_on_exit wipe_response(response.body());  // the document holds the secret key
-  if (response.result_int() != 200) fail_status("GET " + std::string(credentials_path) + role, response.result_int());
+  if (response.result_int() != 200)
+    fail_status("GET " + std::string(credentials_path) + role, response.result_int());
   co_return detail::parse_credentials_json(response.body(), "IMDS");
 }
 

@@ -1,22 +1,24 @@
 #include "credentials/ini_file.hpp"
-#include "core/throw.hpp"
-#include "core/cleanse.hpp"
-
-#include <awsmp/error.hpp>
 
 #include <openssl/crypto.h>
 
 #include <algorithm>
 #include <array>
+#include <awsmp/error.hpp>
 #include <cstdint>
 #include <fstream>
 #include <sstream>
 #include <system_error>
 
+#include "core/cleanse.hpp"
+#include "core/throw.hpp"
+
 namespace awsmp::detail {
 namespace {
 
-bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_space(char c) noexcept {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
 
 std::string_view trim(std::string_view s) noexcept {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
@@ -130,7 +132,9 @@ std::optional<std::string> read_optional_file(const std::filesystem::path& path,
   OPENSSL_cleanse(chunk.data(), chunk.size());
   if (too_large || in.bad()) {
     cleanse(out);
-    if (too_large) throw_error(errc::invalid_argument, path.string() + ": is larger than " + std::to_string(max_bytes) + " bytes");
+    if (too_large)
+      throw_error(errc::invalid_argument,
+                  path.string() + ": is larger than " + std::to_string(max_bytes) + " bytes");
     throw_error(errc::invalid_argument, path.string() + ": read error");
   }
   return out;

@@ -1,11 +1,10 @@
-#include <awsmp/profile_credentials_provider.hpp>
-#include "core/throw.hpp"
-
 #include <awsmp/error.hpp>
+#include <awsmp/profile_credentials_provider.hpp>
 #include <awsmp/web_identity_credentials_provider.hpp>
-#include "wire/rules.hpp"
 
+#include "core/throw.hpp"
 #include "credentials/shared_config.hpp"
+#include "wire/rules.hpp"
 
 namespace awsmp {
 namespace {
@@ -27,7 +26,8 @@ awaitable<credentials> profile_credentials_provider::get() {
   const std::string name = "profile '" + where.profile + "'";
   const auto props = detail::load_profile(where);
   if (!props) {
-    const std::string message = name + " is in neither " + where.credentials_file.string() + " nor " + where.config_file.string();
+    const std::string message =
+        name + " is in neither " + where.credentials_file.string() + " nor " + where.config_file.string();
     // An explicitly chosen profile that does not exist is a mistake to report, not an absence.
     if (where.profile_explicit) detail::throw_error(errc::not_found, message);
     detail::throw_error(errc::credentials_unavailable, message);
@@ -68,21 +68,24 @@ awaitable<credentials> profile_credentials_provider::get() {
     else if (const auto* profile_region = property(*props, "region"))
       o.region = *profile_region, region_source = name + " region";
     if (!o.region.empty() && !detail::is_region_name(o.region))
-      detail::throw_invalid_argument(region_source, "is not a region name (1..63 of a-z, 0-9, '-', starting with a letter)");
+      detail::throw_invalid_argument(region_source,
+                                     "is not a region name (1..63 of a-z, 0-9, '-', starting with a letter)");
     o.timeout = options_.sts_timeout;
     web_identity_credentials_provider provider(ex_, std::move(o));
     co_return co_await provider.get();
   }
 
   // Kinds awsmp does not implement: refusing them beats silently using another identity.
-  for (std::string_view unsupported : {"credential_process", "sso_session", "sso_start_url", "source_profile",
-                                       "credential_source"}) {
+  for (std::string_view unsupported :
+       {"credential_process", "sso_session", "sso_start_url", "source_profile", "credential_source"}) {
     if (property(*props, unsupported))
       detail::throw_invalid_argument(name, "uses " + std::string(unsupported) +
                                                ", which awsmp does not support (supported: static keys, "
                                                "web_identity_token_file + role_arn)");
   }
-  if (role_arn) detail::throw_invalid_argument(name, "has role_arn without web_identity_token_file, which awsmp does not support");
+  if (role_arn)
+    detail::throw_invalid_argument(
+        name, "has role_arn without web_identity_token_file, which awsmp does not support");
   detail::throw_error(errc::credentials_unavailable, name + " holds no credentials");
 }
 

@@ -2,15 +2,14 @@
 // profile and web identity providers and region resolution.
 #pragma once
 
-#include "credentials/ini_file.hpp"
-
 #include <awsmp/environment.hpp>
-
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "credentials/ini_file.hpp"
 
 namespace awsmp::detail {
 
@@ -30,8 +29,7 @@ struct shared_config_location {
 
 /// From AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE, AWS_PROFILE (legacy AWS_DEFAULT_PROFILE)
 /// and $HOME/.aws; the non-empty arguments override the environment. Never throws beyond bad_alloc.
-shared_config_location locate_shared_config(const environment_lookup& env,
-                                            std::string_view profile = {},
+shared_config_location locate_shared_config(const environment_lookup& env, std::string_view profile = {},
                                             const std::filesystem::path& credentials_file = {},
                                             const std::filesystem::path& config_file = {});
 

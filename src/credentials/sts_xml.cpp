@@ -1,11 +1,10 @@
 #include "credentials/sts_xml.hpp"
-#include "core/throw.hpp"
-
-#include "credentials/credentials_json.hpp"
 
 #include <awsmp/error.hpp>
-
 #include <cstdint>
+
+#include "core/throw.hpp"
+#include "credentials/credentials_json.hpp"
 
 namespace awsmp::detail {
 namespace {
@@ -49,21 +48,32 @@ std::string decode_entities(std::string_view s) {
       continue;
     }
     const auto name = s.substr(i + 1, semi - i - 1);
-    if (name == "amp") out += '&';
-    else if (name == "lt") out += '<';
-    else if (name == "gt") out += '>';
-    else if (name == "quot") out += '"';
-    else if (name == "apos") out += '\'';
+    if (name == "amp")
+      out += '&';
+    else if (name == "lt")
+      out += '<';
+    else if (name == "gt")
+      out += '>';
+    else if (name == "quot")
+      out += '"';
+    else if (name == "apos")
+      out += '\'';
     else if (name.size() > 1 && name[0] == '#') {
       std::uint32_t cp = 0;
       bool ok = true;
       const bool hex = name[1] == 'x' || name[1] == 'X';
       for (char c : name.substr(hex ? 2 : 1)) {
         int d = -1;
-        if (c >= '0' && c <= '9') d = c - '0';
-        else if (hex && c >= 'a' && c <= 'f') d = c - 'a' + 10;
-        else if (hex && c >= 'A' && c <= 'F') d = c - 'A' + 10;
-        if (d < 0 || cp > 0x10FFFF) { ok = false; break; }
+        if (c >= '0' && c <= '9')
+          d = c - '0';
+        else if (hex && c >= 'a' && c <= 'f')
+          d = c - 'a' + 10;
+        else if (hex && c >= 'A' && c <= 'F')
+          d = c - 'A' + 10;
+        if (d < 0 || cp > 0x10FFFF) {
+          ok = false;
+          break;
+        }
         cp = cp * (hex ? 16 : 10) + static_cast<std::uint32_t>(d);
       }
       if (!ok || name.size() == (hex ? 2u : 1u)) {
@@ -80,8 +90,10 @@ std::string decode_entities(std::string_view s) {
 }
 
 std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -119,8 +131,8 @@ std::optional<std::string> xml_element_text(std::string_view xml, std::string_vi
   while ((pos = xml.find('<', pos)) != std::string_view::npos) {
     const auto after = pos + 1 + name.size();
     if (xml.substr(pos + 1, name.size()) == name && after < xml.size() &&
-        (xml[after] == '>' || xml[after] == ' ' || xml[after] == '\t' || xml[after] == '\n' || xml[after] == '\r' ||
-         xml[after] == '/')) {
+        (xml[after] == '>' || xml[after] == ' ' || xml[after] == '\t' || xml[after] == '\n' ||
+         xml[after] == '\r' || xml[after] == '/')) {
       const auto gt = xml.find('>', after);
       if (gt == std::string_view::npos) return std::nullopt;
       if (xml[gt - 1] == '/') return std::string{};  // <Name/>
@@ -141,14 +153,17 @@ std::optional<std::string> xml_element_text(std::string_view xml, std::string_vi
 credentials parse_assume_role_with_web_identity_response(std::string_view xml) {
   constexpr std::string_view source = "STS AssumeRoleWithWebIdentity: ";
   if (xml.find("AssumeRoleWithWebIdentityResponse") == std::string_view::npos)
-    throw_error(errc::malformed_message, std::string(source) + "the answer is not an AssumeRoleWithWebIdentityResponse");
+    throw_error(errc::malformed_message,
+                std::string(source) + "the answer is not an AssumeRoleWithWebIdentityResponse");
   const auto creds_start = xml.find("<Credentials");
   if (creds_start == std::string_view::npos)
     throw_error(errc::malformed_message, std::string(source) + "element Credentials is missing");
   const auto scope = xml.substr(creds_start);
   auto required = [&](std::string_view name) {
     auto v = xml_element_text(scope, name);
-    if (!v || v->empty()) throw_error(errc::malformed_message, std::string(source) + "element " + std::string(name) + " is missing");
+    if (!v || v->empty())
+      throw_error(errc::malformed_message,
+                  std::string(source) + "element " + std::string(name) + " is missing");
     return std::move(*v);
   };
   credentials out;
@@ -157,7 +172,8 @@ credentials parse_assume_role_with_web_identity_response(std::string_view xml) {
   out.session_token = required("SessionToken");
   const auto expiration = required("Expiration");
   out.expiration = parse_iso8601(expiration);
-  if (!out.expiration) throw_error(errc::malformed_message, std::string(source) + "element Expiration is not an ISO 8601 time");
+  if (!out.expiration)
+    throw_error(errc::malformed_message, std::string(source) + "element Expiration is not an ISO 8601 time");
   return out;
 }
 

@@ -1,20 +1,18 @@
-#include <awsmp/web_identity_credentials_provider.hpp>
-#include "core/throw.hpp"
-#include "core/log_line.hpp"
-
 #include <awsmp/error.hpp>
 #include <awsmp/log.hpp>
 #include <awsmp/region.hpp>
+#include <awsmp/web_identity_credentials_provider.hpp>
+#include <exception>
 
+#include "core/cleanse.hpp"
+#include "core/log_line.hpp"
+#include "core/redact.hpp"
+#include "core/throw.hpp"
 #include "credentials/credentials_http.hpp"
 #include "credentials/ini_file.hpp"
 #include "credentials/shared_config.hpp"
 #include "credentials/sts_xml.hpp"
-#include "core/redact.hpp"
-#include "core/cleanse.hpp"
 #include "wire/rules.hpp"
-
-#include <exception>
 
 namespace awsmp {
 namespace {
@@ -37,7 +35,8 @@ void validate(const web_identity_options& o) {
   if (o.token_file.empty()) detail::throw_invalid_argument("token_file", "is required");
   // The region is spliced into the STS host name (sts.<region>.amazonaws.com).
   if (o.sts_endpoint.empty() && !o.region.empty() && !detail::is_region_name(o.region))
-    detail::throw_invalid_argument("region", "is not a region name (1..63 of a-z, 0-9, '-', starting with a letter)");
+    detail::throw_invalid_argument("region",
+                                   "is not a region name (1..63 of a-z, 0-9, '-', starting with a letter)");
   if (!o.role_session_name.empty()) {
     if (o.role_session_name.size() < 2 || o.role_session_name.size() > 64)
       detail::throw_invalid_argument("role_session_name", "must be 2..64 characters");
@@ -53,8 +52,10 @@ std::optional<web_identity_options> web_identity_options::from_environment(const
   auto token_file = detail::env_value(env, "AWS_WEB_IDENTITY_TOKEN_FILE");
   auto role_arn = detail::env_value(env, "AWS_ROLE_ARN");
   if (!token_file && !role_arn) return std::nullopt;
-  if (!token_file) detail::throw_invalid_argument("AWS_WEB_IDENTITY_TOKEN_FILE", "must be set when AWS_ROLE_ARN is");
-  if (!role_arn) detail::throw_invalid_argument("AWS_ROLE_ARN", "must be set when AWS_WEB_IDENTITY_TOKEN_FILE is");
+  if (!token_file)
+    detail::throw_invalid_argument("AWS_WEB_IDENTITY_TOKEN_FILE", "must be set when AWS_ROLE_ARN is");
+  if (!role_arn)
+    detail::throw_invalid_argument("AWS_ROLE_ARN", "must be set when AWS_WEB_IDENTITY_TOKEN_FILE is");
   web_identity_options o;
   o.token_file = detail::expand_home(*token_file, env);
   o.role_arn = std::move(*role_arn);
@@ -67,7 +68,8 @@ std::optional<web_identity_options> web_identity_options::from_environment(const
   return o;
 }
 
-web_identity_credentials_provider::web_identity_credentials_provider(asio::any_io_executor ex, environment_lookup env)
+web_identity_credentials_provider::web_identity_credentials_provider(asio::any_io_executor ex,
+                                                                     environment_lookup env)
     : ex_(std::move(ex)), env_(std::move(env)) {}
 
 web_identity_credentials_provider::web_identity_credentials_provider(asio::any_io_executor ex,
@@ -77,7 +79,8 @@ web_identity_credentials_provider::web_identity_credentials_provider(asio::any_i
 awaitable<credentials> web_identity_credentials_provider::get() {
   auto options = options_ ? options_ : web_identity_options::from_environment(env_);
   if (!options)
-    detail::throw_error(errc::credentials_unavailable, "AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN are not set");
+    detail::throw_error(errc::credentials_unavailable,
+                        "AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN are not set");
   validate(*options);
   // Messages name what the user wrote: the variables, or the option members.
   const std::string_view token_field = options_ ? "token_file" : "AWS_WEB_IDENTITY_TOKEN_FILE";
@@ -88,27 +91,35 @@ awaitable<credentials> web_identity_credentials_provider::get() {
   // The token is a bearer credential: wiped from every buffer that held it when this returns.
   std::string no_text;
   detail::cleanse_on_exit wipe_text(text ? *text : no_text);
-  if (!text) detail::throw_invalid_argument(token_field, "names a file that does not exist: " + options->token_file.string());
+  if (!text)
+    detail::throw_invalid_argument(token_field,
+                                   "names a file that does not exist: " + options->token_file.string());
   std::string_view token = *text;
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ' || token.back() == '\t'))
+  while (!token.empty() &&
+         (token.back() == '\n' || token.back() == '\r' || token.back() == ' ' || token.back() == '\t'))
     token.remove_suffix(1);
-  if (token.empty()) detail::throw_invalid_argument(token_field, "names an empty file: " + options->token_file.string());
+  if (token.empty())
+    detail::throw_invalid_argument(token_field, "names an empty file: " + options->token_file.string());
   // STS's limits on WebIdentityToken; checked here so that nothing doomed is sent.
   if (token.size() < 4 || token.size() > 20'000)
-    detail::throw_invalid_argument(token_field, "the token must be 4..20000 characters: " + options->token_file.string());
+    detail::throw_invalid_argument(token_field,
+                                   "the token must be 4..20000 characters: " + options->token_file.string());
 
   std::string session_name = options->role_session_name;
   if (session_name.empty()) {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::system_clock::now().time_since_epoch()).count();
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
     session_name = "awsmp-" + std::to_string(ms);
   }
 
-  const std::string endpoint_url = options->sts_endpoint.empty() ? default_endpoint(options->region) : options->sts_endpoint;
+  const std::string endpoint_url =
+      options->sts_endpoint.empty() ? default_endpoint(options->region) : options->sts_endpoint;
   const auto url = detail::parse_credentials_url(endpoint_url, endpoint_field);
   // The token is a bearer credential: in clear text only to a server on this machine.
   if (!url.ep.tls && !detail::is_loopback_host(url.ep.host))
-    detail::throw_invalid_argument(endpoint_field, "http:// is allowed only for loopback hosts (localhost, 127.0.0.1, ::1); use https");
+    detail::throw_invalid_argument(
+        endpoint_field, "http:// is allowed only for loopback hosts (localhost, 127.0.0.1, ::1); use https");
   http_request request{boost::beast::http::verb::post, url.target, 11};
   request.set(boost::beast::http::field::content_type, "application/x-www-form-urlencoded; charset=utf-8");
   request.set(boost::beast::http::field::accept, "text/xml");
@@ -123,7 +134,8 @@ awaitable<credentials> web_identity_credentials_provider::get() {
       response = co_await detail::send_with_retry(ex_, url, request, options->timeout, 1);
     } catch (const boost::system::system_error& e) {
       if (e.code() == boost::asio::error::operation_aborted || attempt >= attempts) throw;
-      detail::log(log_level::debug, "STS AssumeRoleWithWebIdentity at " + url.host_header + ": " + e.code().message() + "; retrying");
+      detail::log(log_level::debug, "STS AssumeRoleWithWebIdentity at " + url.host_header + ": " +
+                                        e.code().message() + "; retrying");
       continue;
     }
     const unsigned status = response.result_int();
@@ -134,7 +146,8 @@ awaitable<credentials> web_identity_credentials_provider::get() {
     if (error.request_id.empty()) error.request_id = std::string(response["x-amzn-RequestId"]);
     // IDPCommunicationError is the SDKs' one retryable STS code besides 5xx: the identity
     // provider did not answer STS in time.
-    const bool retryable = status >= 500 || error.code == "IDPCommunicationError" || is_retryable_error(error.code, status);
+    const bool retryable =
+        status >= 500 || error.code == "IDPCommunicationError" || is_retryable_error(error.code, status);
     if (retryable && attempt < attempts) {
       detail::log(log_level::debug, "STS AssumeRoleWithWebIdentity answered " +
                                         detail::sanitize_peer_text(error.code, 256, {token}) + "; retrying");

@@ -1,21 +1,19 @@
 // SigV4 canonicalisation and signing. Everything here is pure: the date is a parameter and no
 // I/O happens. The hot path reuses per-thread buffers so that a signature with a cached key
 // allocates only the header values it adds to the request.
-#include <awsmp/error.hpp>
-#include <awsmp/sigv4.hpp>
-#include "core/throw.hpp"
-
-#include "core/crypto.hpp"
-
-#include <boost/beast/http/field.hpp>
-
 #include <algorithm>
 #include <array>
+#include <awsmp/error.hpp>
+#include <awsmp/sigv4.hpp>
+#include <boost/beast/http/field.hpp>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <mutex>
 #include <vector>
+
+#include "core/crypto.hpp"
+#include "core/throw.hpp"
 
 namespace awsmp::sigv4 {
 namespace {
@@ -43,9 +41,18 @@ constexpr char upper_hex[] = "0123456789ABCDEF";
 // Headers that intermediaries may add, drop or rewrite on the way (hop-by-hop headers, and
 // the ones proxies and tracing rewrite), so signing them would make valid requests fail. The
 // same list as botocore, so that both sign the same set; authorization is the signature itself.
-constexpr std::array<std::string_view, 12> unsigned_headers = {
-    "authorization", "connection", "expect",  "keep-alive",        "proxy-authenticate", "proxy-authorization",
-    "te",            "trailer",    "transfer-encoding", "upgrade", "user-agent",         "x-amzn-trace-id"};
+constexpr std::array<std::string_view, 12> unsigned_headers = {"authorization",
+                                                               "connection",
+                                                               "expect",
+                                                               "keep-alive",
+                                                               "proxy-authenticate",
+                                                               "proxy-authorization",
+                                                               "te",
+                                                               "trailer",
+                                                               "transfer-encoding",
+                                                               "upgrade",
+                                                               "user-agent",
+                                                               "x-amzn-trace-id"};
 
 bool is_unsigned_header(std::string_view lower_name) noexcept {
   return std::find(unsigned_headers.begin(), unsigned_headers.end(), lower_name) != unsigned_headers.end();
@@ -158,8 +165,10 @@ void append_canonical_uri(std::string& out, std::vector<std::string_view>& segme
       out.append(path);
     } else {
       for (char c : path) {
-        if (c == '/') out.push_back('/');
-        else append_encoded_byte(out, static_cast<unsigned char>(c));
+        if (c == '/')
+          out.push_back('/');
+        else
+          append_encoded_byte(out, static_cast<unsigned char>(c));
       }
     }
     return;
@@ -187,8 +196,10 @@ void append_canonical_uri(std::string& out, std::vector<std::string_view>& segme
   out.push_back('/');
   for (std::size_t i = 0; i < segments.size(); ++i) {
     if (i != 0) out.push_back('/');
-    if (encode) append_encoded(out, segments[i]);
-    else out.append(segments[i]);
+    if (encode)
+      append_encoded(out, segments[i]);
+    else
+      out.append(segments[i]);
   }
   if (trailing_slash && !segments.empty()) out.push_back('/');
 }
@@ -328,7 +339,8 @@ void format_amz_date(char (&buf)[amz_date_size], time_point now) {
   const auto day = floor<days>(secs);
   const year_month_day ymd{day};
   const int y = static_cast<int>(ymd.year());
-  if (y < 1 || y > 9999) detail::throw_invalid_argument("now", "the signing time must be within the years 1 to 9999");
+  if (y < 1 || y > 9999)
+    detail::throw_invalid_argument("now", "the signing time must be within the years 1 to 9999");
   const hh_mm_ss<seconds> tod{secs - day};
   auto put = [&buf](std::size_t at, int value, int width) {
     for (int i = width - 1; i >= 0; --i) {
@@ -359,7 +371,8 @@ void check_scope_part(std::string_view field, std::string_view value) {
 
 // Messages name the field and the rule, never the value: these are secrets or near-secrets.
 void check_inputs(const credentials& creds, std::string_view region, std::string_view service) {
-  if (creds.access_key_id.empty()) detail::throw_invalid_argument("credentials.access_key_id", "must not be empty");
+  if (creds.access_key_id.empty())
+    detail::throw_invalid_argument("credentials.access_key_id", "must not be empty");
   for (char c : creds.access_key_id) {
     const auto u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u >= 0x7f || c == '/' || c == ',' || c == ';' || c == '=')
@@ -377,7 +390,8 @@ void check_inputs(const credentials& creds, std::string_view region, std::string
   check_scope_part("service", service);
 }
 
-void append_scope(std::string& out, std::string_view yyyymmdd, std::string_view region, std::string_view service) {
+void append_scope(std::string& out, std::string_view yyyymmdd, std::string_view region,
+                  std::string_view service) {
   out.append(yyyymmdd);
   out.push_back('/');
   out.append(region);
@@ -399,15 +413,17 @@ bool is_http_token(std::string_view name) noexcept {
 }
 
 // The one signing routine behind every public sign(): `cache` may be null, `steps` may be null.
-void sign_impl(http_request& request, const credentials& creds, std::string_view region, std::string_view service,
-               time_point now, const signing_options& options, signing_key_cache* cache, signing_steps* steps) {
+void sign_impl(http_request& request, const credentials& creds, std::string_view region,
+               std::string_view service, time_point now, const signing_options& options,
+               signing_key_cache* cache, signing_steps* steps) {
   check_inputs(creds, region, service);
   char date_buf[amz_date_size];
   format_amz_date(date_buf, now);
   const std::string_view date(date_buf, amz_date_size);
   const std::string_view day = date.substr(0, 8);
   if (request.find(http::field::host) == request.end())
-    detail::throw_invalid_argument("request.Host", "required: SigV4 signs the Host header, so set it before signing");
+    detail::throw_invalid_argument("request.Host",
+                                   "required: SigV4 signs the Host header, so set it before signing");
   // Requests that cannot be canonicalised the same way by a verifier are refused rather than
   // signed: a target not in origin form, or a header name that is not an HTTP token (its
   // SignedHeaders entry could not be parsed back). Found by fuzzing; awsmp builds neither.
@@ -442,8 +458,9 @@ void sign_impl(http_request& request, const credentials& creds, std::string_view
   s.string_to_sign.push_back('\n');
   detail::append_hex(s.string_to_sign, detail::sha256(s.canonical));
 
-  std::array<std::uint8_t, 32> key = cache != nullptr ? cache->get(creds.secret_access_key, day, region, service)
-                                                      : derive_signing_key(creds.secret_access_key, day, region, service);
+  std::array<std::uint8_t, 32> key = cache != nullptr
+                                         ? cache->get(creds.secret_access_key, day, region, service)
+                                         : derive_signing_key(creds.secret_access_key, day, region, service);
   const detail::sha256_digest signature = detail::hmac_sha256(key, s.string_to_sign);
   detail::secure_wipe(key.data(), key.size());
 
@@ -588,8 +605,9 @@ signing_key_cache::signing_key_cache(std::size_t capacity) : impl_(std::make_uni
 
 signing_key_cache::~signing_key_cache() = default;
 
-std::array<std::uint8_t, 32> signing_key_cache::get(std::string_view secret_access_key, std::string_view yyyymmdd,
-                                                    std::string_view region, std::string_view service) {
+std::array<std::uint8_t, 32> signing_key_cache::get(std::string_view secret_access_key,
+                                                    std::string_view yyyymmdd, std::string_view region,
+                                                    std::string_view service) {
   std::lock_guard lock(impl_->mutex);
   for (impl::entry& e : impl_->entries) {
     if (e.day == yyyymmdd && e.region == region && e.service == service &&
@@ -603,8 +621,9 @@ std::array<std::uint8_t, 32> signing_key_cache::get(std::string_view secret_acce
   if (impl_->entries.size() < impl_->capacity) {
     slot = &impl_->entries.emplace_back();
   } else {
-    slot = &*std::min_element(impl_->entries.begin(), impl_->entries.end(),
-                              [](const impl::entry& a, const impl::entry& b) { return a.last_used < b.last_used; });
+    slot = &*std::min_element(
+        impl_->entries.begin(), impl_->entries.end(),
+        [](const impl::entry& a, const impl::entry& b) { return a.last_used < b.last_used; });
     slot->wipe();
   }
   slot->key = key;

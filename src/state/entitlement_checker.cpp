@@ -1,20 +1,16 @@
+#include <array>
 #include <awsmp/entitlement_checker.hpp>
 #include <awsmp/error.hpp>
-#include "core/throw.hpp"
-#include "wire/rules.hpp"
-
-#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_completion_executor.hpp>
-#include <boost/asio/execution.hpp>
-#include <boost/asio/prefer.hpp>
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/execution.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
-
-#include <array>
 #include <exception>
 #include <functional>
 #include <list>
@@ -23,6 +19,9 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "core/throw.hpp"
+#include "wire/rules.hpp"
 
 namespace awsmp {
 namespace {
@@ -70,17 +69,21 @@ struct key_hash {
 
 struct key_equal {
   using is_transparent = void;
-  static key_view view(const cache_key& k) noexcept { return {k.account, k.license, k.customer, k.dimension}; }
+  static key_view view(const cache_key& k) noexcept {
+    return {k.account, k.license, k.customer, k.dimension};
+  }
   static key_view view(const key_view& k) noexcept { return k; }
   template <class A, class B>
   bool operator()(const A& a, const B& b) const noexcept {
     const key_view x = view(a), y = view(b);
-    return x.customer == y.customer && x.dimension == y.dimension && x.license == y.license && x.account == y.account;
+    return x.customer == y.customer && x.dimension == y.dimension && x.license == y.license &&
+           x.account == y.account;
   }
 };
 
 cache_key owned(const key_view& k) {
-  return cache_key{std::string(k.account), std::string(k.license), std::string(k.customer), std::string(k.dimension)};
+  return cache_key{std::string(k.account), std::string(k.license), std::string(k.customer),
+                   std::string(k.dimension)};
 }
 
 using read_result = std::optional<entitlement>;
@@ -228,16 +231,15 @@ struct entitlement_checker::impl {
   // Completes the flight with operation_aborted if its leader is destroyed mid-read (e.g. the
   // io_context is shut down), so that no waiter is left suspended forever.
   class flight_guard {
-  public:
-    flight_guard(impl* self, std::size_t hash, key_view key, std::shared_ptr<flight> f,
-                 time_point started)
+   public:
+    flight_guard(impl* self, std::size_t hash, key_view key, std::shared_ptr<flight> f, time_point started)
         : self_(self), hash_(hash), key_(key), f_(std::move(f)), started_(started) {}
     ~flight_guard() {
       if (armed_) {
         try {
-          self_->complete(hash_, key_, f_, std::nullopt,
-                          std::make_exception_ptr(boost::system::system_error(asio::error::operation_aborted)),
-                          started_);
+          self_->complete(
+              hash_, key_, f_, std::nullopt,
+              std::make_exception_ptr(boost::system::system_error(asio::error::operation_aborted)), started_);
         } catch (...) {
           // Only std::bad_alloc can get here; a destructor must not throw.
         }
@@ -250,7 +252,7 @@ struct entitlement_checker::impl {
       self_->complete(hash_, key_, f_, std::move(row), std::move(error), started_);
     }
 
-  private:
+   private:
     impl* self_;
     std::size_t hash_;
     key_view key_;
@@ -268,7 +270,6 @@ struct entitlement_checker::impl {
   std::size_t per_shard_capacity = 1;
   std::array<shard, max_shards> shards;
 };
-
 
 entitlement_checker::entitlement_checker(asio::any_io_executor ex, entitlement_store& store,
                                          std::chrono::nanoseconds cache_ttl)
@@ -387,7 +388,8 @@ awaitable<void> entitlement_checker::revoke_entitlement(billed_customer who, std
   if (error) std::rethrow_exception(error);
 }
 
-awaitable<void> entitlement_checker::revoke_entitlement(std::string customer_identifier, std::string dimension) {
+awaitable<void> entitlement_checker::revoke_entitlement(std::string customer_identifier,
+                                                        std::string dimension) {
   return revoke_entitlement(billed_customer::legacy(std::move(customer_identifier)), std::move(dimension));
 }
 
@@ -412,7 +414,9 @@ void entitlement_checker::invalidate_all() noexcept {
   }
 }
 
-entitlement_store& entitlement_checker::store() noexcept { return impl_->store; }
+entitlement_store& entitlement_checker::store() noexcept {
+  return impl_->store;
+}
 
 entitlement_checker_stats entitlement_checker::stats() const noexcept {
   entitlement_checker_stats out;

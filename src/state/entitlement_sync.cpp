@@ -2,12 +2,7 @@
 #include <awsmp/error.hpp>
 #include <awsmp/log.hpp>
 #include <awsmp/validation.hpp>
-#include "core/log_line.hpp"
-#include "state/store_support.hpp"
-#include "wire/rules.hpp"
-
 #include <boost/system/system_error.hpp>
-
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -15,6 +10,10 @@
 #include <set>
 #include <type_traits>
 #include <variant>
+
+#include "core/log_line.hpp"
+#include "state/store_support.hpp"
+#include "wire/rules.hpp"
 
 namespace awsmp {
 namespace {
@@ -69,14 +68,15 @@ awaitable<entitlement_sync_result> apply_plan(const std::string& product_code,
     co_await target.erase(who, dimension);
     ++result.removed;
   }
-  detail::log(log_level::info, "sync_entitlements " + scope + ": received " + std::to_string(result.received) +
-                                   ", written " + std::to_string(result.written) + ", removed " +
-                                   std::to_string(result.removed));
+  detail::log(log_level::info,
+              "sync_entitlements " + scope + ": received " + std::to_string(result.received) + ", written " +
+                  std::to_string(result.written) + ", removed " + std::to_string(result.removed));
   co_return result;
 }
 
-awaitable<entitlement_sync_result> run_sync(entitlement_service_api& service, subscription_store& subscriptions,
-                                            std::string product_code, sync_target target) {
+awaitable<entitlement_sync_result> run_sync(entitlement_service_api& service,
+                                            subscription_store& subscriptions, std::string product_code,
+                                            sync_target target) {
   validate_product_code(product_code);
   get_entitlements_input input;
   input.product_code = product_code;
@@ -86,8 +86,8 @@ awaitable<entitlement_sync_result> run_sync(entitlement_service_api& service, su
   std::set<billed_customer> customers;
   for (const auto& aws : from_aws)
     if (auto e = to_entitlement(aws)) customers.insert(e->customer());
-  for (auto status : {subscription_status::active, subscription_status::pending, subscription_status::unsubscribed,
-                      subscription_status::expired}) {
+  for (auto status : {subscription_status::active, subscription_status::pending,
+                      subscription_status::unsubscribed, subscription_status::expired}) {
     auto subs = co_await subscriptions.list(status);
     for (auto& sub : subs) {
       billed_customer who = sub.customer();
@@ -109,8 +109,9 @@ awaitable<entitlement_sync_result> run_sync(entitlement_service_api& service, su
   co_return co_await apply_plan(product_code, from_aws, stored, target, product_code);
 }
 
-awaitable<entitlement_sync_result> run_customer_sync(entitlement_service_api& service, std::string product_code,
-                                                     billed_customer who, sync_target target) {
+awaitable<entitlement_sync_result> run_customer_sync(entitlement_service_api& service,
+                                                     std::string product_code, billed_customer who,
+                                                     sync_target target) {
   validate_product_code(product_code);
   detail::check_billed_customer("customer", who);
   get_entitlements_input input;
@@ -131,7 +132,8 @@ awaitable<entitlement_sync_result> run_customer_sync(entitlement_service_api& se
       continue;
     }
     const billed_customer key = e->customer();
-    if (key == who || (!who.is_account() && e->customer_identifier == who.customer_identifier)) mine.push_back(aws);
+    if (key == who || (!who.is_account() && e->customer_identifier == who.customer_identifier))
+      mine.push_back(aws);
   }
   const std::vector<entitlement> stored = co_await target.list(who);
   auto result = co_await apply_plan(product_code, mine, stored, target, product_code + " " + to_string(who));
@@ -199,30 +201,37 @@ entitlement_sync_plan plan_entitlement_sync(std::string_view product_code,
 namespace {
 
 sync_target checker_target(entitlement_checker& checker) {
-  return sync_target{
-      [&checker](billed_customer c) { return checker.store().list(std::move(c)); },
-      [&checker](entitlement e) { return checker.grant_entitlement(std::move(e)); },
-      [&checker](billed_customer c, std::string d) { return checker.revoke_entitlement(std::move(c), std::move(d)); }};
+  return sync_target{[&checker](billed_customer c) { return checker.store().list(std::move(c)); },
+                     [&checker](entitlement e) { return checker.grant_entitlement(std::move(e)); },
+                     [&checker](billed_customer c, std::string d) {
+                       return checker.revoke_entitlement(std::move(c), std::move(d));
+                     }};
 }
 
 }  // namespace
 
-awaitable<entitlement_sync_result> sync_entitlements(entitlement_service_api& service, entitlement_checker& checker,
-                                                     subscription_store& subscriptions, std::string product_code) {
+awaitable<entitlement_sync_result> sync_entitlements(entitlement_service_api& service,
+                                                     entitlement_checker& checker,
+                                                     subscription_store& subscriptions,
+                                                     std::string product_code) {
   auto target = checker_target(checker);
   co_return co_await run_sync(service, subscriptions, std::move(product_code), std::move(target));
 }
 
-awaitable<entitlement_sync_result> sync_entitlements(entitlement_service_api& service, entitlement_store& store,
-                                                     subscription_store& subscriptions, std::string product_code) {
-  sync_target target{[&store](billed_customer c) { return store.list(std::move(c)); },
-                     [&store](entitlement e) { return store.put(std::move(e)); },
-                     [&store](billed_customer c, std::string d) { return store.erase(std::move(c), std::move(d)); }};
+awaitable<entitlement_sync_result> sync_entitlements(entitlement_service_api& service,
+                                                     entitlement_store& store,
+                                                     subscription_store& subscriptions,
+                                                     std::string product_code) {
+  sync_target target{
+      [&store](billed_customer c) { return store.list(std::move(c)); },
+      [&store](entitlement e) { return store.put(std::move(e)); },
+      [&store](billed_customer c, std::string d) { return store.erase(std::move(c), std::move(d)); }};
   co_return co_await run_sync(service, subscriptions, std::move(product_code), std::move(target));
 }
 
-awaitable<entitlement_sync_result> sync_entitlements(entitlement_service_api& service, entitlement_checker& checker,
-                                                     std::string product_code, billed_customer who) {
+awaitable<entitlement_sync_result> sync_entitlements(entitlement_service_api& service,
+                                                     entitlement_checker& checker, std::string product_code,
+                                                     billed_customer who) {
   auto target = checker_target(checker);
   co_return co_await run_customer_sync(service, std::move(product_code), std::move(who), std::move(target));
 }

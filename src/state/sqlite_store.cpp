@@ -1,28 +1,25 @@
-#include <awsmp/error.hpp>
-#include <awsmp/log.hpp>
-#include <awsmp/sqlite_store.hpp>
-#include "core/throw.hpp"
-#include "core/log_line.hpp"
-
-#include "state/store_support.hpp"
-#include "wire/rules.hpp"
-
-#include <boost/asio/strand.hpp>
-#include <boost/system/system_error.hpp>
-
-#include <sqlite3.h>
-
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
+#include <awsmp/error.hpp>
+#include <awsmp/log.hpp>
+#include <awsmp/sqlite_store.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/system/system_error.hpp>
 #include <cstdio>
 #include <fstream>
 #include <limits>
 #include <new>
 #include <string>
 #include <string_view>
+
+#include "core/log_line.hpp"
+#include "core/throw.hpp"
+#include "state/store_support.hpp"
+#include "wire/rules.hpp"
 
 namespace awsmp {
 namespace {
@@ -41,7 +38,7 @@ using stmt_ptr = std::unique_ptr<sqlite3_stmt, stmt_finalizer>;
 
 // Leaves a cached statement ready for its next use whatever happens during this one.
 class statement_use {
-public:
+ public:
   explicit statement_use(const stmt_ptr& s) noexcept : s_(s.get()) {}
   ~statement_use() {
     sqlite3_reset(s_);
@@ -51,7 +48,7 @@ public:
   statement_use& operator=(const statement_use&) = delete;
   sqlite3_stmt* get() const noexcept { return s_; }
 
-private:
+ private:
   sqlite3_stmt* s_;
 };
 
@@ -61,8 +58,10 @@ private:
 std::int64_t to_stored(time_point tp) {
   using ns = std::chrono::nanoseconds;
   const auto d = tp.time_since_epoch();
-  if (d >= std::chrono::duration_cast<time_point::duration>(ns::max())) return std::numeric_limits<std::int64_t>::max();
-  if (d <= std::chrono::duration_cast<time_point::duration>(ns::min())) return std::numeric_limits<std::int64_t>::min();
+  if (d >= std::chrono::duration_cast<time_point::duration>(ns::max()))
+    return std::numeric_limits<std::int64_t>::max();
+  if (d <= std::chrono::duration_cast<time_point::duration>(ns::min()))
+    return std::numeric_limits<std::int64_t>::min();
   return std::chrono::duration_cast<ns>(d).count();
 }
 
@@ -160,7 +159,7 @@ struct sqlite_store::impl {
 
   // ---- the two faces handed to users; each call validates, then runs on the strand.
   class entitlement_face final : public entitlement_store {
-  public:
+   public:
     explicit entitlement_face(impl& self) : self_(self) {}
     using entitlement_store::erase;
     using entitlement_store::get;
@@ -176,36 +175,38 @@ struct sqlite_store::impl {
     awaitable<std::optional<entitlement>> get(billed_customer who, std::string dimension) override {
       detail::check_billed_customer("customer", who);
       detail::check_identifier("dimension", dimension);
-      auto op = detail::run_on(self_.strand_, [this, who = std::move(who), dimension = std::move(dimension)]()
-                                                  -> awaitable<std::optional<entitlement>> {
-        co_return self_.get_entitlement(who, dimension);
-      });
+      auto op = detail::run_on(self_.strand_,
+                               [this, who = std::move(who),
+                                dimension = std::move(dimension)]() -> awaitable<std::optional<entitlement>> {
+                                 co_return self_.get_entitlement(who, dimension);
+                               });
       co_return co_await std::move(op);
     }
     awaitable<std::vector<entitlement>> list(billed_customer who) override {
       detail::check_billed_customer("customer", who);
-      auto op = detail::run_on(self_.strand_, [this, who = std::move(who)]() -> awaitable<std::vector<entitlement>> {
-        co_return self_.list_entitlements(who);
-      });
+      auto op = detail::run_on(self_.strand_,
+                               [this, who = std::move(who)]() -> awaitable<std::vector<entitlement>> {
+                                 co_return self_.list_entitlements(who);
+                               });
       co_return co_await std::move(op);
     }
     awaitable<void> erase(billed_customer who, std::string dimension) override {
       detail::check_billed_customer("customer", who);
       detail::check_identifier("dimension", dimension);
-      auto op = detail::run_on(self_.strand_,
-                               [this, who = std::move(who), dimension = std::move(dimension)]() -> awaitable<void> {
-                                 self_.erase_entitlement(who, dimension);
-                                 co_return;
-                               });
+      auto op = detail::run_on(
+          self_.strand_, [this, who = std::move(who), dimension = std::move(dimension)]() -> awaitable<void> {
+            self_.erase_entitlement(who, dimension);
+            co_return;
+          });
       co_await std::move(op);
     }
 
-  private:
+   private:
     impl& self_;
   };
 
   class subscription_face final : public subscription_store {
-  public:
+   public:
     explicit subscription_face(impl& self) : self_(self) {}
     using subscription_store::erase;
     using subscription_store::get;
@@ -219,9 +220,10 @@ struct sqlite_store::impl {
     }
     awaitable<std::optional<subscription>> get(billed_customer who) override {
       detail::check_billed_customer("customer", who);
-      auto op = detail::run_on(self_.strand_, [this, who = std::move(who)]() -> awaitable<std::optional<subscription>> {
-        co_return self_.get_subscription(who);
-      });
+      auto op = detail::run_on(self_.strand_,
+                               [this, who = std::move(who)]() -> awaitable<std::optional<subscription>> {
+                                 co_return self_.get_subscription(who);
+                               });
       co_return co_await std::move(op);
     }
     awaitable<std::vector<subscription>> list(subscription_status status) override {
@@ -239,7 +241,7 @@ struct sqlite_store::impl {
       co_await std::move(op);
     }
 
-  private:
+   private:
     impl& self_;
   };
 
@@ -362,7 +364,8 @@ struct sqlite_store::impl {
       corrupt("subscription of a customer has an unknown status");
     }
     sub.subscribed_at = from_stored(sqlite3_column_int64(s, 5));
-    if (sqlite3_column_type(s, 6) != SQLITE_NULL) sub.unsubscribed_at = from_stored(sqlite3_column_int64(s, 6));
+    if (sqlite3_column_type(s, 6) != SQLITE_NULL)
+      sub.unsubscribed_at = from_stored(sqlite3_column_int64(s, 6));
     return sub;
   }
 
@@ -391,14 +394,24 @@ struct sqlite_store::impl {
     boost::system::error_code code;
     switch (rc & 0xff) {
       case SQLITE_CORRUPT:
-      case SQLITE_NOTADB: code = make_error_code(errc::store_corrupt); break;
+      case SQLITE_NOTADB:
+        code = make_error_code(errc::store_corrupt);
+        break;
       case SQLITE_BUSY:
-      case SQLITE_LOCKED: code = make_error_code(boost::system::errc::device_or_resource_busy); break;
-      case SQLITE_FULL: code = make_error_code(boost::system::errc::no_space_on_device); break;
+      case SQLITE_LOCKED:
+        code = make_error_code(boost::system::errc::device_or_resource_busy);
+        break;
+      case SQLITE_FULL:
+        code = make_error_code(boost::system::errc::no_space_on_device);
+        break;
       case SQLITE_READONLY:
       case SQLITE_PERM:
-      case SQLITE_AUTH: code = make_error_code(boost::system::errc::permission_denied); break;
-      default: code = make_error_code(boost::system::errc::io_error); break;
+      case SQLITE_AUTH:
+        code = make_error_code(boost::system::errc::permission_denied);
+        break;
+      default:
+        code = make_error_code(boost::system::errc::io_error);
+        break;
     }
     throw boost::system::system_error(code, message);
   }
@@ -413,7 +426,8 @@ struct sqlite_store::impl {
     const int rc = sqlite3_prepare_v3(db_.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr);
     stmt_ptr out(s);
     // Our checks passed yet the statements do not fit the tables: the schema was altered.
-    if (rc == SQLITE_ERROR) corrupt(std::string("schema does not match this awsmp version: ") + sqlite3_errmsg(db_.get()));
+    if (rc == SQLITE_ERROR)
+      corrupt(std::string("schema does not match this awsmp version: ") + sqlite3_errmsg(db_.get()));
     if (rc != SQLITE_OK) fail(rc, "prepare");
     return out;
   }
@@ -475,9 +489,11 @@ sqlite_store::impl::impl(asio::any_io_executor ex, sqlite_store_options opts)
     stmt_ptr s = prepare_raw("PRAGMA journal_mode=WAL");
     const int rc = sqlite3_step(s.get());
     if (rc != SQLITE_ROW) fail(rc, "PRAGMA journal_mode=WAL");
-    if (column_text(s.get(), 0) != "wal") corrupt("cannot switch to WAL mode (journal_mode " + column_text(s.get(), 0) + ")");
+    if (column_text(s.get(), 0) != "wal")
+      corrupt("cannot switch to WAL mode (journal_mode " + column_text(s.get(), 0) + ")");
   }
-  exec(options_.synchronous == sqlite_synchronous::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+  exec(options_.synchronous == sqlite_synchronous::full ? "PRAGMA synchronous=FULL"
+                                                        : "PRAGMA synchronous=NORMAL",
        "PRAGMA synchronous");
 
   // A legacy lookup (?2 set) finds the legacy row first, else account-form rows carrying that
@@ -488,7 +504,8 @@ sqlite_store::impl::impl(asio::any_io_executor ex, sqlite_store_options opts)
   constexpr const char* ent_who =
       "(customer_key = ?1 OR (customer_identifier = ?2 AND " AWSMP_ACCOUNT_KEYS "))";
   put_entitlement_ = prepare(
-      "INSERT OR REPLACE INTO entitlements (customer_key, dimension, customer_identifier, customer_aws_account_id, "
+      "INSERT OR REPLACE INTO entitlements (customer_key, dimension, customer_identifier, "
+      "customer_aws_account_id, "
       "license_arn, product_code, value, expires_at_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   get_entitlement_ = prepare((std::string(ent_columns) + "WHERE dimension = ?3 AND " + ent_who +
                               " ORDER BY customer_key = ?1 DESC, customer_key LIMIT 1")
@@ -503,14 +520,18 @@ sqlite_store::impl::impl(asio::any_io_executor ex, sqlite_store_options opts)
       "customer_aws_account_id, license_arn, status, subscribed_at_ns, unsubscribed_at_ns) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   constexpr const char* sub_columns =
-      "SELECT customer_identifier, product_code, customer_aws_account_id, license_arn, status, subscribed_at_ns, "
+      "SELECT customer_identifier, product_code, customer_aws_account_id, license_arn, status, "
+      "subscribed_at_ns, "
       "unsubscribed_at_ns FROM subscriptions ";
-  constexpr const char* sub_who = "(customer_key = ?1 OR (customer_identifier = ?2 AND " AWSMP_ACCOUNT_KEYS "))";
-  get_subscription_ = prepare((std::string(sub_columns) + "WHERE " + sub_who +
-                               " ORDER BY customer_key = ?1 DESC, status = 'active' DESC, subscribed_at_ns DESC, "
-                               "customer_key LIMIT 1")
-                                  .c_str());
-  list_subscriptions_ = prepare((std::string(sub_columns) + "WHERE status = ?1 ORDER BY customer_key").c_str());
+  constexpr const char* sub_who =
+      "(customer_key = ?1 OR (customer_identifier = ?2 AND " AWSMP_ACCOUNT_KEYS "))";
+  get_subscription_ =
+      prepare((std::string(sub_columns) + "WHERE " + sub_who +
+               " ORDER BY customer_key = ?1 DESC, status = 'active' DESC, subscribed_at_ns DESC, "
+               "customer_key LIMIT 1")
+                  .c_str());
+  list_subscriptions_ =
+      prepare((std::string(sub_columns) + "WHERE status = ?1 ORDER BY customer_key").c_str());
   erase_subscription_ = prepare((std::string("DELETE FROM subscriptions WHERE ") + sub_who).c_str());
 }
 
@@ -546,8 +567,9 @@ void sqlite_store::impl::warn_if_readable_by_others() const {
     if ((st.st_mode & (S_IRGRP | S_IROTH | S_IWGRP | S_IWOTH)) != 0) {
       char mode[8];
       std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-      detail::log(log_level::warning, "sqlite store " + file + " is readable or writable by group or others (mode " +
-                                          mode + "); it names your customers: chmod 600 it");
+      detail::log(log_level::warning, "sqlite store " + file +
+                                          " is readable or writable by group or others (mode " + mode +
+                                          "); it names your customers: chmod 600 it");
     }
   }
 }
@@ -574,8 +596,10 @@ void sqlite_store::impl::check_or_create_schema() {
     try {
       if (pragma_int("SELECT count(*) FROM sqlite_schema") == 0) {
         exec(schema_sql, "create schema");
-        exec(("PRAGMA application_id=" + std::to_string(sqlite_store::application_id)).c_str(), "create schema");
-        exec(("PRAGMA user_version=" + std::to_string(sqlite_store::format_version)).c_str(), "create schema");
+        exec(("PRAGMA application_id=" + std::to_string(sqlite_store::application_id)).c_str(),
+             "create schema");
+        exec(("PRAGMA user_version=" + std::to_string(sqlite_store::format_version)).c_str(),
+             "create schema");
       }
       exec("COMMIT", "create schema");
     } catch (...) {
@@ -611,9 +635,10 @@ void sqlite_store::impl::migrate_from_v1() {
     exec(migrate_v1_rename_sql, "migrate format 1");
     exec(schema_sql, "migrate format 1");
     exec(migrate_v1_copy_sql, "migrate format 1");
-    shared = pragma_int("SELECT count(*) FROM subscriptions WHERE license_arn = '' AND customer_key LIKE 'legacy:%' "
-                        "AND customer_identifier IN (SELECT customer_identifier FROM subscriptions_v1 "
-                        "WHERE customer_aws_account_id <> '' AND license_arn <> '')");
+    shared = pragma_int(
+        "SELECT count(*) FROM subscriptions WHERE license_arn = '' AND customer_key LIKE 'legacy:%' "
+        "AND customer_identifier IN (SELECT customer_identifier FROM subscriptions_v1 "
+        "WHERE customer_aws_account_id <> '' AND license_arn <> '')");
     exec(migrate_v1_drop_sql, "migrate format 1");
     exec(("PRAGMA user_version=" + std::to_string(sqlite_store::format_version)).c_str(), "migrate format 1");
     exec("COMMIT", "migrate format 1");
@@ -624,9 +649,10 @@ void sqlite_store::impl::migrate_from_v1() {
   detail::log(log_level::info, "sqlite store " + path_text_ + ": migrated from format 1 (awsmp 0.1.0) to " +
                                    std::to_string(sqlite_store::format_version));
   if (shared > 0)
-    detail::log(log_level::warning, "sqlite store " + path_text_ + ": " + std::to_string(shared) +
-                                        " subscriptions of format 1 shared a license with another customer; they "
-                                        "keep their customer identifier as key and lost the license ARN");
+    detail::log(log_level::warning,
+                "sqlite store " + path_text_ + ": " + std::to_string(shared) +
+                    " subscriptions of format 1 shared a license with another customer; they "
+                    "keep their customer identifier as key and lost the license ARN");
 }
 
 void sqlite_store::impl::quick_check() {
@@ -642,8 +668,14 @@ sqlite_store::sqlite_store(asio::any_io_executor ex, sqlite_store_options option
 
 sqlite_store::~sqlite_store() = default;
 
-entitlement_store& sqlite_store::entitlements() noexcept { return impl_->entitlements_; }
-subscription_store& sqlite_store::subscriptions() noexcept { return impl_->subscriptions_; }
-const std::filesystem::path& sqlite_store::path() const noexcept { return impl_->options_.path; }
+entitlement_store& sqlite_store::entitlements() noexcept {
+  return impl_->entitlements_;
+}
+subscription_store& sqlite_store::subscriptions() noexcept {
+  return impl_->subscriptions_;
+}
+const std::filesystem::path& sqlite_store::path() const noexcept {
+  return impl_->options_.path;
+}
 
 }  // namespace awsmp

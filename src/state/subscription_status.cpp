@@ -1,17 +1,21 @@
 #include <awsmp/error.hpp>
 #include <awsmp/subscription_store.hpp>
-#include "core/throw.hpp"
-
 #include <string>
+
+#include "core/throw.hpp"
 
 namespace awsmp {
 
 std::string_view to_string(subscription_status status) noexcept {
   switch (status) {
-    case subscription_status::active: return "active";
-    case subscription_status::pending: return "pending";
-    case subscription_status::unsubscribed: return "unsubscribed";
-    case subscription_status::expired: return "expired";
+    case subscription_status::active:
+      return "active";
+    case subscription_status::pending:
+      return "pending";
+    case subscription_status::unsubscribed:
+      return "unsubscribed";
+    case subscription_status::expired:
+      return "expired";
   }
   return "unknown";
 }

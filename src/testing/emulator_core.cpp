@@ -1,23 +1,21 @@
 #include "testing/emulator_core.hpp"
-#include "wire/rules.hpp"
-#include "core/throw.hpp"
-#include "wire/rules.hpp"
 
+#include <algorithm>
+#include <array>
 #include <awsmp/error.hpp>
 #include <awsmp/wire.hpp>
-
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-
-#include <algorithm>
 #include <cmath>
-#include <array>
 #include <cstdio>
 #include <limits>
 #include <optional>
 #include <utility>
+
+#include "core/throw.hpp"
+#include "wire/rules.hpp"
 
 namespace awsmp::testing::detail {
 namespace json = boost::json;
@@ -62,9 +60,9 @@ std::uint64_t splitmix64(std::uint64_t& state) noexcept {
 
 std::string uuid_from(std::uint64_t hi, std::uint64_t lo) {
   std::array<char, 37> text{};
-  std::snprintf(text.data(), text.size(), "%08x-%04x-4%03x-%04x-%012llx",
-                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xffff),
-                static_cast<unsigned>(hi & 0xfff), static_cast<unsigned>(0x8000 | ((lo >> 48) & 0x3fff)),
+  std::snprintf(text.data(), text.size(), "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xfff),
+                static_cast<unsigned>(0x8000 | ((lo >> 48) & 0x3fff)),
                 static_cast<unsigned long long>(lo & 0xffffffffffffULL));
   return std::string(text.data(), 36);
 }
@@ -103,13 +101,15 @@ void check_integer(const json::value* v, std::string_view path, std::int64_t min
     n = v->get_int64();
   } else if (v->is_uint64()) {
     n = std::numeric_limits<std::int64_t>::max();
-  } else if (v->is_double() && std::isfinite(v->get_double()) && std::trunc(v->get_double()) == v->get_double() &&
+  } else if (v->is_double() && std::isfinite(v->get_double()) &&
+             std::trunc(v->get_double()) == v->get_double() &&
              std::fabs(v->get_double()) < 9.2e18) {  // converting an out-of-range double is UB
     n = static_cast<std::int64_t>(v->get_double());
   } else {
     fail_serialization(std::string(path) + " must be an integer");
   }
-  if (n < min) fail_validation(path, "Member must have value greater than or equal to " + std::to_string(min));
+  if (n < min)
+    fail_validation(path, "Member must have value greater than or equal to " + std::to_string(min));
   if (n > max) fail_validation(path, "Member must have value less than or equal to " + std::to_string(max));
 }
 
@@ -130,7 +130,8 @@ void check_allocations_shape(const json::value* v, const std::string& path) {
     check_integer(qty, at + ".allocatedUsageQuantity", 0, max_quantity);
     if (const json::value* tags = member(alloc, "Tags")) {
       if (!tags->is_array()) fail_serialization(at + ".tags must be a list");
-      if (tags->get_array().empty()) fail(400, "InvalidTagException", at + ".tags: a tag list must hold 1 to 5 tags");
+      if (tags->get_array().empty())
+        fail(400, "InvalidTagException", at + ".tags: a tag list must hold 1 to 5 tags");
       for (const auto& t : tags->get_array()) {
         if (!t.is_object()) fail_serialization(at + ".tags members must be objects");
         const json::value* k = member(t.get_object(), "Key");
@@ -165,7 +166,8 @@ void check_product_code_rules(const std::string& code, std::string_view path) {
 void check_dimension_rules(const std::string& dimension, std::string_view path) {
   if (rules::dimension_violation(dimension).empty()) return;
   if (dimension.empty()) fail_validation(path, "Member must have length greater than or equal to 1");
-  fail_validation(path, "Member must have length less than or equal to " + std::to_string(rules::max_dimension_length));
+  fail_validation(
+      path, "Member must have length less than or equal to " + std::to_string(rules::max_dimension_length));
 }
 
 // Checks the allocations of one record and returns their order-insensitive fingerprint.
@@ -181,13 +183,16 @@ std::string check_allocations(const std::vector<usage_allocation>& allocations, 
     if (!rules::quantity_violation(a.allocated_usage_quantity).empty())
       fail_validation(at + ".allocatedUsageQuantity", "Member must have value greater than or equal to 0");
     sum += a.allocated_usage_quantity;
-    if (a.tags.size() > rules::max_tags) fail(400, "InvalidTagException", at + ".tags: at most 5 tags per allocation");
+    if (a.tags.size() > rules::max_tags)
+      fail(400, "InvalidTagException", at + ".tags: at most 5 tags per allocation");
     std::vector<std::pair<std::string, std::string>> tags;
     for (const auto& t : a.tags) {
       if (!rules::tag_key_violation(t.key).empty())
-        fail(400, "InvalidTagException", at + ".tags: a Key must be 1-100 characters of [a-zA-Z0-9+ -=._:\\/@]");
+        fail(400, "InvalidTagException",
+             at + ".tags: a Key must be 1-100 characters of [a-zA-Z0-9+ -=._:\\/@]");
       if (!rules::tag_value_violation(t.value).empty())
-        fail(400, "InvalidTagException", at + ".tags: a Value must be 1-256 characters of [a-zA-Z0-9+ -=._:\\/@]");
+        fail(400, "InvalidTagException",
+             at + ".tags: a Value must be 1-256 characters of [a-zA-Z0-9+ -=._:\\/@]");
       tags.emplace_back(t.key, t.value);
     }
     std::sort(tags.begin(), tags.end());
@@ -337,8 +342,10 @@ emulator_core::emulator_core(const emulator_options& options) : limits_() {
 void emulator_core::set_faults(const fault_options& faults) {
   for (double p : {faults.throttle_percent, faults.server_error_percent, faults.drop_connection_percent,
                    faults.drop_after_commit_percent, faults.unprocessed_percent})
-    if (!(p >= 0 && p <= 100)) awsmp::detail::throw_invalid_argument("fault_options", "percentages must be within 0..100");
-  if (faults.latency.count() < 0) awsmp::detail::throw_invalid_argument("fault_options.latency", "must not be negative");
+    if (!(p >= 0 && p <= 100))
+      awsmp::detail::throw_invalid_argument("fault_options", "percentages must be within 0..100");
+  if (faults.latency.count() < 0)
+    awsmp::detail::throw_invalid_argument("fault_options.latency", "must not be negative");
   std::lock_guard lock(mutex_);
   faults_ = faults;
   rng_state_ = faults.seed;
@@ -364,9 +371,11 @@ void emulator_core::add_customer(emulated_customer customer) {
     awsmp::detail::throw_invalid_argument("emulated_customer.identity",
                                           "needs a customer_identifier or a customer_aws_account_id");
   if (!id.customer_aws_account_id.empty() && !rules::is_account_id(id.customer_aws_account_id))
-    awsmp::detail::throw_invalid_argument("emulated_customer.identity.customer_aws_account_id", "must be digits");
+    awsmp::detail::throw_invalid_argument("emulated_customer.identity.customer_aws_account_id",
+                                          "must be digits");
   if (!id.license_arn.empty() && !rules::is_license_arn(id.license_arn))
-    awsmp::detail::throw_invalid_argument("emulated_customer.identity.license_arn", "must match the model's LicenseArn pattern");
+    awsmp::detail::throw_invalid_argument("emulated_customer.identity.license_arn",
+                                          "must match the model's LicenseArn pattern");
   std::lock_guard lock(mutex_);
   // A customer's index entries; later customers win an id shared with an earlier one, and
   // account lists stay in index order.
@@ -374,7 +383,8 @@ void emulator_core::add_customer(emulated_customer customer) {
     const auto& c = customers_[i];
     by_token_[c.registration_token] = i;
     if (!c.identity.customer_identifier.empty()) by_identifier_[c.identity.customer_identifier] = i;
-    if (!c.identity.customer_aws_account_id.empty()) by_account_[c.identity.customer_aws_account_id].push_back(i);
+    if (!c.identity.customer_aws_account_id.empty())
+      by_account_[c.identity.customer_aws_account_id].push_back(i);
   };
   if (auto it = by_token_.find(customer.registration_token); it != by_token_.end()) {
     // Replacing is rare: rebuild every index so that the old ids leave nothing stale behind.
@@ -420,7 +430,8 @@ std::vector<usage_total> emulator_core::totals() const {
   std::vector<usage_total> out;
   out.reserve(totals_.size());
   for (const auto& [key, t] : totals_)
-    out.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), t.quantity, t.records, std::get<3>(key)});
+    out.push_back(
+        {std::get<0>(key), std::get<1>(key), std::get<2>(key), t.quantity, t.records, std::get<3>(key)});
   return out;
 }
 
@@ -502,11 +513,20 @@ service_response emulator_core::handle(operation op, std::string_view body, time
       response.action = response_action::drop_before;
     } else {
       switch (op) {
-        case operation::batch_meter_usage: response = batch_meter_usage(body, now); break;
-        case operation::meter_usage: response = meter_usage(body, now); break;
-        case operation::resolve_customer: response = resolve_customer(body, now); break;
-        case operation::get_entitlements: response = get_entitlements(body); break;
-        case operation::unknown: fail(400, "UnknownOperationException", "Unknown operation");
+        case operation::batch_meter_usage:
+          response = batch_meter_usage(body, now);
+          break;
+        case operation::meter_usage:
+          response = meter_usage(body, now);
+          break;
+        case operation::resolve_customer:
+          response = resolve_customer(body, now);
+          break;
+        case operation::get_entitlements:
+          response = get_entitlements(body);
+          break;
+        case operation::unknown:
+          fail(400, "UnknownOperationException", "Unknown operation");
       }
       if (faults.drop_after && response.status == 200 &&
           (op == operation::batch_meter_usage || op == operation::meter_usage)) {
@@ -547,7 +567,8 @@ const emulated_customer* emulator_core::find_customer(const usage_record& record
   auto it = by_account_.find(record.customer_aws_account_id);
   if (it == by_account_.end()) return nullptr;
   for (std::size_t i : it->second)
-    if (record.license_arn.empty() || customers_[i].identity.license_arn == record.license_arn) return &customers_[i];
+    if (record.license_arn.empty() || customers_[i].identity.license_arn == record.license_arn)
+      return &customers_[i];
   return nullptr;
 }
 
@@ -567,9 +588,11 @@ void emulator_core::check_identity_forms(const batch_meter_usage_input& input) {
       fail(400, "ValidationException",
            at + ": CustomerIdentifier and CustomerAWSAccountId cannot be mixed in one request");
     if (!input.product_code.empty() && !r.license_arn.empty())
-      fail(400, "ValidationException", at + ".licenseArn: LicenseArn and ProductCode cannot both be provided");
+      fail(400, "ValidationException",
+           at + ".licenseArn: LicenseArn and ProductCode cannot both be provided");
     if (input.product_code.empty() && r.license_arn.empty())
-      fail_validation("productCode", "Member must not be null unless every usage record carries a LicenseArn");
+      fail_validation("productCode",
+                      "Member must not be null unless every usage record carries a LicenseArn");
   }
 }
 
@@ -596,8 +619,10 @@ service_response emulator_core::batch_meter_usage(std::string_view body, time_po
   if (!records) fail_validation("usageRecords", "Member must not be null");
   if (!records->is_array()) fail_serialization("UsageRecords must be a list");
   if (!rules::batch_size_violation(records->get_array().size()).empty())
-    fail_validation("usageRecords", "Member must have length less than or equal to " + std::to_string(max_batch_records));
-  for (std::size_t i = 0; i < records->get_array().size(); ++i) check_record_shape(records->get_array()[i], i);
+    fail_validation("usageRecords",
+                    "Member must have length less than or equal to " + std::to_string(max_batch_records));
+  for (std::size_t i = 0; i < records->get_array().size(); ++i)
+    check_record_shape(records->get_array()[i], i);
   auto input = decode_as<batch_meter_usage_input>(jv);
 
   check_product_code_rules(input.product_code, "productCode");
@@ -614,10 +639,11 @@ service_response emulator_core::batch_meter_usage(std::string_view body, time_po
       fail(400, "InvalidCustomerIdentifierException",
            at + ": exactly one of CustomerIdentifier and CustomerAWSAccountId must be set");
     if (r.customer_identifier.size() > max_identifier_length)
-      fail_validation(at + ".customerIdentifier",
-                      "Member must have length less than or equal to " + std::to_string(max_identifier_length));
+      fail_validation(at + ".customerIdentifier", "Member must have length less than or equal to " +
+                                                      std::to_string(max_identifier_length));
     if (has_account && !rules::is_account_id(r.customer_aws_account_id))
-      fail_validation(at + ".customerAWSAccountId", "Member must satisfy regular expression pattern: ^[0-9]+$");
+      fail_validation(at + ".customerAWSAccountId",
+                      "Member must satisfy regular expression pattern: ^[0-9]+$");
     if (!r.license_arn.empty() && !rules::is_license_arn(r.license_arn))
       fail_validation(at + ".licenseArn", "Member must satisfy regular expression pattern of a license ARN");
     fingerprints[i] = check_allocations(r.usage_allocations, r.quantity, at + ".usageAllocations");
@@ -639,7 +665,8 @@ service_response emulator_core::batch_meter_usage(std::string_view body, time_po
   }
   // Any record outside the window rejects the whole batch, as the model documents.
   for (std::size_t i = 0; i < input.usage_records.size(); ++i)
-    check_window(input.usage_records[i].timestamp, now, limits_, "UsageRecords[" + std::to_string(i) + "].Timestamp");
+    check_window(input.usage_records[i].timestamp, now, limits_,
+                 "UsageRecords[" + std::to_string(i) + "].Timestamp");
   if (records_.size() + input.usage_records.size() > limits_.max_records)
     fail(400, "EmulatorLimitExceededException",
          "The awsmp emulator holds max_records=" + std::to_string(limits_.max_records) +
@@ -713,7 +740,8 @@ service_response emulator_core::meter_usage(std::string_view body, time_point no
   check_allocations_shape(member(obj, "UsageAllocations"), "usageAllocations");
   if (const json::value* token = member(obj, "ClientToken")) {
     if (!token->is_string()) fail_serialization("ClientToken must be a string");
-    if (token->get_string().empty()) fail_validation("clientToken", "Member must have length greater than or equal to 1");
+    if (token->get_string().empty())
+      fail_validation("clientToken", "Member must have length greater than or equal to 1");
   }
   if (const json::value* dry = member(obj, "DryRun"); dry && !dry->is_bool())
     fail_serialization("DryRun must be a boolean");
@@ -726,14 +754,14 @@ service_response emulator_core::meter_usage(std::string_view body, time_point no
   if (input.client_token.size() > rules::max_client_token_length)
     fail_validation("clientToken", "Member must have length less than or equal to " +
                                        std::to_string(rules::max_client_token_length));
-  const std::string allocations = check_allocations(input.usage_allocations, input.quantity, "usageAllocations");
+  const std::string allocations =
+      check_allocations(input.usage_allocations, input.quantity, "usageAllocations");
 
   std::lock_guard lock(mutex_);
   check_product(input.product_code);
   check_dimension(input.product_code, input.dimension, "UsageDimension");
   check_window(input.timestamp, now, limits_, "Timestamp");
-  if (input.dry_run)
-    fail(412, "DryRunOperation", "Request would have succeeded, but the DryRun flag is set");
+  if (input.dry_run) fail(412, "DryRunOperation", "Request would have succeeded, but the DryRun flag is set");
 
   const std::string fingerprint = input.product_code + '\x1f' + input.dimension + '\x1f' +
                                   std::to_string(input.quantity) + '\x1f' +
@@ -751,7 +779,8 @@ service_response emulator_core::meter_usage(std::string_view body, time_point no
     }
     if (client_tokens_.size() >= limits_.max_idempotency_entries)
       fail(400, "EmulatorLimitExceededException",
-           "The awsmp emulator holds max_idempotency_entries=" + std::to_string(limits_.max_idempotency_entries) +
+           "The awsmp emulator holds max_idempotency_entries=" +
+               std::to_string(limits_.max_idempotency_entries) +
                " client tokens; raise emulator_options::max_idempotency_entries or reset() it");
   }
 
@@ -826,8 +855,9 @@ service_response emulator_core::get_entitlements(std::string_view body) {
       const std::string_view name(kv.key().data(), kv.key().size());
       if (name != "CUSTOMER_IDENTIFIER" && name != "DIMENSION" && name != "CUSTOMER_AWS_ACCOUNT_ID" &&
           name != "LICENSE_ARN")
-        fail_parameter("Filter name '" + std::string(name) +
-                       "' is not one of CUSTOMER_IDENTIFIER, DIMENSION, CUSTOMER_AWS_ACCOUNT_ID, LICENSE_ARN");
+        fail_parameter(
+            "Filter name '" + std::string(name) +
+            "' is not one of CUSTOMER_IDENTIFIER, DIMENSION, CUSTOMER_AWS_ACCOUNT_ID, LICENSE_ARN");
       if (!kv.value().is_array() || kv.value().get_array().empty())
         fail_parameter("Filter " + std::string(name) + " must hold a list of at least one value");
       for (const auto& v : kv.value().get_array())
@@ -839,7 +869,8 @@ service_response emulator_core::get_entitlements(std::string_view body) {
       fail_parameter("MaxResults must be an integer from 1 to 25");
   }
   if (const json::value* next = member(obj, "NextToken")) {
-    if (!next->is_string() || next->get_string().empty()) fail_parameter("NextToken must be a non-empty string");
+    if (!next->is_string() || next->get_string().empty())
+      fail_parameter("NextToken must be a non-empty string");
   }
   auto input = decode_as<get_entitlements_input>(jv);
 
@@ -858,8 +889,8 @@ service_response emulator_core::get_entitlements(std::string_view body) {
   if (!input.next_token.empty()) {
     const std::string& t = input.next_token;
     bool ok = t.size() == 32 && std::all_of(t.begin(), t.end(), [](char c) {
-      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-    });
+                return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+              });
     if (ok) {
       const std::uint64_t hash = std::stoull(t.substr(0, 16), nullptr, 16);
       const std::uint64_t masked = std::stoull(t.substr(16), nullptr, 16);
@@ -875,10 +906,18 @@ service_response emulator_core::get_entitlements(std::string_view body) {
     for (const auto& [name, values] : input.filter) {
       const std::string* field = nullptr;
       switch (name) {
-        case entitlement_filter::customer_identifier: field = &e.customer_identifier; break;
-        case entitlement_filter::dimension: field = &e.dimension; break;
-        case entitlement_filter::customer_aws_account_id: field = &e.customer_aws_account_id; break;
-        case entitlement_filter::license_arn: field = &e.license_arn; break;
+        case entitlement_filter::customer_identifier:
+          field = &e.customer_identifier;
+          break;
+        case entitlement_filter::dimension:
+          field = &e.dimension;
+          break;
+        case entitlement_filter::customer_aws_account_id:
+          field = &e.customer_aws_account_id;
+          break;
+        case entitlement_filter::license_arn:
+          field = &e.license_arn;
+          break;
       }
       if (std::find(values.begin(), values.end(), *field) == values.end()) return false;
     }
@@ -900,7 +939,8 @@ service_response emulator_core::get_entitlements(std::string_view body) {
   if (offset > seen) fail_parameter("NextToken is invalid or belongs to another query");
   if (more) {
     const std::size_t next = offset + output.entitlements.size();
-    output.next_token = hex64(query_hash) + hex64(static_cast<std::uint64_t>(next) ^ (query_hash * 0x9e3779b97f4a7c15ULL));
+    output.next_token =
+        hex64(query_hash) + hex64(static_cast<std::uint64_t>(next) ^ (query_hash * 0x9e3779b97f4a7c15ULL));
   }
   service_response response;
   response.body = wire::encode(output);

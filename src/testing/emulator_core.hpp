@@ -3,9 +3,8 @@
 // pagination and fault decisions. Thread-safe: one mutex guards the state.
 #pragma once
 
-#include <awsmp/testing/marketplace_emulator.hpp>
-
 #include <atomic>
+#include <awsmp/testing/marketplace_emulator.hpp>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -32,7 +31,7 @@ enum class response_action { answer, drop_before, drop_after_commit };
 /// The answer of one service request.
 struct service_response {
   unsigned status = 200;
-  std::string error_type;   ///< empty on success; else also sent as x-amzn-ErrorType
+  std::string error_type;  ///< empty on success; else also sent as x-amzn-ErrorType
   std::string body;
   response_action action = response_action::answer;
   std::chrono::milliseconds latency{0};
@@ -43,17 +42,17 @@ service_response make_error(unsigned status, std::string_view type, std::string_
 
 /// Counters shared by the core and the shell; relaxed atomics, read as a snapshot.
 struct emulator_counters {
-  std::atomic<std::uint64_t> requests{0}, connections{0}, connections_rejected{0},
-      active_connections{0}, tls_handshakes{0}, auth_failures{0}, errors{0}, throttled{0},
-      server_errors{0}, dropped_before{0}, dropped_after_commit{0}, unprocessed_records{0},
-      records_accepted{0}, records_idempotent{0}, records_duplicate{0}, records_not_subscribed{0};
+  std::atomic<std::uint64_t> requests{0}, connections{0}, connections_rejected{0}, active_connections{0},
+      tls_handshakes{0}, auth_failures{0}, errors{0}, throttled{0}, server_errors{0}, dropped_before{0},
+      dropped_after_commit{0}, unprocessed_records{0}, records_accepted{0}, records_idempotent{0},
+      records_duplicate{0}, records_not_subscribed{0};
   emulator_stats snapshot() const noexcept;
   void clear() noexcept;
 };
 
 /// The state and rules of the emulated services.
 class emulator_core {
-public:
+ public:
   /// Copies what it needs from `options`; throws system_error(errc::invalid_argument) for
   /// inconsistent tables (e.g. a customer without a registration token).
   explicit emulator_core(const emulator_options& options);
@@ -77,10 +76,10 @@ public:
   /// The next x-amzn-RequestId (UUID-shaped, unique within the process run).
   std::string next_request_id();
 
-private:
+ private:
   struct identity_entry {
     std::int32_t quantity = 0;
-    std::string allocations;   // canonical fingerprint; empty when none
+    std::string allocations;  // canonical fingerprint; empty when none
     std::string metering_record_id;
   };
   struct token_entry {
@@ -100,22 +99,23 @@ private:
   service_response resolve_customer(std::string_view body, time_point now);
   service_response get_entitlements(std::string_view body);
 
-  fault_draw draw_faults();           // requires mutex_
-  double next_uniform();              // requires mutex_
-  std::string next_record_id();       // requires mutex_
+  fault_draw draw_faults();      // requires mutex_
+  double next_uniform();         // requires mutex_
+  std::string next_record_id();  // requires mutex_
   void commit(std::string_view operation, const std::string& product_code, const usage_record& record,
-              const std::string& id, time_point now);  // requires mutex_
+              const std::string& id, time_point now);                        // requires mutex_
   const emulated_customer* find_customer(const usage_record& record) const;  // requires mutex_
   /// The request's product code, else (a license record) the product of the record's license.
-  std::string product_of(const std::string& product_code, const usage_record& record) const;  // requires mutex_
+  std::string product_of(const std::string& product_code,
+                         const usage_record& record) const;  // requires mutex_
   static void check_identity_forms(const batch_meter_usage_input& input);
-  void check_product(const std::string& product_code) const;                 // requires mutex_
+  void check_product(const std::string& product_code) const;  // requires mutex_
   void check_dimension(const std::string& product_code, const std::string& dimension,
-                       std::string_view field) const;                         // requires mutex_
+                       std::string_view field) const;  // requires mutex_
 
-  emulator_options limits_;   // only the scalar settings are used after construction
+  emulator_options limits_;  // only the scalar settings are used after construction
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::vector<std::string>> products_;   // code -> dimensions (empty: any)
+  std::unordered_map<std::string, std::vector<std::string>> products_;  // code -> dimensions (empty: any)
   std::vector<emulated_customer> customers_;
   std::unordered_map<std::string, std::size_t> by_token_, by_identifier_;
   std::unordered_map<std::string, std::vector<std::size_t>> by_account_;

@@ -1,13 +1,12 @@
 #include "testing/emulator_json.hpp"
-#include "core/throw.hpp"
 
 #include <awsmp/error.hpp>
-
-#include <boost/json/value_from.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
 #include <boost/json/value_to.hpp>
-
 #include <cmath>
+
+#include "core/throw.hpp"
 
 namespace awsmp::testing::detail {
 namespace json = boost::json;
@@ -19,10 +18,12 @@ const json::object& as_object(const json::value& jv, std::string_view what) {
   return jv.get_object();
 }
 
-std::string get_string(const json::object& obj, std::string_view key, std::string_view what, bool required = false) {
+std::string get_string(const json::object& obj, std::string_view key, std::string_view what,
+                       bool required = false) {
   auto it = obj.find(key);
   if (it == obj.end() || it->value().is_null()) {
-    if (required) awsmp::detail::throw_invalid_argument(std::string(what) + "." + std::string(key), "is required");
+    if (required)
+      awsmp::detail::throw_invalid_argument(std::string(what) + "." + std::string(key), "is required");
     return {};
   }
   if (!it->value().is_string())
@@ -40,13 +41,13 @@ double get_number(const json::object& obj, std::string_view key, std::string_vie
 
 // A number in [low, high], refused otherwise: the admin JSON comes from the network, and
 // converting an out-of-range double to an integer is undefined behaviour.
-double get_bounded(const json::object& obj, std::string_view key, std::string_view what, double fallback, double low,
-                   double high) {
+double get_bounded(const json::object& obj, std::string_view key, std::string_view what, double fallback,
+                   double low, double high) {
   const double v = get_number(obj, key, what, fallback);
   if (!(v >= low && v <= high))
     awsmp::detail::throw_invalid_argument(std::string(what) + "." + std::string(key),
-                                          "must be a number from " + json::serialize(json::value(low)) + " to " +
-                                              json::serialize(json::value(high)));
+                                          "must be a number from " + json::serialize(json::value(low)) +
+                                              " to " + json::serialize(json::value(high)));
   return v;
 }
 
@@ -65,7 +66,8 @@ json::value epoch(time_point t) {
 
 std::size_t inject_count_from_json(const json::value& jv) {
   const auto& obj = as_object(jv, "inject");
-  return static_cast<std::size_t>(get_bounded(obj, "count", "inject", 1, 1, static_cast<double>(max_inject_count)));
+  return static_cast<std::size_t>(
+      get_bounded(obj, "count", "inject", 1, 1, static_cast<double>(max_inject_count)));
 }
 
 emulated_customer customer_from_json(const json::value& jv) {
@@ -77,7 +79,8 @@ emulated_customer customer_from_json(const json::value& jv) {
   c.identity.customer_aws_account_id = get_string(obj, "CustomerAWSAccountId", "customer");
   c.identity.license_arn = get_string(obj, "LicenseArn", "customer");
   if (auto it = obj.find("Subscribed"); it != obj.end() && !it->value().is_null()) {
-    if (!it->value().is_bool()) awsmp::detail::throw_invalid_argument("customer.Subscribed", "must be a boolean");
+    if (!it->value().is_bool())
+      awsmp::detail::throw_invalid_argument("customer.Subscribed", "must be a boolean");
     c.subscribed = it->value().get_bool();
   }
   if (auto it = obj.find("TokenExpiresAt"); it != obj.end() && !it->value().is_null()) {
@@ -92,9 +95,11 @@ emulated_product product_from_json(const json::value& jv) {
   emulated_product p;
   p.product_code = get_string(obj, "ProductCode", "product", true);
   if (auto it = obj.find("Dimensions"); it != obj.end() && !it->value().is_null()) {
-    if (!it->value().is_array()) awsmp::detail::throw_invalid_argument("product.Dimensions", "must be a list of strings");
+    if (!it->value().is_array())
+      awsmp::detail::throw_invalid_argument("product.Dimensions", "must be a list of strings");
     for (const auto& d : it->value().get_array()) {
-      if (!d.is_string()) awsmp::detail::throw_invalid_argument("product.Dimensions", "must be a list of strings");
+      if (!d.is_string())
+        awsmp::detail::throw_invalid_argument("product.Dimensions", "must be a list of strings");
       p.dimensions.emplace_back(d.get_string());
     }
   }
@@ -105,7 +110,8 @@ marketplace_entitlement entitlement_from_json(const json::value& jv) {
   as_object(jv, "entitlement");
   try {
     auto e = json::value_to<marketplace_entitlement>(jv);
-    if (e.product_code.empty()) awsmp::detail::throw_invalid_argument("entitlement.ProductCode", "is required");
+    if (e.product_code.empty())
+      awsmp::detail::throw_invalid_argument("entitlement.ProductCode", "is required");
     return e;
   } catch (const boost::system::system_error& e) {
     if (e.code() == awsmp::errc::invalid_argument) throw;
@@ -116,13 +122,16 @@ marketplace_entitlement entitlement_from_json(const json::value& jv) {
 fault_options faults_from_json(const json::value& jv, fault_options base) {
   const auto& obj = as_object(jv, "faults");
   base.throttle_percent = get_bounded(obj, "throttle_percent", "faults", base.throttle_percent, 0, 100);
-  base.server_error_percent = get_bounded(obj, "server_error_percent", "faults", base.server_error_percent, 0, 100);
-  base.drop_connection_percent = get_bounded(obj, "drop_connection_percent", "faults", base.drop_connection_percent, 0, 100);
+  base.server_error_percent =
+      get_bounded(obj, "server_error_percent", "faults", base.server_error_percent, 0, 100);
+  base.drop_connection_percent =
+      get_bounded(obj, "drop_connection_percent", "faults", base.drop_connection_percent, 0, 100);
   base.drop_after_commit_percent =
       get_bounded(obj, "drop_after_commit_percent", "faults", base.drop_after_commit_percent, 0, 100);
-  base.unprocessed_percent = get_bounded(obj, "unprocessed_percent", "faults", base.unprocessed_percent, 0, 100);
-  base.latency = std::chrono::milliseconds{static_cast<std::int64_t>(
-      get_bounded(obj, "latency_ms", "faults", static_cast<double>(base.latency.count()), 0, max_latency_ms))};
+  base.unprocessed_percent =
+      get_bounded(obj, "unprocessed_percent", "faults", base.unprocessed_percent, 0, 100);
+  base.latency = std::chrono::milliseconds{static_cast<std::int64_t>(get_bounded(
+      obj, "latency_ms", "faults", static_cast<double>(base.latency.count()), 0, max_latency_ms))};
   if (auto it = obj.find("seed"); it != obj.end() && !it->value().is_null()) {
     const auto& v = it->value();
     if (v.is_uint64())
@@ -147,7 +156,9 @@ void load_configuration(const json::value& jv, emulator_options& options) {
   auto list = [&obj](std::string_view key) -> const json::array* {
     auto it = obj.find(key);
     if (it == obj.end() || it->value().is_null()) return nullptr;
-    if (!it->value().is_array()) awsmp::detail::throw_invalid_argument(std::string("configuration.") + std::string(key), "must be a list");
+    if (!it->value().is_array())
+      awsmp::detail::throw_invalid_argument(std::string("configuration.") + std::string(key),
+                                            "must be a list");
     return &it->value().get_array();
   };
   if (const auto* products = list("products"))
@@ -194,7 +205,8 @@ json::value to_json(const fault_options& f) {
   };
 }
 
-json::value ledger_to_json(const std::vector<accepted_record>& records, const std::vector<usage_total>& totals) {
+json::value ledger_to_json(const std::vector<accepted_record>& records,
+                           const std::vector<usage_total>& totals) {
   json::array recs;
   recs.reserve(records.size());
   for (const auto& r : records) {

@@ -3,9 +3,7 @@
 #pragma once
 
 #include <awsmp/testing/marketplace_emulator.hpp>
-
 #include <boost/json/value.hpp>
-
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -28,7 +26,8 @@ emulated_product product_from_json(const boost::json::value& jv);
 /// The wire shape of an Entitlement; throws like customer_from_json.
 marketplace_entitlement entitlement_from_json(const boost::json::value& jv);
 /// Faults in snake_case members of fault_options ("latency_ms" for latency, 0..600000;
-/// percentages 0..100; seed an integer); members absent keep their value in `base`. Throws like customer_from_json.
+/// percentages 0..100; seed an integer); members absent keep their value in `base`. Throws like
+/// customer_from_json.
 fault_options faults_from_json(const boost::json::value& jv, fault_options base);
 /// Adds the tables of a configuration document to `options`: either an array of customers or
 /// an object {"products": [...], "customers": [...], "entitlements": [...], "faults": {...}}.
@@ -37,6 +36,7 @@ void load_configuration(const boost::json::value& jv, emulator_options& options)
 /// Serialisations for the admin endpoint.
 boost::json::value to_json(const emulator_stats& stats);
 boost::json::value to_json(const fault_options& faults);
-boost::json::value ledger_to_json(const std::vector<accepted_record>& records, const std::vector<usage_total>& totals);
+boost::json::value ledger_to_json(const std::vector<accepted_record>& records,
+                                  const std::vector<usage_total>& totals);
 
 }  // namespace awsmp::testing::detail

@@ -1,19 +1,14 @@
 // The emulator's thin async shell: accept, TLS, HTTP/1.1 keep-alive, timeouts, routing to the
 // pure core (emulator_core) and to the admin endpoint. Everything else lives in the core.
-#include <awsmp/testing/marketplace_emulator.hpp>
-#include "core/throw.hpp"
-#include "core/log_line.hpp"
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 
-#include "testing/emulator_auth.hpp"
-#include "testing/emulator_core.hpp"
-#include "testing/emulator_json.hpp"
-#include "transport/http_client.hpp"
-
+#include <atomic>
 #include <awsmp/error.hpp>
 #include <awsmp/log.hpp>
+#include <awsmp/testing/marketplace_emulator.hpp>
 #include <awsmp/testing/test_certificates.hpp>
 #include <awsmp/wire.hpp>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -33,17 +28,19 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-
-#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+
+#include "core/log_line.hpp"
+#include "core/throw.hpp"
+#include "testing/emulator_auth.hpp"
+#include "testing/emulator_core.hpp"
+#include "testing/emulator_json.hpp"
+#include "transport/http_client.hpp"
 
 namespace awsmp::testing {
 namespace detail {
@@ -97,7 +94,9 @@ asio::ip::address resolve_bind_address(const emulator_options& options) {
   if (options.bind_address == "localhost") return asio::ip::make_address("127.0.0.1");
   boost::system::error_code ec;
   auto address = asio::ip::make_address(options.bind_address, ec);
-  if (ec) awsmp::detail::throw_invalid_argument("emulator_options.bind_address", "must be an IPv4 or IPv6 literal or localhost");
+  if (ec)
+    awsmp::detail::throw_invalid_argument("emulator_options.bind_address",
+                                          "must be an IPv4 or IPv6 literal or localhost");
   if (!address.is_loopback() && !options.allow_non_loopback)
     awsmp::detail::throw_invalid_argument("emulator_options.bind_address",
                                           "binding beyond loopback needs allow_non_loopback = true");
@@ -130,8 +129,10 @@ std::string foreign_origin(const http::request<http::string_body>& req, bool rem
   if (auto it = req.find(http::field::origin); it != req.end()) {
     const std::string_view origin = it->value();
     const auto scheme_end = origin.find("://");
-    const auto host = scheme_end == std::string_view::npos ? std::string_view{} : host_of(origin.substr(scheme_end + 3));
-    if (host.empty() || !awsmp::detail::is_loopback_host(host)) return "requests from a web page (Origin header) are refused";
+    const auto host =
+        scheme_end == std::string_view::npos ? std::string_view{} : host_of(origin.substr(scheme_end + 3));
+    if (host.empty() || !awsmp::detail::is_loopback_host(host))
+      return "requests from a web page (Origin header) are refused";
   }
   if (remote) return {};
   if (auto it = req.find(http::field::host); it != req.end()) {
@@ -172,7 +173,7 @@ struct connection {
 };
 
 class emulator_server : public std::enable_shared_from_this<emulator_server> {
-public:
+ public:
   emulator_server(asio::any_io_executor ex, emulator_options options)
       : options_(std::move(options)),
         address_(resolve_bind_address(options_)),
@@ -195,9 +196,10 @@ public:
     if (remote_) {
       for (const auto& [key, secret] : options_.credentials)
         if (is_well_known_key(key, secret))
-          awsmp::detail::throw_invalid_argument("emulator_options.credentials",
-                                                "the well-known example keys are refused when binding beyond loopback; "
-                                                "configure keys of your own");
+          awsmp::detail::throw_invalid_argument(
+              "emulator_options.credentials",
+              "the well-known example keys are refused when binding beyond loopback; "
+              "configure keys of your own");
       admin_enabled_ = options_.admin_endpoint && !options_.admin_token.empty();
     } else {
       admin_enabled_ = options_.admin_endpoint;
@@ -236,12 +238,13 @@ public:
     if (log_enabled(log_level::info))
       awsmp::detail::log(log_level::info, "awsmp emulator listening on " + endpoint_locked());
     if (remote_)
-      awsmp::detail::log(log_level::warning,
-                         "awsmp emulator: WARNING: listening on " + endpoint_locked() +
-                             ", reachable from other machines. It is a test tool: " +
-                             (admin_enabled_ ? std::string("the admin endpoint needs the admin token")
-                                             : std::string("the admin endpoint is OFF (no admin token)")) +
-                             (options_.tls ? "" : "; plain HTTP: keys and tokens cross the network in clear text"));
+      awsmp::detail::log(
+          log_level::warning,
+          "awsmp emulator: WARNING: listening on " + endpoint_locked() +
+              ", reachable from other machines. It is a test tool: " +
+              (admin_enabled_ ? std::string("the admin endpoint needs the admin token")
+                              : std::string("the admin endpoint is OFF (no admin token)")) +
+              (options_.tls ? "" : "; plain HTTP: keys and tokens cross the network in clear text"));
   }
 
   void stop() noexcept {
@@ -276,7 +279,7 @@ public:
   const emulator_options& options() const noexcept { return options_; }
   emulator_core& core() noexcept { return core_; }
 
-private:
+ private:
   std::string endpoint_locked() const {
     std::string host = address_.to_string();
     if (address_.is_v6()) host = "[" + host + "]";
@@ -288,7 +291,8 @@ private:
   // `self` keeps the server alive while it accepts; each connection takes its own reference.
   awaitable<void> accept_loop(std::shared_ptr<emulator_server> self) {
     for (;;) {
-      auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ex_), asio::as_tuple(asio::use_awaitable));
+      auto [ec, socket] =
+          co_await acceptor_.async_accept(asio::make_strand(ex_), asio::as_tuple(asio::use_awaitable));
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
         // Out of descriptors or a transient error: back off briefly instead of spinning.
@@ -310,7 +314,8 @@ private:
       {
         std::lock_guard lock(mutex_);
         if (stopped_) co_return;
-        conn = std::make_shared<connection>(std::move(socket), tls_context_ ? &*tls_context_ : nullptr, next_connection_++);
+        conn = std::make_shared<connection>(std::move(socket), tls_context_ ? &*tls_context_ : nullptr,
+                                            next_connection_++);
         connections_.emplace(conn->id, conn);
       }
       counters.active_connections.fetch_add(1, std::memory_order_relaxed);
@@ -324,7 +329,8 @@ private:
     try {
       if (conn->tls) {
         conn->net.expires_after(options_.header_timeout);
-        auto [ec] = co_await conn->tls->async_handshake(ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
+        auto [ec] = co_await conn->tls->async_handshake(ssl::stream_base::server,
+                                                        asio::as_tuple(asio::use_awaitable));
         if (!ec) {
           core_.counters().tls_handshakes.fetch_add(1, std::memory_order_relaxed);
           co_await session(*conn->tls, *conn);
@@ -351,15 +357,18 @@ private:
       if (buffer.size() == 0) {
         // Idle keep-alive wait: a long timeout, then the request itself must arrive promptly.
         conn.net.expires_after(options_.idle_timeout);
-        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
+        auto [ec, n] =
+            co_await stream.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
         if (ec) co_return;
         buffer.commit(n);
       }
       conn.net.expires_after(options_.header_timeout);
-      auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      auto [ec, n] =
+          co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
       if (!ec && !parser.is_done()) {
         // Slowloris-proof: the body gets the same deadline as the headers.
-        std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+        std::tie(ec, n) =
+            co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
       }
       if (ec == http::error::body_limit) {
         core_.counters().requests.fetch_add(1, std::memory_order_relaxed);
@@ -376,7 +385,8 @@ private:
       const unsigned version = req.version();
 
       http_response res;
-      const bool admin_request = std::string_view(req.target()).substr(0, admin_prefix.size()) == admin_prefix;
+      const bool admin_request =
+          std::string_view(req.target()).substr(0, admin_prefix.size()) == admin_prefix;
       if (auto refusal = foreign_origin(req, remote_); !refusal.empty()) {
         core_.counters().errors.fetch_add(1, std::memory_order_relaxed);
         res = to_http(make_error(403, "AccessDeniedException", refusal), version);
@@ -446,19 +456,23 @@ private:
         counters.auth_failures.fetch_add(1, std::memory_order_relaxed);
         return refuse(make_error(failure->status, failure->type, failure->message));
       }
-      if (auto it = req.find("x-amz-content-sha256"); it != req.end() && it->value() != sha256_hex(req.body())) {
+      if (auto it = req.find("x-amz-content-sha256");
+          it != req.end() && it->value() != sha256_hex(req.body())) {
         counters.auth_failures.fetch_add(1, std::memory_order_relaxed);
-        return refuse(make_error(403, "InvalidSignatureException",
-                                 "The provided 'x-amz-content-sha256' header does not match what was computed"));
+        return refuse(
+            make_error(403, "InvalidSignatureException",
+                       "The provided 'x-amz-content-sha256' header does not match what was computed"));
       }
     }
     const std::string_view target = req["X-Amz-Target"];
     const operation op = parse_target(target);
-    if (op == operation::unknown) return refuse(make_error(400, "UnknownOperationException", "Unknown X-Amz-Target"));
+    if (op == operation::unknown)
+      return refuse(make_error(400, "UnknownOperationException", "Unknown X-Amz-Target"));
     const std::string_view content_type = req[http::field::content_type];
-    if (content_type.substr(0, 26) != "application/x-amz-json-1.1" && content_type.substr(0, 26) != "application/x-amz-json-1.0")
-      return refuse(make_error(400, "UnknownOperationException",
-                               "Content-Type must be application/x-amz-json-1.1"));
+    if (content_type.substr(0, 26) != "application/x-amz-json-1.1" &&
+        content_type.substr(0, 26) != "application/x-amz-json-1.0")
+      return refuse(
+          make_error(400, "UnknownOperationException", "Content-Type must be application/x-amz-json-1.1"));
     if (req.body().size() >= aws_body_limit) return refuse(too_large());
     return core_.handle(op, req.body(), now);
   }
@@ -477,13 +491,17 @@ private:
     if (!options_.admin_token.empty()) {
       const std::string_view authorization = req[http::field::authorization];
       constexpr std::string_view bearer = "Bearer ";
-      if (!authorization.starts_with(bearer) || !same_secret(authorization.substr(bearer.size()), options_.admin_token))
-        return reply(http::status::unauthorized, boost::json::object{{"message", "the admin endpoint needs Authorization: Bearer <admin token>"}});
+      if (!authorization.starts_with(bearer) ||
+          !same_secret(authorization.substr(bearer.size()), options_.admin_token))
+        return reply(
+            http::status::unauthorized,
+            boost::json::object{{"message", "the admin endpoint needs Authorization: Bearer <admin token>"}});
     }
     try {
       if (get && path == "health") return reply(http::status::ok, boost::json::object{{"status", "ok"}});
       if (get && path == "stats") return reply(http::status::ok, to_json(core_.counters().snapshot()));
-      if (get && path == "ledger") return reply(http::status::ok, ledger_to_json(core_.accepted_records(), core_.totals()));
+      if (get && path == "ledger")
+        return reply(http::status::ok, ledger_to_json(core_.accepted_records(), core_.totals()));
       if (get && path == "faults") return reply(http::status::ok, to_json(core_.faults()));
       if (post && path == "faults") {
         core_.set_faults(faults_from_json(boost::json::parse(req.body()), core_.faults()));
@@ -495,11 +513,17 @@ private:
         const std::string_view kind = obj.at("kind").as_string();
         const std::size_t count = inject_count_from_json(jv);
         fault_kind k;
-        if (kind == "throttle") k = fault_kind::throttle;
-        else if (kind == "server_error") k = fault_kind::server_error;
-        else if (kind == "drop_connection") k = fault_kind::drop_connection;
-        else if (kind == "drop_after_commit") k = fault_kind::drop_after_commit;
-        else awsmp::detail::throw_invalid_argument("kind", "must be throttle, server_error, drop_connection or drop_after_commit");
+        if (kind == "throttle")
+          k = fault_kind::throttle;
+        else if (kind == "server_error")
+          k = fault_kind::server_error;
+        else if (kind == "drop_connection")
+          k = fault_kind::drop_connection;
+        else if (kind == "drop_after_commit")
+          k = fault_kind::drop_after_commit;
+        else
+          awsmp::detail::throw_invalid_argument(
+              "kind", "must be throttle, server_error, drop_connection or drop_after_commit");
         core_.inject(k, static_cast<std::size_t>(count));
         return reply(http::status::ok, boost::json::object{{"queued", count}});
       }
@@ -569,11 +593,14 @@ marketplace_emulator::marketplace_emulator(emulator_options options)
     : runner_(std::make_unique<detail::emulator_runner>()),
       server_(std::make_shared<detail::emulator_server>(runner_->ioc.get_executor(), std::move(options))) {}
 
-marketplace_emulator::~marketplace_emulator() { stop(); }
+marketplace_emulator::~marketplace_emulator() {
+  stop();
+}
 
 void marketplace_emulator::start() {
   server_->start();
-  if (runner_ && !runner_->thread.joinable()) runner_->thread = std::thread([r = runner_.get()] { r->ioc.run(); });
+  if (runner_ && !runner_->thread.joinable())
+    runner_->thread = std::thread([r = runner_.get()] { r->ioc.run(); });
 }
 
 void marketplace_emulator::stop() noexcept {
@@ -583,25 +610,47 @@ void marketplace_emulator::stop() noexcept {
     runner_->thread.join();
 }
 
-std::uint16_t marketplace_emulator::port() const noexcept { return server_->port(); }
-std::string marketplace_emulator::endpoint() const { return server_->endpoint(); }
-std::string marketplace_emulator::ca_certificate_pem() const { return server_->ca_pem(); }
-const std::string& marketplace_emulator::ca_file() const noexcept { return server_->options().ca_file; }
-std::vector<accepted_record> marketplace_emulator::accepted_records() const { return server_->core().accepted_records(); }
-std::vector<usage_total> marketplace_emulator::totals() const { return server_->core().totals(); }
+std::uint16_t marketplace_emulator::port() const noexcept {
+  return server_->port();
+}
+std::string marketplace_emulator::endpoint() const {
+  return server_->endpoint();
+}
+std::string marketplace_emulator::ca_certificate_pem() const {
+  return server_->ca_pem();
+}
+const std::string& marketplace_emulator::ca_file() const noexcept {
+  return server_->options().ca_file;
+}
+std::vector<accepted_record> marketplace_emulator::accepted_records() const {
+  return server_->core().accepted_records();
+}
+std::vector<usage_total> marketplace_emulator::totals() const {
+  return server_->core().totals();
+}
 std::int64_t marketplace_emulator::total(std::string_view customer, std::string_view dimension) const {
   return server_->core().total(customer, dimension);
 }
 std::int64_t marketplace_emulator::total(const billed_customer& who, std::string_view dimension) const {
   return server_->core().total(who, dimension);
 }
-emulator_stats marketplace_emulator::stats() const noexcept { return server_->core().counters().snapshot(); }
-void marketplace_emulator::set_faults(const fault_options& faults) { server_->core().set_faults(faults); }
-void marketplace_emulator::inject(fault_kind kind, std::size_t count) { server_->core().inject(kind, count); }
-void marketplace_emulator::add_customer(emulated_customer customer) { server_->core().add_customer(std::move(customer)); }
+emulator_stats marketplace_emulator::stats() const noexcept {
+  return server_->core().counters().snapshot();
+}
+void marketplace_emulator::set_faults(const fault_options& faults) {
+  server_->core().set_faults(faults);
+}
+void marketplace_emulator::inject(fault_kind kind, std::size_t count) {
+  server_->core().inject(kind, count);
+}
+void marketplace_emulator::add_customer(emulated_customer customer) {
+  server_->core().add_customer(std::move(customer));
+}
 void marketplace_emulator::add_entitlement(marketplace_entitlement entitlement) {
   server_->core().add_entitlement(std::move(entitlement));
 }
-void marketplace_emulator::reset() { server_->core().reset(); }
+void marketplace_emulator::reset() {
+  server_->core().reset();
+}
 
 }  // namespace awsmp::testing

@@ -1,8 +1,4 @@
-#include <awsmp/testing/test_certificates.hpp>
-#include "core/throw.hpp"
-
-#include <awsmp/error.hpp>
-
+#include <arpa/inet.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -11,12 +7,14 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <arpa/inet.h>
-
 #include <array>
+#include <awsmp/error.hpp>
+#include <awsmp/testing/test_certificates.hpp>
 #include <memory>
 #include <stdexcept>
 #include <string>
+
+#include "core/throw.hpp"
 
 namespace awsmp::testing {
 namespace {
@@ -24,7 +22,9 @@ namespace {
 template <auto Free>
 struct openssl_deleter {
   template <class T>
-  void operator()(T* p) const noexcept { Free(p); }
+  void operator()(T* p) const noexcept {
+    Free(p);
+  }
 };
 using pkey_ptr = std::unique_ptr<EVP_PKEY, openssl_deleter<EVP_PKEY_free>>;
 using x509_ptr = std::unique_ptr<X509, openssl_deleter<X509_free>>;
@@ -171,7 +171,8 @@ certificate_bundle make_test_certificates(std::vector<std::string> dns_names,
                                           std::vector<std::string> ip_addresses,
                                           std::chrono::hours validity) {
   if (dns_names.empty() && ip_addresses.empty())
-    detail::throw_invalid_argument("dns_names/ip_addresses", "at least one subject alternative name is required");
+    detail::throw_invalid_argument("dns_names/ip_addresses",
+                                   "at least one subject alternative name is required");
   if (validity.count() <= 0) detail::throw_invalid_argument("validity", "must be positive");
   // Validate the names before spending time on key generation.
   names_ptr alt_names = make_subject_alt_names(dns_names, ip_addresses);

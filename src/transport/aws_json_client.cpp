@@ -1,26 +1,24 @@
 #include "transport/aws_json_client.hpp"
-#include "core/throw.hpp"
-#include "core/log_line.hpp"
 
-#include "transport/rate_limiter.hpp"
-#include "wire/rules.hpp"
-#include "core/redact.hpp"
-#include "transport/retry_strategy.hpp"
-
+#include <algorithm>
+#include <atomic>
 #include <awsmp/error.hpp>
 #include <awsmp/log.hpp>
-
 #include <boost/asio/as_tuple.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
-
-#include <algorithm>
-#include <atomic>
+#include <boost/json/parse.hpp>
 #include <optional>
+
+#include "core/log_line.hpp"
+#include "core/redact.hpp"
+#include "core/throw.hpp"
+#include "transport/rate_limiter.hpp"
+#include "transport/retry_strategy.hpp"
+#include "wire/rules.hpp"
 
 namespace awsmp::detail {
 
@@ -60,7 +58,8 @@ aws_error redacted(aws_error error, std::initializer_list<std::string_view> secr
 endpoint resolve_endpoint(const client_options& options, const std::string& default_host) {
   if (options.endpoint.empty()) {
     if (!is_region_name(options.region))
-      throw_invalid_argument("region", "must be an AWS region name such as us-east-1 (lower-case letters, digits, '-')");
+      throw_invalid_argument(
+          "region", "must be an AWS region name such as us-east-1 (lower-case letters, digits, '-')");
     endpoint ep;
     ep.tls = true;
     ep.host = default_host;
@@ -70,7 +69,8 @@ endpoint resolve_endpoint(const client_options& options, const std::string& defa
   endpoint ep = endpoint::parse(options.endpoint);
   // Signed billing traffic in clear text is acceptable only when it never leaves the machine.
   if (!ep.tls && !is_loopback_host(ep.host))
-    throw_invalid_argument("endpoint", "http:// is allowed only for loopback hosts (localhost, 127.0.0.1, ::1); use https");
+    throw_invalid_argument(
+        "endpoint", "http:// is allowed only for loopback hosts (localhost, 127.0.0.1, ::1); use https");
   return ep;
 }
 
@@ -79,7 +79,8 @@ http_client_options transport_options(const client_options& options) {
   if (options.timeout.count() <= 0) throw_invalid_argument("timeout", "must be positive");
   if (options.max_connections == 0) throw_invalid_argument("max_connections", "must be at least 1");
   if (options.max_response_bytes == 0) throw_invalid_argument("max_response_bytes", "must be positive");
-  if (options.max_requests_per_second < 0) throw_invalid_argument("max_requests_per_second", "must not be negative");
+  if (options.max_requests_per_second < 0)
+    throw_invalid_argument("max_requests_per_second", "must not be negative");
   if (options.base_backoff.count() < 0 || options.max_backoff.count() < 0)
     throw_invalid_argument("base_backoff/max_backoff", "must not be negative");
   http_client_options t;
@@ -100,7 +101,8 @@ std::string header_or_empty(const http_response& response, std::string_view name
 }  // namespace
 
 struct aws_json_client::impl {
-  impl(asio::any_io_executor ex, request_signer& s, client_options o, const std::string& default_host, std::string ct)
+  impl(asio::any_io_executor ex, request_signer& s, client_options o, const std::string& default_host,
+       std::string ct)
       : signer(s),
         options(std::move(o)),
         http(ex, resolve_endpoint(options, default_host), transport_options(options)),
@@ -112,9 +114,11 @@ struct aws_json_client::impl {
     retry.retry_quota = options.retry_quota;
     if (options.max_requests_per_second > 0) limiter.emplace(options.max_requests_per_second);
     // The signature's region must be the endpoint's, or AWS refuses every call; say so early.
-    if (auto* s4 = dynamic_cast<sigv4_signer*>(&signer); s4 && s4->region() != options.region && options.endpoint.empty())
-      log(log_level::warning, "awsmp: the signer's region (" + s4->region() + ") differs from client_options.region (" +
-                                  options.region + "); AWS will reject the signatures");
+    if (auto* s4 = dynamic_cast<sigv4_signer*>(&signer);
+        s4 && s4->region() != options.region && options.endpoint.empty())
+      log(log_level::warning, "awsmp: the signer's region (" + s4->region() +
+                                  ") differs from client_options.region (" + options.region +
+                                  "); AWS will reject the signatures");
   }
 
   request_signer& signer;
@@ -132,7 +136,8 @@ struct aws_json_client::impl {
 
 aws_json_client::aws_json_client(asio::any_io_executor ex, request_signer& signer, client_options options,
                                  std::string default_host, std::string content_type)
-    : impl_(std::make_unique<impl>(std::move(ex), signer, std::move(options), default_host, std::move(content_type))) {}
+    : impl_(std::make_unique<impl>(std::move(ex), signer, std::move(options), default_host,
+                                   std::move(content_type))) {}
 
 aws_json_client::~aws_json_client() = default;
 
@@ -166,7 +171,8 @@ awaitable<json_answer> aws_json_client::call_answering(std::string target, std::
       if (d.limiter) co_await d.limiter->acquire();
       http_request request = base;
       // What the SDKs send so that AWS can tell retries apart in its metrics.
-      request.set("amz-sdk-request", "attempt=" + std::to_string(attempt) + "; max=" + std::to_string(max_attempts));
+      request.set("amz-sdk-request",
+                  "attempt=" + std::to_string(attempt) + "; max=" + std::to_string(max_attempts));
       // Signed per attempt: a retry after a long backoff must carry a fresh X-Amz-Date.
       co_await d.signer.sign(request);
       // What this attempt sent that a peer could echo back into an error: kept only to redact it.
@@ -236,9 +242,13 @@ client_stats aws_json_client::stats() const noexcept {
   return s;
 }
 
-const endpoint& aws_json_client::target() const noexcept { return impl_->http.target(); }
+const endpoint& aws_json_client::target() const noexcept {
+  return impl_->http.target();
+}
 
-unsigned aws_json_client::retry_quota_available() const noexcept { return impl_->quota.available(); }
+unsigned aws_json_client::retry_quota_available() const noexcept {
+  return impl_->quota.available();
+}
 
 void aws_json_client::set_random_source(std::function<double()> random01) {
   impl_->random01 = random01 ? std::move(random01) : std::function<double()>(default_random01);

@@ -7,14 +7,13 @@
 #include <awsmp/common.hpp>
 #include <awsmp/metering_client.hpp>
 #include <awsmp/sigv4.hpp>
-
-#include "transport/http_client.hpp"
-
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "transport/http_client.hpp"
 
 namespace awsmp::detail {
 
@@ -27,13 +26,12 @@ struct json_answer {
 
 /// Calls one AWS JSON 1.0/1.1 service endpoint. Thread-safe; `signer` must outlive it.
 class aws_json_client {
-public:
+ public:
   /// `default_host` is used when options.endpoint is empty (https on 443). Throws
   /// system_error(errc::invalid_argument) for a bad endpoint URL, an http:// endpoint that is
   /// not loopback, an unreadable CA file or max_attempts < 1.
   aws_json_client(asio::any_io_executor ex, request_signer& signer, client_options options,
-                  std::string default_host,
-                  std::string content_type = "application/x-amz-json-1.1");
+                  std::string default_host, std::string content_type = "application/x-amz-json-1.1");
   ~aws_json_client();
   aws_json_client(const aws_json_client&) = delete;
   aws_json_client& operator=(const aws_json_client&) = delete;
@@ -60,7 +58,7 @@ public:
   /// Replaces the jitter source (values in [0, 1]); for tests. Not thread-safe with calls.
   void set_random_source(std::function<double()> random01);
 
-private:
+ private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };

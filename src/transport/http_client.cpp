@@ -1,10 +1,13 @@
 #include "transport/http_client.hpp"
-#include "core/throw.hpp"
-#include "core/log_line.hpp"
 
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <atomic>
 #include <awsmp/error.hpp>
 #include <awsmp/log.hpp>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
@@ -25,18 +28,14 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/url/parse.hpp>
-
-#include <openssl/ssl.h>
-#include <openssl/x509_vfy.h>
-#include <poll.h>
-
-#include <algorithm>
-#include <atomic>
 #include <charconv>
 #include <deque>
 #include <optional>
 #include <utility>
 #include <vector>
+
+#include "core/log_line.hpp"
+#include "core/throw.hpp"
 
 namespace awsmp::detail {
 
@@ -100,7 +99,9 @@ parsed_url parse_url(std::string_view url, std::string_view field, bool allow_qu
   return out;
 }
 
-endpoint endpoint::parse(std::string_view url) { return parse_url(url, "endpoint", false).ep; }
+endpoint endpoint::parse(std::string_view url) {
+  return parse_url(url, "endpoint", false).ep;
+}
 
 std::string endpoint::host_header() const {
   std::string out = host.find(':') != std::string::npos ? "[" + host + "]" : host;
@@ -231,18 +232,22 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
     if (options.verify_peer) {
       error_code ec;
       ssl_ctx->set_default_verify_paths(ec);
-      if (ec) log(log_level::warning, "awsmp http: the system trust store could not be loaded: " + ec.message());
+      if (ec)
+        log(log_level::warning, "awsmp http: the system trust store could not be loaded: " + ec.message());
       if (!options.ca_file.empty()) {
         ssl_ctx->load_verify_file(options.ca_file, ec);
-        if (ec) throw_invalid_argument("ca_file", "must name a readable PEM certificate file (" + options.ca_file + ": " + ec.message() + ")");
+        if (ec)
+          throw_invalid_argument("ca_file", "must name a readable PEM certificate file (" + options.ca_file +
+                                                ": " + ec.message() + ")");
       }
       ssl_ctx->set_verify_mode(asio::ssl::verify_peer);
     } else {
       // Without certificate checks anyone on the path can read the signed traffic: acceptable
       // for a test server on this machine, elsewhere only when the caller says so by name.
       if (!is_loopback_host(ep.host) && !options.allow_insecure_remote)
-        throw_invalid_argument("verify_peer", "false is allowed only for loopback endpoints (localhost, 127.0.0.1, ::1) "
-                                              "unless allow_insecure_remote is also set");
+        throw_invalid_argument("verify_peer",
+                               "false is allowed only for loopback endpoints (localhost, 127.0.0.1, ::1) "
+                               "unless allow_insecure_remote is also set");
       ssl_ctx->set_verify_mode(asio::ssl::verify_none);
       log(log_level::warning, "awsmp http: certificate verification is DISABLED for " + ep.host_header() +
                                   " (verify_peer=false); use it only against a local test server");
@@ -288,7 +293,9 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
       }
     } guard{this, &w};
     co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (!w.granted) throw boost::system::system_error(asio::error::operation_aborted, "awsmp http: waiting for a connection");
+    if (!w.granted)
+      throw boost::system::system_error(asio::error::operation_aborted,
+                                        "awsmp http: waiting for a connection");
     // The slot is ours even if we were cancelled at the same moment: the lease gives it back.
     l.owner = this;
     l.conn = std::move(w.handed);
@@ -339,8 +346,10 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
       targets.emplace_back(literal, port);
     } else {
       st.resolver.emplace(strand);
-      auto [rec, results] = co_await st.resolver->async_resolve(ep.host, ep.port, asio::as_tuple(asio::use_awaitable));
-      if (rec) throw boost::system::system_error(rec, "awsmp http " + describe() + ": resolving the host failed");
+      auto [rec, results] =
+          co_await st.resolver->async_resolve(ep.host, ep.port, asio::as_tuple(asio::use_awaitable));
+      if (rec)
+        throw boost::system::system_error(rec, "awsmp http " + describe() + ": resolving the host failed");
       for (const auto& r : results) targets.push_back(r.endpoint());
     }
     st.phase = "connect";
@@ -353,31 +362,40 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
     if (!c.tls) co_return;
     st.phase = "TLS handshake";
     configure_tls_names(c.tls->native_handle(), ep.host, is_ip, options.verify_peer);
-    auto [hec] = co_await c.tls->async_handshake(asio::ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
-    if (hec) throw boost::system::system_error(hec, "awsmp http " + describe() + ": TLS handshake failed" + tls_failure_detail(c));
+    auto [hec] =
+        co_await c.tls->async_handshake(asio::ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
+    if (hec)
+      throw boost::system::system_error(
+          hec, "awsmp http " + describe() + ": TLS handshake failed" + tls_failure_detail(c));
     tls_handshakes.fetch_add(1, std::memory_order_relaxed);
   }
 
   template <class Stream>
-  awaitable<http_response> exchange_on(Stream& stream, connection& c, const http_request& req, attempt_state& st) {
+  awaitable<http_response> exchange_on(Stream& stream, connection& c, const http_request& req,
+                                       attempt_state& st) {
     st.phase = "write";
     auto [wec, written] = co_await http::async_write(stream, req, asio::as_tuple(asio::use_awaitable));
     (void)written;
-    if (wec) throw boost::system::system_error(wec, "awsmp http " + describe() + ": sending the request failed");
+    if (wec)
+      throw boost::system::system_error(wec, "awsmp http " + describe() + ": sending the request failed");
     st.request_written = true;
     st.phase = "read";
     http::response_parser<http::string_body> parser;
     parser.header_limit(max_header_bytes);
     parser.body_limit(options.max_response_bytes);
-    auto [rec, read] = co_await http::async_read(stream, c.buffer, parser, asio::as_tuple(asio::use_awaitable));
+    auto [rec, read] =
+        co_await http::async_read(stream, c.buffer, parser, asio::as_tuple(asio::use_awaitable));
     (void)read;
     st.response_started = parser.got_some() || c.buffer.size() != 0;
-    if (rec == http::error::body_limit || rec == http::error::header_limit || rec == http::error::buffer_overflow)
-      throw_error(errc::response_too_large, "awsmp http " + describe() + ": response larger than the limit (max_response_bytes " +
+    if (rec == http::error::body_limit || rec == http::error::header_limit ||
+        rec == http::error::buffer_overflow)
+      throw_error(errc::response_too_large, "awsmp http " + describe() +
+                                                ": response larger than the limit (max_response_bytes " +
                                                 std::to_string(options.max_response_bytes) + ")");
     if (rec) {
       if (!st.response_started && is_connection_closed(rec))
-        throw boost::system::system_error(rec, "awsmp http " + describe() + ": connection closed before any response byte");
+        throw boost::system::system_error(
+            rec, "awsmp http " + describe() + ": connection closed before any response byte");
       throw boost::system::system_error(rec, "awsmp http " + describe() + ": reading the response failed");
     }
     auto response = parser.release();
@@ -439,7 +457,8 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
       l.conn.reset();
       if (st.timed_out)
         throw_error(errc::timeout, "awsmp http " + describe() + ": no response within " +
-                                       std::to_string(options.timeout.count()) + " ms (during " + st.phase + ")");
+                                       std::to_string(options.timeout.count()) + " ms (during " + st.phase +
+                                       ")");
       // A pooled connection that the server had already closed fails before any response byte;
       // AWS requests are idempotent, so send once more on a new connection (see docs/transport.md).
       if (reused && round == 0 && !st.response_started && failure) {
@@ -452,12 +471,14 @@ struct http_client::impl : std::enable_shared_from_this<impl> {
         }
         if (stale) {
           stale_reconnects.fetch_add(1, std::memory_order_relaxed);
-          log(log_level::debug, "awsmp http " + describe() + ": pooled connection was closed by the server; reconnecting once");
+          log(log_level::debug,
+              "awsmp http " + describe() + ": pooled connection was closed by the server; reconnecting once");
           continue;
         }
       }
       if (failure) std::rethrow_exception(failure);
-      throw boost::system::system_error(asio::error::operation_aborted, "awsmp http " + describe() + ": request cancelled");
+      throw boost::system::system_error(asio::error::operation_aborted,
+                                        "awsmp http " + describe() + ": request cancelled");
     }
   }
 
@@ -483,7 +504,8 @@ http_client::http_client(asio::any_io_executor ex, endpoint ep, http_client_opti
 http_client::~http_client() = default;
 
 awaitable<http_response> http_client::send(http_request request) {
-  if (request.find(http::field::host) == request.end()) request.set(http::field::host, impl_->ep.host_header());
+  if (request.find(http::field::host) == request.end())
+    request.set(http::field::host, impl_->ep.host_header());
   if (request.target().empty()) request.target(impl_->ep.path);
   request.keep_alive(true);
   if (request.find(http::field::content_length) == request.end() &&
@@ -505,6 +527,8 @@ http_client_stats http_client::stats() const noexcept {
   return s;
 }
 
-const endpoint& http_client::target() const noexcept { return impl_->ep; }
+const endpoint& http_client::target() const noexcept {
+  return impl_->ep;
+}
 
 }  // namespace awsmp::detail

@@ -4,10 +4,8 @@
 
 #include <awsmp/common.hpp>
 #include <awsmp/sigv4.hpp>
-
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -53,8 +51,9 @@ struct http_client_options {
   std::chrono::milliseconds timeout{10'000};  ///< per attempt: connect + handshake + write + read
   std::size_t max_connections = 8;
   std::size_t max_response_bytes = 8 * 1024 * 1024;
-  std::string ca_file;       ///< extra PEM trust anchor on top of the system store
-  bool verify_peer = true;   ///< false: no certificate checks (logged as a warning once); loopback hosts only ...
+  std::string ca_file;  ///< extra PEM trust anchor on top of the system store
+  bool verify_peer =
+      true;  ///< false: no certificate checks (logged as a warning once); loopback hosts only ...
   bool allow_insecure_remote = false;  ///< ... unless this is true too
 };
 
@@ -77,7 +76,7 @@ void configure_tls_names(ssl_st* ssl, const std::string& host, bool is_ip, bool 
 /// Thread-safe; cancellation of the awaiting coroutine closes that attempt's connection and
 /// leaves the pool usable. Host header is filled in when absent.
 class http_client {
-public:
+ public:
   /// Throws system_error(errc::invalid_argument) for an unreadable CA file, or verify_peer=false
   /// on a non-loopback https endpoint without allow_insecure_remote.
   http_client(asio::any_io_executor ex, endpoint ep, http_client_options options);
@@ -94,7 +93,7 @@ public:
   http_client_stats stats() const noexcept;
   const endpoint& target() const noexcept;
 
-private:
+ private:
   struct impl;
   std::shared_ptr<impl> impl_;
 };

@@ -1,23 +1,23 @@
 #include "transport/rate_limiter.hpp"
-#include "core/throw.hpp"
 
+#include <algorithm>
 #include <awsmp/error.hpp>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
-
-#include <algorithm>
 #include <cmath>
+
+#include "core/throw.hpp"
 
 namespace awsmp::detail {
 
 token_bucket::token_bucket(double rate, double burst, clock::time_point now)
     : rate_(rate), burst_(burst), tokens_(burst), last_(now) {
-  if (!(rate > 0) || !std::isfinite(rate)) throw_invalid_argument("max_requests_per_second", "must be positive and finite");
+  if (!(rate > 0) || !std::isfinite(rate))
+    throw_invalid_argument("max_requests_per_second", "must be positive and finite");
   if (!(burst >= 1) || !std::isfinite(burst)) throw_invalid_argument("burst", "must be at least 1");
 }
 
@@ -37,7 +37,9 @@ token_bucket::clock::duration token_bucket::reserve(clock::time_point now) noexc
   return std::chrono::ceil<clock::duration>(std::chrono::duration<double>(seconds));
 }
 
-void token_bucket::cancel_reservation() noexcept { tokens_ = std::min(burst_, tokens_ + 1.0); }
+void token_bucket::cancel_reservation() noexcept {
+  tokens_ = std::min(burst_, tokens_ + 1.0);
+}
 
 double token_bucket::available(clock::time_point now) noexcept {
   refill(now);
@@ -45,7 +47,9 @@ double token_bucket::available(clock::time_point now) noexcept {
 }
 
 namespace {
-double burst_for(double rate) { return std::isfinite(rate) ? std::max(1.0, rate) : 1.0; }
+double burst_for(double rate) {
+  return std::isfinite(rate) ? std::max(1.0, rate) : 1.0;
+}
 }  // namespace
 
 rate_limiter::rate_limiter(double requests_per_second)

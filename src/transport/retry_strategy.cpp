@@ -1,13 +1,11 @@
 #include "transport/retry_strategy.hpp"
 
+#include <algorithm>
 #include <awsmp/error.hpp>
-
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
-
-#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -97,7 +95,9 @@ retry_strategy::decision retry_strategy::on_failure(failure_kind kind) {
   return d;
 }
 
-void retry_strategy::on_success() noexcept { quota_.on_success(last_cost_); }
+void retry_strategy::on_success() noexcept {
+  quota_.on_success(last_cost_);
+}
 
 double default_random01() noexcept {
   thread_local std::mt19937_64 engine{std::random_device{}()};

@@ -1,13 +1,12 @@
 #include "wire/batch_result_parser.hpp"
 
-#include "wire/json_reader.hpp"
-
-#include <boost/json/basic_parser_impl.hpp>
-
 #include <array>
+#include <boost/json/basic_parser_impl.hpp>
 #include <cstdint>
 #include <limits>
 #include <string>
+
+#include "wire/json_reader.hpp"
 
 namespace awsmp::detail {
 namespace {
@@ -15,7 +14,18 @@ namespace {
 namespace json = boost::json;
 
 // Where the parser is: the kind of the innermost open container (document: none is open).
-enum class where : std::uint8_t { document, root, results, result, record, allocations, allocation, tags, tag, unprocessed };
+enum class where : std::uint8_t {
+  document,
+  root,
+  results,
+  result,
+  record,
+  allocations,
+  allocation,
+  tags,
+  tag,
+  unprocessed
+};
 
 // The member whose value comes next.
 enum class field : std::uint8_t {
@@ -67,30 +77,39 @@ field lookup(where w, std::string_view k) noexcept {
       if (k == "Key") return field::key;
       if (k == "Value") return field::value;
       break;
-    default: break;
+    default:
+      break;
   }
   return field::unknown;
 }
 
 bool is_object(where w) noexcept {
-  return w == where::root || w == where::result || w == where::record || w == where::allocation || w == where::tag;
+  return w == where::root || w == where::result || w == where::record || w == where::allocation ||
+         w == where::tag;
 }
 
-std::uint32_t bit(field f) noexcept { return std::uint32_t{1} << static_cast<unsigned>(f); }
+std::uint32_t bit(field f) noexcept {
+  return std::uint32_t{1} << static_cast<unsigned>(f);
+}
 
 // Members each object must carry (the strict decoder's rules).
 std::uint32_t required(where w) noexcept {
   switch (w) {
-    case where::result: return bit(field::usage_record) | bit(field::status);
-    case where::record: return bit(field::timestamp) | bit(field::dimension);
-    case where::allocation: return bit(field::allocated_usage_quantity);
-    case where::tag: return bit(field::key) | bit(field::value);
-    default: return 0;
+    case where::result:
+      return bit(field::usage_record) | bit(field::status);
+    case where::record:
+      return bit(field::timestamp) | bit(field::dimension);
+    case where::allocation:
+      return bit(field::allocated_usage_quantity);
+    case where::tag:
+      return bit(field::key) | bit(field::value);
+    default:
+      return 0;
   }
 }
 
 class handler {
-public:
+ public:
   static constexpr std::size_t max_object_size = std::numeric_limits<std::size_t>::max();
   static constexpr std::size_t max_array_size = std::numeric_limits<std::size_t>::max();
   static constexpr std::size_t max_key_size = std::numeric_limits<std::size_t>::max();
@@ -120,7 +139,8 @@ public:
       case where::tags:
         tag_ = &alloc_->tags.emplace_back();
         return push(where::tag, ec);
-      default: return fail(ec);
+      default:
+        return fail(ec);
     }
   }
 
@@ -188,17 +208,21 @@ public:
     if (top() == where::record && field_ == field::quantity) target = &rec_->quantity;
     if (top() == where::allocation && field_ == field::allocated_usage_quantity)
       target = &alloc_->allocated_usage_quantity;
-    if (target == nullptr || i < std::numeric_limits<std::int32_t>::min() || i > std::numeric_limits<std::int32_t>::max())
+    if (target == nullptr || i < std::numeric_limits<std::int32_t>::min() ||
+        i > std::numeric_limits<std::int32_t>::max())
       return fail(ec);
     *target = static_cast<std::int32_t>(i);
     return true;
   }
 
-  bool on_uint64(std::uint64_t, json::string_view, json::error_code& ec) { return ignored() ? true : fail(ec); }
+  bool on_uint64(std::uint64_t, json::string_view, json::error_code& ec) {
+    return ignored() ? true : fail(ec);
+  }
 
   bool on_double(double d, json::string_view, json::error_code& ec) {
     if (ignored()) return true;
-    if (top() == where::record && field_ == field::timestamp && timestamp_from_seconds(d, rec_->timestamp)) return true;
+    if (top() == where::record && field_ == field::timestamp && timestamp_from_seconds(d, rec_->timestamp))
+      return true;
     return fail(ec);
   }
 
@@ -207,7 +231,7 @@ public:
   bool on_comment_part(json::string_view, json::error_code& ec) { return fail(ec); }
   bool on_comment(json::string_view, json::error_code& ec) { return fail(ec); }
 
-private:
+ private:
   static constexpr std::size_t max_depth = 8;
 
   where top() const noexcept { return depth_ == 0 ? where::document : stack_[depth_ - 1]; }
@@ -253,17 +277,23 @@ private:
         return false;
       case where::record:
         switch (field_) {
-          case field::customer_identifier: return rec_->customer_identifier.assign(v), true;
-          case field::dimension: return rec_->dimension.assign(v), true;
-          case field::customer_aws_account_id: return rec_->customer_aws_account_id.assign(v), true;
-          case field::license_arn: return rec_->license_arn.assign(v), true;
-          default: return false;
+          case field::customer_identifier:
+            return rec_->customer_identifier.assign(v), true;
+          case field::dimension:
+            return rec_->dimension.assign(v), true;
+          case field::customer_aws_account_id:
+            return rec_->customer_aws_account_id.assign(v), true;
+          case field::license_arn:
+            return rec_->license_arn.assign(v), true;
+          default:
+            return false;
         }
       case where::tag:
         if (field_ == field::key) return tag_->key.assign(v), true;
         if (field_ == field::value) return tag_->value.assign(v), true;
         return false;
-      default: return false;
+      default:
+        return false;
     }
   }
 

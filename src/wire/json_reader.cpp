@@ -1,12 +1,12 @@
 #include "wire/json_reader.hpp"
-#include "core/throw.hpp"
 
 #include <awsmp/error.hpp>
-
 #include <chrono>
 #include <cmath>
 #include <limits>
 #include <vector>
+
+#include "core/throw.hpp"
 
 namespace awsmp::detail {
 namespace {
@@ -17,19 +17,26 @@ constexpr std::int64_t max_timestamp_seconds = 9'000'000'000;
 
 const char* kind_name(const boost::json::value& v) noexcept {
   switch (v.kind()) {
-    case boost::json::kind::null: return "null";
-    case boost::json::kind::bool_: return "a boolean";
+    case boost::json::kind::null:
+      return "null";
+    case boost::json::kind::bool_:
+      return "a boolean";
     case boost::json::kind::int64:
     case boost::json::kind::uint64:
-    case boost::json::kind::double_: return "a number";
-    case boost::json::kind::string: return "a string";
-    case boost::json::kind::array: return "an array";
-    case boost::json::kind::object: return "an object";
+    case boost::json::kind::double_:
+      return "a number";
+    case boost::json::kind::string:
+      return "a string";
+    case boost::json::kind::array:
+      return "an array";
+    case boost::json::kind::object:
+      return "an object";
   }
   return "a value";
 }
 
-[[noreturn]] void throw_wrong_type(const boost::json::value& v, const json_path& path, std::string_view expected) {
+[[noreturn]] void throw_wrong_type(const boost::json::value& v, const json_path& path,
+                                   std::string_view expected) {
   std::string rule = "must be ";
   rule += expected;
   rule += ", got ";
@@ -38,8 +45,8 @@ const char* kind_name(const boost::json::value& v) noexcept {
 }
 
 // The value as an integral number within [lo, hi]; integral doubles ("5.0") are accepted.
-std::int64_t read_integer(const boost::json::value& v, const json_path& path, std::int64_t lo, std::int64_t hi,
-                          std::string_view rule) {
+std::int64_t read_integer(const boost::json::value& v, const json_path& path, std::int64_t lo,
+                          std::int64_t hi, std::string_view rule) {
   std::int64_t n = 0;
   if (const auto* i = v.if_int64()) {
     n = *i;
@@ -120,8 +127,8 @@ std::int32_t read_int32(const boost::json::value& v, const json_path& path) {
 }
 
 std::int64_t read_int64(const boost::json::value& v, const json_path& path) {
-  return read_integer(v, path, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(),
-                      "must be an integer in the 64-bit range");
+  return read_integer(v, path, std::numeric_limits<std::int64_t>::min(),
+                      std::numeric_limits<std::int64_t>::max(), "must be an integer in the 64-bit range");
 }
 
 double read_double(const boost::json::value& v, const json_path& path) {
@@ -147,7 +154,8 @@ bool timestamp_from_seconds(std::int64_t seconds, time_point& out) noexcept {
 }
 
 bool timestamp_from_seconds(double seconds, time_point& out) noexcept {
-  if (!std::isfinite(seconds) || std::fabs(seconds) > static_cast<double>(max_timestamp_seconds)) return false;
+  if (!std::isfinite(seconds) || std::fabs(seconds) > static_cast<double>(max_timestamp_seconds))
+    return false;
   // Rounded to the millisecond, the finest precision AWS and the encoder use: decoding what
   // encode wrote then gives back the same instant, and "1700000000.123" (a double slightly
   // below .123) still means .123.

@@ -1,12 +1,12 @@
 #include "wire/json_writer.hpp"
 
-#include "core/utf8.hpp"
-
 #include <array>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
+
+#include "core/utf8.hpp"
 
 namespace awsmp::detail {
 namespace {
@@ -14,12 +14,18 @@ namespace {
 constexpr char hex_digits[] = "0123456789abcdef";
 
 void append_u_escape(std::string& out, std::uint32_t code_unit) {
-  const char esc[6] = {'\\', 'u', hex_digits[(code_unit >> 12) & 0xf], hex_digits[(code_unit >> 8) & 0xf],
-                       hex_digits[(code_unit >> 4) & 0xf], hex_digits[code_unit & 0xf]};
+  const char esc[6] = {'\\',
+                       'u',
+                       hex_digits[(code_unit >> 12) & 0xf],
+                       hex_digits[(code_unit >> 8) & 0xf],
+                       hex_digits[(code_unit >> 4) & 0xf],
+                       hex_digits[code_unit & 0xf]};
   out.append(esc, sizeof esc);
 }
 
-bool needs_escape(unsigned char c) noexcept { return c < 0x20 || c > 0x7e || c == '"' || c == '\\'; }
+bool needs_escape(unsigned char c) noexcept {
+  return c < 0x20 || c > 0x7e || c == '"' || c == '\\';
+}
 
 void append_escaped(std::string& out, std::string_view s) {
   std::size_t i = 0;
@@ -32,14 +38,36 @@ void append_escaped(std::string& out, std::string_view s) {
     i = j;
     const auto c = static_cast<unsigned char>(s[i]);
     switch (c) {
-      case '"': out += "\\\""; ++i; continue;
-      case '\\': out += "\\\\"; ++i; continue;
-      case '\b': out += "\\b"; ++i; continue;
-      case '\f': out += "\\f"; ++i; continue;
-      case '\n': out += "\\n"; ++i; continue;
-      case '\r': out += "\\r"; ++i; continue;
-      case '\t': out += "\\t"; ++i; continue;
-      default: break;
+      case '"':
+        out += "\\\"";
+        ++i;
+        continue;
+      case '\\':
+        out += "\\\\";
+        ++i;
+        continue;
+      case '\b':
+        out += "\\b";
+        ++i;
+        continue;
+      case '\f':
+        out += "\\f";
+        ++i;
+        continue;
+      case '\n':
+        out += "\\n";
+        ++i;
+        continue;
+      case '\r':
+        out += "\\r";
+        ++i;
+        continue;
+      case '\t':
+        out += "\\t";
+        ++i;
+        continue;
+      default:
+        break;
     }
     if (c < 0x80) {  // other control characters and DEL
       append_u_escape(out, c);

@@ -1,9 +1,9 @@
 #include "wire/rules.hpp"
 
+#include <string>
+
 #include "core/throw.hpp"
 #include "core/utf8.hpp"
-
-#include <string>
 
 namespace awsmp {
 
@@ -15,11 +15,16 @@ std::string to_string(const billed_customer& who) {
 namespace detail {
 namespace {
 
-bool is_alnum(unsigned char c) noexcept { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_control(unsigned char c) noexcept { return c < 0x20 || c == 0x7f; }
+bool is_alnum(unsigned char c) noexcept {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_control(unsigned char c) noexcept {
+  return c < 0x20 || c == 0x7f;
+}
 
 std::string length_rule(std::size_t min, std::size_t max, std::size_t got) {
-  return "length must be " + std::to_string(min) + ".." + std::to_string(max) + " bytes, got " + std::to_string(got);
+  return "length must be " + std::to_string(min) + ".." + std::to_string(max) + " bytes, got " +
+         std::to_string(got);
 }
 
 // ---- LicenseArn, the model's pattern matched by hand (std::regex is slow and can blow the stack):
@@ -27,11 +32,15 @@ std::string length_rule(std::size_t min, std::size_t max, std::size_t got) {
 //  [A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$
 // Every class before the last segment excludes ':', so each segment ends at the next ':' and
 // no backtracking is ever needed.
-bool is_partition_char(unsigned char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-'; }
-bool is_arn_segment_char(unsigned char c) noexcept { return is_alnum(c) || c == '_' || c == '/' || c == '.' || c == '-'; }
+bool is_partition_char(unsigned char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
+}
+bool is_arn_segment_char(unsigned char c) noexcept {
+  return is_alnum(c) || c == '_' || c == '/' || c == '.' || c == '-';
+}
 bool is_arn_resource_char(unsigned char c) noexcept {
-  return is_alnum(c) || c == ':' || c == '_' || c == '/' || c == '+' || c == '=' || c == ',' || c == '@' || c == '.' ||
-         c == '-';
+  return is_alnum(c) || c == ':' || c == '_' || c == '/' || c == '+' || c == '=' || c == ',' || c == '@' ||
+         c == '.' || c == '-';
 }
 
 // Consumes [class]{min,max} followed by ':' from s at pos; false when that does not match.
@@ -54,7 +63,8 @@ bool arn_segment(std::string_view s, std::size_t& pos, bool first_alnum, std::si
 }  // namespace
 
 std::string identifier_violation(std::string_view value) {
-  if (value.empty() || value.size() > max_identifier_length) return length_rule(1, max_identifier_length, value.size());
+  if (value.empty() || value.size() > max_identifier_length)
+    return length_rule(1, max_identifier_length, value.size());
   for (char ch : value) {
     if (is_control(static_cast<unsigned char>(ch))) return "must not contain control characters";
   }
@@ -67,7 +77,8 @@ void check_identifier(std::string_view field, std::string_view value) {
 }
 
 std::string account_id_violation(std::string_view value) {
-  if (value.empty() || value.size() > max_identifier_length) return length_rule(1, max_identifier_length, value.size());
+  if (value.empty() || value.size() > max_identifier_length)
+    return length_rule(1, max_identifier_length, value.size());
   if (!is_account_id(value)) return "must match ^[0-9]+$ (ASCII digits: the AWS account id)";
   return {};
 }
@@ -94,7 +105,8 @@ bool is_license_arn(std::string_view arn) noexcept {
 bool is_product_code_text(std::string_view value) noexcept {
   for (char ch : value) {
     const auto c = static_cast<unsigned char>(ch);
-    if (!is_alnum(c) && c != '-' && c != '/' && c != '=' && c != ':' && c != '_' && c != '.' && c != '@') return false;
+    if (!is_alnum(c) && c != '-' && c != '/' && c != '=' && c != ':' && c != '_' && c != '.' && c != '@')
+      return false;
   }
   return true;
 }
@@ -131,14 +143,17 @@ std::string product_code_violation(std::string_view value) {
   return {};
 }
 
-std::string dimension_violation(std::string_view value) { return text_violation(value, 1, max_dimension_length); }
+std::string dimension_violation(std::string_view value) {
+  return text_violation(value, 1, max_dimension_length);
+}
 
 std::string customer_identifier_violation(std::string_view value) {
   return text_violation(value, 1, max_identifier_length);
 }
 
 std::string license_arn_violation(std::string_view value) {
-  if (!is_license_arn(value)) return "must match the LicenseArn pattern arn:aws*:<service>:<region>:<account>:<resource>";
+  if (!is_license_arn(value))
+    return "must match the LicenseArn pattern arn:aws*:<service>:<region>:<account>:<resource>";
   return {};
 }
 
@@ -160,8 +175,12 @@ std::string count_rule(std::string_view rule, std::size_t got) {
 
 }  // namespace
 
-std::string tag_key_violation(std::string_view value) { return tag_text_violation(value, max_tag_key_length); }
-std::string tag_value_violation(std::string_view value) { return tag_text_violation(value, max_tag_value_length); }
+std::string tag_key_violation(std::string_view value) {
+  return tag_text_violation(value, max_tag_key_length);
+}
+std::string tag_value_violation(std::string_view value) {
+  return tag_text_violation(value, max_tag_value_length);
+}
 
 std::string quantity_violation(std::int64_t value) {
   if (value < 0 || value > max_quantity) return "must be 0..2147483647, got " + std::to_string(value);
@@ -195,7 +214,8 @@ std::string batch_size_violation(std::size_t records) {
 }
 
 std::string allocation_count_violation(std::size_t allocations) {
-  if (allocations < 1 || allocations > max_allocations) return count_rule("must hold 1..2500 allocations", allocations);
+  if (allocations < 1 || allocations > max_allocations)
+    return count_rule("must hold 1..2500 allocations", allocations);
   return {};
 }
 
@@ -204,7 +224,8 @@ std::string tag_count_violation(std::size_t tags) {
   return {};
 }
 
-std::string allocation_sum_violation(std::int64_t sum, std::int64_t quantity, std::string_view quantity_member) {
+std::string allocation_sum_violation(std::int64_t sum, std::int64_t quantity,
+                                     std::string_view quantity_member) {
   if (sum == quantity) return {};
   std::string rule = "allocated quantities must sum to ";
   rule += quantity_member;
@@ -236,7 +257,9 @@ void check_billed_customer(std::string_view field, const billed_customer& who) {
   const std::string f(field);
   if (who.is_account()) {
     if (!who.customer_identifier.empty())
-      throw_invalid_argument(f, "set either the account form (account id + license ARN) or the legacy customer identifier, not both");
+      throw_invalid_argument(f,
+                             "set either the account form (account id + license ARN) or the legacy customer "
+                             "identifier, not both");
     if (auto rule = account_id_violation(who.customer_aws_account_id); !rule.empty())
       throw_invalid_argument(f + ".customer_aws_account_id", rule);
     if (auto rule = license_arn_violation(who.license_arn); !rule.empty())

@@ -9,7 +9,6 @@
 
 #include <awsmp/billed_customer.hpp>
 #include <awsmp/validation.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -27,8 +26,8 @@ inline constexpr std::chrono::hours record_identity_period{1};
 inline constexpr std::chrono::hours record_max_age{6};
 
 /// A key the tracker, the stores and the emulator index by (customer identifier, dimension,
-/// account id, product code in a store): 1..max_identifier_length (255) bytes, valid UTF-8 (the JSON encoder would
-/// otherwise send U+FFFD and AWS would bill another string), no control characters.
+/// account id, product code in a store): 1..max_identifier_length (255) bytes, valid UTF-8 (the JSON encoder
+/// would otherwise send U+FFFD and AWS would bill another string), no control characters.
 std::string identifier_violation(std::string_view value);
 /// Throws system_error(errc::invalid_argument) "<field>: <rule>" for an identifier_violation.
 void check_identifier(std::string_view field, std::string_view value);
@@ -105,7 +104,8 @@ std::string batch_size_violation(std::size_t records);
 std::string allocation_count_violation(std::size_t allocations);
 std::string tag_count_violation(std::size_t tags);
 /// The allocations of a record must add up to its quantity (`quantity_member` names it).
-std::string allocation_sum_violation(std::int64_t sum, std::int64_t quantity, std::string_view quantity_member);
+std::string allocation_sum_violation(std::int64_t sum, std::int64_t quantity,
+                                     std::string_view quantity_member);
 /// A GetEntitlements filter value: not empty, valid UTF-8 (the model sets no limit).
 std::string filter_value_violation(std::string_view value);
 /// MaxResults: 1..25, or 0 for the service's default page size.

@@ -1,11 +1,10 @@
-#include <awsmp/validation.hpp>
-#include "core/throw.hpp"
-#include "wire/rules.hpp"
-
 #include <awsmp/error.hpp>
-
+#include <awsmp/validation.hpp>
 #include <string>
 #include <type_traits>
+
+#include "core/throw.hpp"
+#include "wire/rules.hpp"
 
 namespace awsmp {
 namespace {
@@ -27,7 +26,9 @@ std::string indexed(std::string_view prefix, std::size_t i) {
   return s;
 }
 
-[[noreturn]] void fail(const std::string& field, std::string_view rule) { detail::throw_invalid_argument(field, rule); }
+[[noreturn]] void fail(const std::string& field, std::string_view rule) {
+  detail::throw_invalid_argument(field, rule);
+}
 
 // Refuses the value when the rule book says it breaks a rule. The field name is only built
 // then: validation runs on every flush, and valid input is the common case.
@@ -70,7 +71,9 @@ void validate_product_code(std::string_view product_code) {
   require("ProductCode", detail::product_code_violation(product_code));
 }
 
-void validate_identifier(std::string_view field, std::string_view value) { detail::check_identifier(field, value); }
+void validate_identifier(std::string_view field, std::string_view value) {
+  detail::check_identifier(field, value);
+}
 
 void validate_request_body_size(std::size_t bytes) {
   if (bytes >= max_request_body_bytes)
@@ -111,15 +114,17 @@ void validate(const batch_meter_usage_input& input) {
     const std::string item = indexed("UsageRecords", i);
     // CustomerIdentifier and CustomerAWSAccountId are mutually exclusive within one request.
     if (r.customer_identifier.empty() != input.usage_records[0].customer_identifier.empty())
-      fail(item, "must use the identity form of UsageRecords[0] (CustomerIdentifier or CustomerAWSAccountId): AWS "
-                 "refuses a request that mixes them");
+      fail(item,
+           "must use the identity form of UsageRecords[0] (CustomerIdentifier or CustomerAWSAccountId): AWS "
+           "refuses a request that mixes them");
     // LicenseArn replaces ProductCode; AWS refuses a request that carries both.
     if (!input.product_code.empty() && !r.license_arn.empty())
-      fail(join(item, "LicenseArn"), "must not be set together with ProductCode: AWS refuses a request with both "
-                                     "(send LicenseArn records without ProductCode)");
+      fail(join(item, "LicenseArn"),
+           "must not be set together with ProductCode: AWS refuses a request with both "
+           "(send LicenseArn records without ProductCode)");
     if (input.product_code.empty() && (r.customer_aws_account_id.empty() || r.license_arn.empty()))
-      fail("ProductCode", "must be set unless every record carries CustomerAWSAccountId and LicenseArn (" + item +
-                              " does not)");
+      fail("ProductCode", "must be set unless every record carries CustomerAWSAccountId and LicenseArn (" +
+                              item + " does not)");
   }
 }
 

@@ -1,17 +1,14 @@
-#include <awsmp/wire.hpp>
-#include "core/throw.hpp"
-
-#include "wire/batch_result_parser.hpp"
-#include "wire/wire_codec.hpp"
-
+#include <array>
 #include <awsmp/error.hpp>
-
+#include <awsmp/wire.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
-
-#include <array>
 #include <string>
 #include <type_traits>
+
+#include "core/throw.hpp"
+#include "wire/batch_result_parser.hpp"
+#include "wire/wire_codec.hpp"
 
 namespace awsmp::wire {
 namespace {
@@ -41,23 +38,35 @@ std::string encode_any(const T& value, std::size_t reserve) {
 
 }  // namespace
 
-std::string metering_host(std::string_view region) { return host("metering.marketplace", region); }
-std::string entitlement_host(std::string_view region) { return host("entitlement.marketplace", region); }
+std::string metering_host(std::string_view region) {
+  return host("metering.marketplace", region);
+}
+std::string entitlement_host(std::string_view region) {
+  return host("entitlement.marketplace", region);
+}
 
 std::string encode(const batch_meter_usage_input& input) {
   return encode_any(input, 48 + input.usage_records.size() * typical_record_bytes);
 }
-std::string encode(const meter_usage_input& input) { return encode_any(input, 256); }
+std::string encode(const meter_usage_input& input) {
+  return encode_any(input, 256);
+}
 std::string encode(const resolve_customer_input& input) {
   return encode_any(input, 32 + input.registration_token.size());
 }
-std::string encode(const get_entitlements_input& input) { return encode_any(input, 256); }
+std::string encode(const get_entitlements_input& input) {
+  return encode_any(input, 256);
+}
 std::string encode(const batch_meter_usage_output& output) {
   return encode_any(output, 64 + output.results.size() * (typical_record_bytes + 96) +
                                 output.unprocessed_records.size() * typical_record_bytes);
 }
-std::string encode(const meter_usage_output& output) { return encode_any(output, 64); }
-std::string encode(const resolve_customer_output& output) { return encode_any(output, 256); }
+std::string encode(const meter_usage_output& output) {
+  return encode_any(output, 64);
+}
+std::string encode(const resolve_customer_output& output) {
+  return encode_any(output, 256);
+}
 std::string encode(const get_entitlements_output& output) {
   return encode_any(output, 64 + output.entitlements.size() * 256);
 }

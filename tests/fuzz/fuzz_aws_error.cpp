@@ -1,16 +1,15 @@
 // Fuzz target: decode_aws_error over any status, x-amzn-ErrorType, x-amzn-RequestId and body.
-// Properties: never throws (not even bad_alloc: no input may exhaust memory); keeps the status; the type carries neither a
-// "namespace#" prefix nor a ":uri" suffix; retryable() agrees with is_retryable_error; what()
-// is readable and free of control characters that could forge log lines.
-#include "fuzz/support/fuzz_support.hpp"
-
+// Properties: never throws (not even bad_alloc: no input may exhaust memory); keeps the status; the type
+// carries neither a "namespace#" prefix nor a ":uri" suffix; retryable() agrees with is_retryable_error;
+// what() is readable and free of control characters that could forge log lines.
 #include <awsmp/error.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <new>
 #include <string_view>
+
+#include "fuzz/support/fuzz_support.hpp"
 
 namespace {
 
@@ -38,10 +37,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(e.http_status() == status, "decode_aws_error changed the HTTP status");
     check(e.type().find('#') == std::string::npos, "type kept a namespace# prefix");
     check(e.type().find(':') == std::string::npos, "type kept a :uri suffix");
-    check(e.retryable() == awsmp::is_retryable_error(e.type(), status), "retryable() disagrees with is_retryable_error");
+    check(e.retryable() == awsmp::is_retryable_error(e.type(), status),
+          "retryable() disagrees with is_retryable_error");
     check(request_id.empty() == e.request_id().empty(), "request id lost or invented");
-    check(printable(e.type()) && printable(e.request_id()) && printable(e.aws_message()) && printable(e.what()),
-          "a control character from the response reached the error text (log line forging)");
+    check(
+        printable(e.type()) && printable(e.request_id()) && printable(e.aws_message()) && printable(e.what()),
+        "a control character from the response reached the error text (log line forging)");
     check(std::strlen(e.what()) > 0, "what() is empty");
     const awsmp::aws_error copy = e;
     check(copy.type() == e.type() && copy.aws_message() == e.aws_message(), "copy differs");

@@ -7,13 +7,8 @@
 //  - mode 1: verify_sigv4 on a request built from the bytes (any headers, any Authorization).
 //    Properties: never throws; refusals never echo the secret; and the same request signed by
 //    awsmp's own signer with the emulator's key is accepted (signer and verifier agree).
-#include "fuzz/support/fuzz_support.hpp"
-#include "testing/emulator_auth.hpp"
-#include "testing/emulator_core.hpp"
-
 #include <awsmp/error.hpp>
 #include <awsmp/wire.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -21,6 +16,10 @@
 #include <new>
 #include <string>
 #include <string_view>
+
+#include "fuzz/support/fuzz_support.hpp"
+#include "testing/emulator_auth.hpp"
+#include "testing/emulator_core.hpp"
 
 namespace {
 
@@ -84,11 +83,21 @@ void handle_request(awsmp::fuzz::reader& in) {
     if (response.status == 200) {
       check(response.error_type.empty(), "a 200 answer carries an error type");
       switch (op) {
-        case em::detail::operation::batch_meter_usage: check_decodes<awsmp::batch_meter_usage_output>(response.body); break;
-        case em::detail::operation::meter_usage: check_decodes<awsmp::meter_usage_output>(response.body); break;
-        case em::detail::operation::resolve_customer: check_decodes<awsmp::resolve_customer_output>(response.body); break;
-        case em::detail::operation::get_entitlements: check_decodes<awsmp::get_entitlements_output>(response.body); break;
-        case em::detail::operation::unknown: check(false, "an unknown operation succeeded"); break;
+        case em::detail::operation::batch_meter_usage:
+          check_decodes<awsmp::batch_meter_usage_output>(response.body);
+          break;
+        case em::detail::operation::meter_usage:
+          check_decodes<awsmp::meter_usage_output>(response.body);
+          break;
+        case em::detail::operation::resolve_customer:
+          check_decodes<awsmp::resolve_customer_output>(response.body);
+          break;
+        case em::detail::operation::get_entitlements:
+          check_decodes<awsmp::get_entitlements_output>(response.body);
+          break;
+        case em::detail::operation::unknown:
+          check(false, "an unknown operation succeeded");
+          break;
       }
     } else {
       check(response.status >= 400 && response.status < 600, "an answer is neither 200 nor an error status");
@@ -116,7 +125,8 @@ void verify_request(awsmp::fuzz::reader& in) {
   for (int i = 0; i < header_count; ++i) {
     const std::string_view name = in.short_string(64);
     const std::string_view value = in.short_string(200);
-    if (!name.empty()) request.insert(std::string(name), value);  // see fuzz_sigv4.cpp: a Boost iequals over-read
+    if (!name.empty())
+      request.insert(std::string(name), value);  // see fuzz_sigv4.cpp: a Boost iequals over-read
   }
   request.body() = std::string(in.rest());
   request.prepare_payload();
@@ -155,7 +165,8 @@ void verify_request(awsmp::fuzz::reader& in) {
     std::fprintf(stderr, "verify_sigv4 refused: %s: %s\nsigned request headers:\n", verdict->type.c_str(),
                  verdict->message.c_str());
     for (const auto& field : request)
-      std::fprintf(stderr, "  [%s]: [%s]\n", std::string(field.name_string()).c_str(), std::string(field.value()).c_str());
+      std::fprintf(stderr, "  [%s]: [%s]\n", std::string(field.name_string()).c_str(),
+                   std::string(field.value()).c_str());
   }
   check(!verdict.has_value(), "the emulator refused a request signed by awsmp's own signer");
 }

@@ -1,18 +1,13 @@
 // Fuzz target: the HTTP response path of the real transport. A loopback peer answers one
 // request of a fresh detail::http_client with the fuzz bytes as its whole response, then
 // closes (or, for inputs starting "~~", streams a growing answer of up to 2 MiB: endless
-// chunk lines, trailers, headers); so the bytes go through the same sockets, Beast parser settings, limits and error
-// mapping as a response from AWS would.
-// Properties: send() completes (never hangs to its timeout: the peer closed); it either
-// returns a response whose body respects max_response_bytes, or throws system_error (never
-// another exception); a response is returned only for bytes that really form one. (The
+// chunk lines, trailers, headers); so the bytes go through the same sockets, Beast parser settings, limits
+// and error mapping as a response from AWS would. Properties: send() completes (never hangs to its timeout:
+// the peer closed); it either returns a response whose body respects max_response_bytes, or throws
+// system_error (never another exception); a response is returned only for bytes that really form one. (The
 // status is Beast's three digits as sent: "050" parses as 50, which the clients treat as an
 // error like any non-2xx.)
-#include "fuzz/support/fuzz_support.hpp"
-#include "transport/http_client.hpp"
-
 #include <awsmp/error.hpp>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -22,7 +17,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -30,6 +24,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "fuzz/support/fuzz_support.hpp"
+#include "transport/http_client.hpp"
 
 namespace {
 
@@ -103,7 +100,8 @@ asio::awaitable<void> client(tcp::acceptor& acceptor, std::string url, outcome& 
   options.timeout = std::chrono::milliseconds(5'000);
   options.max_connections = 1;
   options.max_response_bytes = max_response_bytes;
-  awsmp::detail::http_client c(co_await asio::this_coro::executor, awsmp::detail::endpoint::parse(url), options);
+  awsmp::detail::http_client c(co_await asio::this_coro::executor, awsmp::detail::endpoint::parse(url),
+                               options);
   awsmp::http_request request{http::verb::post, "/", 11};
   request.set(http::field::content_type, "application/x-amz-json-1.1");
   request.body() = R"({"ProductCode":"p","UsageRecords":[]})";
@@ -115,7 +113,6 @@ asio::awaitable<void> client(tcp::acceptor& acceptor, std::string url, outcome& 
   }
   out.done = true;
   acceptor.cancel();  // if the client never connected, the peer stops waiting
-
 }
 
 }  // namespace

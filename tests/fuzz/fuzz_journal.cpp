@@ -9,11 +9,7 @@
 //    refuses the file (journal_corrupt) or returns exactly the first k original frames, whose
 //    usage sums are the ones written; a cut alone never loses a complete frame; damage before
 //    the last frame is always refused, never skipped (skipping would drop billed usage).
-#include "fuzz/support/fuzz_support.hpp"
-#include "billing/journal_codec.hpp"
-
 #include <awsmp/error.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -23,6 +19,9 @@
 #include <string_view>
 #include <variant>
 #include <vector>
+
+#include "billing/journal_codec.hpp"
+#include "fuzz/support/fuzz_support.hpp"
 
 namespace {
 
@@ -58,7 +57,9 @@ struct summing_visitor {
   }
 };
 
-bool is_corrupt(const boost::system::system_error& e) { return e.code() == awsmp::errc::journal_corrupt; }
+bool is_corrupt(const boost::system::system_error& e) {
+  return e.code() == awsmp::errc::journal_corrupt;
+}
 
 void replay_raw(std::string_view file) {
   try {
@@ -151,7 +152,8 @@ void replay_damaged(awsmp::fuzz::reader& in) {
     const int last = partial ? static_cast<int>(whole) : static_cast<int>(whole) - 1;
     const int damaged_frame = frame_of(flip_at);
     check(damaged_frame >= 0, "a damaged file header was accepted");
-    check(damaged_frame == last, "damage before the last frame was skipped instead of refused (billed usage would be dropped)");
+    check(damaged_frame == last,
+          "damage before the last frame was skipped instead of refused (billed usage would be dropped)");
     check(scanned.frames.size() == static_cast<std::size_t>(damaged_frame),
           "replay kept a damaged frame or dropped good ones");
   }
@@ -169,13 +171,17 @@ void replay_damaged(awsmp::fuzz::reader& in) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   awsmp::fuzz::reader in(data, size);
   switch (in.byte() % 3) {
-    case 0: replay_raw(in.rest()); break;
+    case 0:
+      replay_raw(in.rest());
+      break;
     case 1: {
       const std::string file = journal::file_header() + journal::frame(in.rest());
       replay_raw(file);
       break;
     }
-    default: replay_damaged(in); break;
+    default:
+      replay_damaged(in);
+      break;
   }
   return 0;
 }

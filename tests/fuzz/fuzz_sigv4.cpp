@@ -5,11 +5,8 @@
 // or without the signing-key cache); canonical_request() of the signed request is the
 // canonical request that was signed; the signature is 64 lower-case hex digits; the secret
 // key appears neither in the Authorization header nor in the string to sign.
-#include "fuzz/support/fuzz_support.hpp"
-
 #include <awsmp/error.hpp>
 #include <awsmp/sigv4.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -19,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz/support/fuzz_support.hpp"
+
 namespace {
 
 using awsmp::fuzz::check;
@@ -27,7 +26,8 @@ namespace http = boost::beast::http;
 // Every header of a request, in order, so that two signed requests can be compared exactly.
 std::vector<std::pair<std::string, std::string>> headers_of(const awsmp::http_request& request) {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& field : request) out.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  for (const auto& field : request)
+    out.emplace_back(std::string(field.name_string()), std::string(field.value()));
   return out;
 }
 
@@ -96,7 +96,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     steps = awsmp::sigv4::sign(first, creds, region, service, now, options);
   } catch (const boost::system::system_error& e) {
     check(e.code() == awsmp::errc::invalid_argument, "sign threw a system_error other than invalid_argument");
-    check(std::string_view(e.what()).find(secret) == std::string_view::npos, "the secret key is in an exception message");
+    check(std::string_view(e.what()).find(secret) == std::string_view::npos,
+          "the secret key is in an exception message");
     return 0;
   } catch (...) {
     check(false, "sign threw something other than system_error");
@@ -113,19 +114,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (int round = 0; round < 2; ++round) {
     awsmp::http_request cached = original;
     const auto with_cache = awsmp::sigv4::sign(cached, creds, region, service, now, options, cache);
-    check(with_cache.authorization == steps.authorization, "a signature with the key cache differs from one without");
+    check(with_cache.authorization == steps.authorization,
+          "a signature with the key cache differs from one without");
   }
   check(cache.derivations() == 1, "the key cache derived the same key twice");
 
-  check(steps.signature.size() == 64 && lower_hex(steps.signature), "signature is not 64 lower-case hex digits");
-  check(first[http::field::authorization] == steps.authorization, "Authorization header is not the one returned");
-  check(steps.authorization.find(steps.signature) != std::string::npos, "Authorization does not carry the signature");
+  check(steps.signature.size() == 64 && lower_hex(steps.signature),
+        "signature is not 64 lower-case hex digits");
+  check(first[http::field::authorization] == steps.authorization,
+        "Authorization header is not the one returned");
+  check(steps.authorization.find(steps.signature) != std::string::npos,
+        "Authorization does not carry the signature");
   // canonical_request() takes no options and normalises the path, so it can only reproduce
   // signatures made with normalize_path (the default, and what every AWS JSON service uses).
   const bool comparable = well_formed(original) && options.normalize_path;
   if (comparable && awsmp::sigv4::canonical_request(first) != steps.canonical_request)
-    std::fprintf(stderr, "signed:\n%s\n---- canonical_request() afterwards:\n%s\n", steps.canonical_request.c_str(),
-                 awsmp::sigv4::canonical_request(first).c_str());
+    std::fprintf(stderr, "signed:\n%s\n---- canonical_request() afterwards:\n%s\n",
+                 steps.canonical_request.c_str(), awsmp::sigv4::canonical_request(first).c_str());
   // FINDING-1/2 (test/fuzz/findings/README.md): for field names that are not HTTP tokens, or a
   // target without a leading '/', sign() and canonical_request() disagree. Until sign()
   // refuses such requests, this property is checked for well-formed ones (all awsmp builds).

@@ -2,15 +2,14 @@
 // Properties: decoding any bytes either yields a value or throws system_error with
 // errc::malformed_message (nothing else, no crash); and a decoded value survives
 // encode -> decode unchanged, so what awsmp re-sends or echoes is what it read.
-#include "fuzz/support/fuzz_support.hpp"
-
 #include <awsmp/error.hpp>
 #include <awsmp/wire.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "fuzz/support/fuzz_support.hpp"
 
 namespace {
 
@@ -21,7 +20,8 @@ void decode_and_round_trip(std::string_view body) {
   try {
     first = awsmp::wire::decode<T>(body);
   } catch (const boost::system::system_error& e) {
-    check(e.code() == awsmp::errc::malformed_message, "decode threw a system_error other than errc::malformed_message");
+    check(e.code() == awsmp::errc::malformed_message,
+          "decode threw a system_error other than errc::malformed_message");
     return;
   } catch (...) {
     check(false, "decode threw something other than system_error");
@@ -44,14 +44,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::uint8_t which = in.byte();
   const std::string_view body = in.rest();
   switch (which % 8) {
-    case 0: decode_and_round_trip<awsmp::batch_meter_usage_input>(body); break;
-    case 1: decode_and_round_trip<awsmp::batch_meter_usage_output>(body); break;
-    case 2: decode_and_round_trip<awsmp::meter_usage_input>(body); break;
-    case 3: decode_and_round_trip<awsmp::meter_usage_output>(body); break;
-    case 4: decode_and_round_trip<awsmp::resolve_customer_input>(body); break;
-    case 5: decode_and_round_trip<awsmp::resolve_customer_output>(body); break;
-    case 6: decode_and_round_trip<awsmp::get_entitlements_input>(body); break;
-    default: decode_and_round_trip<awsmp::get_entitlements_output>(body); break;
+    case 0:
+      decode_and_round_trip<awsmp::batch_meter_usage_input>(body);
+      break;
+    case 1:
+      decode_and_round_trip<awsmp::batch_meter_usage_output>(body);
+      break;
+    case 2:
+      decode_and_round_trip<awsmp::meter_usage_input>(body);
+      break;
+    case 3:
+      decode_and_round_trip<awsmp::meter_usage_output>(body);
+      break;
+    case 4:
+      decode_and_round_trip<awsmp::resolve_customer_input>(body);
+      break;
+    case 5:
+      decode_and_round_trip<awsmp::resolve_customer_output>(body);
+      break;
+    case 6:
+      decode_and_round_trip<awsmp::get_entitlements_input>(body);
+      break;
+    default:
+      decode_and_round_trip<awsmp::get_entitlements_output>(body);
+      break;
   }
   return 0;
 }

@@ -8,6 +8,8 @@
 // customers unsubscribe half-way (their remainder is settled), and at the end a reconciliation
 // table compares what was recorded, what was billed, what is carried, and what the emulator
 // accepted. The program exits 1 when the columns do not agree.
+#include <algorithm>
+#include <atomic>
 #include <awsmp/awsmp.hpp>
 #include <awsmp/entitlement_checker.hpp>
 #include <awsmp/entitlement_sync.hpp>
@@ -15,16 +17,12 @@
 #include <awsmp/subscription_manager.hpp>
 #include <awsmp/testing/marketplace_emulator.hpp>
 #include <awsmp/token_billing_tracker.hpp>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
-#include <algorithm>
-#include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -44,8 +42,8 @@ namespace {
 
 struct demo_options {
   int customers = 300;
-  int hours = 8;                 // simulated hours of traffic (one real second each)
-  int workers = 256;             // concurrent simulated requests
+  int hours = 8;      // simulated hours of traffic (one real second each)
+  int workers = 256;  // concurrent simulated requests
   std::int64_t tokens_per_unit = 1'000'000;
   bool faults = true;
   std::filesystem::path dir = std::filesystem::temp_directory_path() / "awsmp-demo";
@@ -71,14 +69,22 @@ demo_options parse(int argc, char** argv) {
   };
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
-    if (a == "--customers") o.customers = static_cast<int>(number(i));
-    else if (a == "--hours") o.hours = static_cast<int>(number(i));
-    else if (a == "--workers") o.workers = static_cast<int>(number(i));
-    else if (a == "--tokens-per-unit") o.tokens_per_unit = number(i);
-    else if (a == "--no-faults") o.faults = false;
-    else if (a == "--dir" && i + 1 < argc) o.dir = argv[++i];
-    else if (a == "--help" || a == "-h") usage(0);
-    else usage(2);
+    if (a == "--customers")
+      o.customers = static_cast<int>(number(i));
+    else if (a == "--hours")
+      o.hours = static_cast<int>(number(i));
+    else if (a == "--workers")
+      o.workers = static_cast<int>(number(i));
+    else if (a == "--tokens-per-unit")
+      o.tokens_per_unit = number(i);
+    else if (a == "--no-faults")
+      o.faults = false;
+    else if (a == "--dir" && i + 1 < argc)
+      o.dir = argv[++i];
+    else if (a == "--help" || a == "-h")
+      usage(0);
+    else
+      usage(2);
   }
   return o;
 }
@@ -91,14 +97,15 @@ std::string id(std::string_view prefix, int i) {
 
 std::string with_commas(std::int64_t v) {
   std::string s = std::to_string(v);
-  for (int i = static_cast<int>(s.size()) - 3; i > (v < 0 ? 1 : 0); i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+  for (int i = static_cast<int>(s.size()) - 3; i > (v < 0 ? 1 : 0); i -= 3)
+    s.insert(static_cast<std::size_t>(i), ",");
   return s;
 }
 
 // One real second of the demo stands for one hour of billing time, so that a handful of
 // seconds shows hourly flushes, the hour rule and the 6-hour window at work.
 class compressed_clock {
-public:
+ public:
   compressed_clock()
       : origin_(std::chrono::floor<std::chrono::hours>(std::chrono::system_clock::now()) - 12h),
         start_(std::chrono::steady_clock::now()) {}
@@ -107,7 +114,7 @@ public:
     return origin_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(real * 3600);
   }
 
-private:
+ private:
   awsmp::time_point origin_;
   std::chrono::steady_clock::time_point start_;
 };
@@ -166,7 +173,8 @@ asio::awaitable<int> run_demo(const demo_options& opt) {
             << (opt.faults ? ", faults: throttle 5%, 5xx 2%, drops 2%, unprocessed 5%" : "") << "\n";
 
   // --- clients, stores, lifecycle objects: what a server would build at start-up.
-  awsmp::static_credentials_provider creds({"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", {}, {}});
+  awsmp::static_credentials_provider creds(
+      {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", {}, {}});
   awsmp::sigv4_signer signer(creds, "us-east-1", "aws-marketplace", now);
   awsmp::client_options co;
   co.endpoint = emulator.endpoint();
@@ -212,7 +220,8 @@ asio::awaitable<int> run_demo(const demo_options& opt) {
           std::mt19937_64 rng(static_cast<std::uint64_t>(w) * 7919 + 1);
           std::map<std::string, std::int64_t> mine;
           while (traffic_on.load(std::memory_order_relaxed)) {
-            const std::string customer = id("customer-", static_cast<int>(rng() % static_cast<std::uint64_t>(opt.customers)) + 1);
+            const std::string customer =
+                id("customer-", static_cast<int>(rng() % static_cast<std::uint64_t>(opt.customers)) + 1);
             counters.requests.fetch_add(1, std::memory_order_relaxed);
             if (!co_await checker.is_entitled(customer, dimension)) {
               counters.rejected.fetch_add(1, std::memory_order_relaxed);
@@ -245,13 +254,14 @@ asio::awaitable<int> run_demo(const demo_options& opt) {
       }
     }
     const auto s = tracker.stats();
-    std::printf("hour %2d/%d  requests %12s (refused %9s)  tokens %15s  records acked %6llu pending %4llu"
-                " dead %llu  retries %4llu\n",
-                hour, opt.hours, with_commas(counters.requests).c_str(), with_commas(counters.rejected).c_str(),
-                with_commas(static_cast<std::int64_t>(s.tokens_recorded)).c_str(),
-                static_cast<unsigned long long>(s.records_acknowledged),
-                static_cast<unsigned long long>(s.records_pending),
-                static_cast<unsigned long long>(s.records_dead_lettered), static_cast<unsigned long long>(s.retries));
+    std::printf(
+        "hour %2d/%d  requests %12s (refused %9s)  tokens %15s  records acked %6llu pending %4llu"
+        " dead %llu  retries %4llu\n",
+        hour, opt.hours, with_commas(counters.requests).c_str(), with_commas(counters.rejected).c_str(),
+        with_commas(static_cast<std::int64_t>(s.tokens_recorded)).c_str(),
+        static_cast<unsigned long long>(s.records_acknowledged),
+        static_cast<unsigned long long>(s.records_pending),
+        static_cast<unsigned long long>(s.records_dead_lettered), static_cast<unsigned long long>(s.retries));
     std::fflush(stdout);
   }
   traffic_on = false;
@@ -273,8 +283,8 @@ asio::awaitable<int> run_demo(const demo_options& opt) {
   std::int64_t recorded_sum = 0, billed_units = 0, carried_sum = 0, mismatches = 0;
   std::int64_t settled_excess = 0;  // tokens billed by rounding leavers' remainders up
   std::cout << "\nreconciliation (tokens per unit " << with_commas(opt.tokens_per_unit) << ")\n";
-  std::printf("%-15s %16s %12s %14s %16s  %s\n", "customer", "tokens recorded", "units (AWS)", "carried tokens",
-              "units*T + carry", "check");
+  std::printf("%-15s %16s %12s %14s %16s  %s\n", "customer", "tokens recorded", "units (AWS)",
+              "carried tokens", "units*T + carry", "check");
   for (int i = 1; i <= opt.customers; ++i) {
     const std::string c = id("customer-", i);
     const std::int64_t recorded = counters.tokens.count(c) ? counters.tokens[c] : 0;
@@ -283,8 +293,9 @@ asio::awaitable<int> run_demo(const demo_options& opt) {
     const bool leaver = i <= leavers;
     // A settled customer is billed ceil(total / T): at most T-1 tokens more than recorded.
     const std::int64_t accounted = units * opt.tokens_per_unit + left;
-    const bool ok = leaver ? (left == 0 && accounted >= recorded && accounted - recorded < opt.tokens_per_unit)
-                           : accounted == recorded;
+    const bool ok = leaver
+                        ? (left == 0 && accounted >= recorded && accounted - recorded < opt.tokens_per_unit)
+                        : accounted == recorded;
     if (leaver) settled_excess += accounted - recorded;
     recorded_sum += recorded;
     billed_units += units;
@@ -298,18 +309,24 @@ asio::awaitable<int> run_demo(const demo_options& opt) {
                   ok ? "ok" : "MISMATCH", leaver ? " (settled)" : "");
     }
   }
-  std::printf("%-15s %16s %12s %14s %16s\n", "... all", with_commas(recorded_sum).c_str(), with_commas(billed_units).c_str(),
-              with_commas(carried_sum).c_str(), with_commas(billed_units * opt.tokens_per_unit + carried_sum).c_str());
+  std::printf("%-15s %16s %12s %14s %16s\n", "... all", with_commas(recorded_sum).c_str(),
+              with_commas(billed_units).c_str(), with_commas(carried_sum).c_str(),
+              with_commas(billed_units * opt.tokens_per_unit + carried_sum).c_str());
 
   const auto es = emulator.stats();
   std::int64_t ledger_units = 0;
   for (const auto& t : emulator.totals()) ledger_units += t.quantity;
-  struct check { std::string what; std::int64_t left, right; };
+  struct check {
+    std::string what;
+    std::int64_t left, right;
+  };
   const std::vector<check> checks = {
-      {"tokens recorded by the app == tokens the tracker counted", recorded_sum, static_cast<std::int64_t>(stats.tokens_recorded)},
-      {"units sealed by the tracker == units in the emulator's ledger", static_cast<std::int64_t>(stats.units_sealed), ledger_units},
-      {"billed units * T + carried == recorded + rounding of settled", billed_units * opt.tokens_per_unit + carried_sum,
-       recorded_sum + settled_excess},
+      {"tokens recorded by the app == tokens the tracker counted", recorded_sum,
+       static_cast<std::int64_t>(stats.tokens_recorded)},
+      {"units sealed by the tracker == units in the emulator's ledger",
+       static_cast<std::int64_t>(stats.units_sealed), ledger_units},
+      {"billed units * T + carried == recorded + rounding of settled",
+       billed_units * opt.tokens_per_unit + carried_sum, recorded_sum + settled_excess},
       {"records pending after the final flush", static_cast<std::int64_t>(stats.records_pending), 0},
       {"dead letters", static_cast<std::int64_t>(stats.records_dead_lettered), 0},
       {"customers whose row does not reconcile", mismatches, 0},
@@ -322,21 +339,28 @@ asio::awaitable<int> run_demo(const demo_options& opt) {
     std::printf("  [%s] %-62s %16s %16s\n", ok ? " ok " : "FAIL", c.what.c_str(), with_commas(c.left).c_str(),
                 with_commas(c.right).c_str());
   }
-  std::printf("\nrequests %s (refused %s), records sealed %llu (heartbeats %llu), sent %llu, retries %llu, "
-              "settled %lld units for %d leavers\n",
-              with_commas(counters.requests).c_str(), with_commas(counters.rejected).c_str(),
-              static_cast<unsigned long long>(stats.records_sealed), static_cast<unsigned long long>(stats.heartbeats_sealed),
-              static_cast<unsigned long long>(stats.records_sent), static_cast<unsigned long long>(stats.retries),
-              static_cast<long long>(settled_units), leavers);
-  std::printf("emulator: %llu requests, %llu faults injected (throttled %llu, 5xx %llu, dropped %llu+%llu, "
-              "unprocessed %llu), %llu idempotent resends, %llu duplicates, journal commits %llu\n",
-              static_cast<unsigned long long>(es.requests), static_cast<unsigned long long>(es.faults_injected()),
-              static_cast<unsigned long long>(es.throttled), static_cast<unsigned long long>(es.server_errors),
-              static_cast<unsigned long long>(es.dropped_before), static_cast<unsigned long long>(es.dropped_after_commit),
-              static_cast<unsigned long long>(es.unprocessed_records), static_cast<unsigned long long>(es.records_idempotent),
-              static_cast<unsigned long long>(es.records_duplicate), static_cast<unsigned long long>(stats.journal_commits));
-  std::cout << (all_ok ? "\nRECONCILED: every token is billed or carried, nothing lost, nothing billed twice.\n"
-                       : "\nNOT RECONCILED: see the FAIL lines above.\n");
+  std::printf(
+      "\nrequests %s (refused %s), records sealed %llu (heartbeats %llu), sent %llu, retries %llu, "
+      "settled %lld units for %d leavers\n",
+      with_commas(counters.requests).c_str(), with_commas(counters.rejected).c_str(),
+      static_cast<unsigned long long>(stats.records_sealed),
+      static_cast<unsigned long long>(stats.heartbeats_sealed),
+      static_cast<unsigned long long>(stats.records_sent), static_cast<unsigned long long>(stats.retries),
+      static_cast<long long>(settled_units), leavers);
+  std::printf(
+      "emulator: %llu requests, %llu faults injected (throttled %llu, 5xx %llu, dropped %llu+%llu, "
+      "unprocessed %llu), %llu idempotent resends, %llu duplicates, journal commits %llu\n",
+      static_cast<unsigned long long>(es.requests), static_cast<unsigned long long>(es.faults_injected()),
+      static_cast<unsigned long long>(es.throttled), static_cast<unsigned long long>(es.server_errors),
+      static_cast<unsigned long long>(es.dropped_before),
+      static_cast<unsigned long long>(es.dropped_after_commit),
+      static_cast<unsigned long long>(es.unprocessed_records),
+      static_cast<unsigned long long>(es.records_idempotent),
+      static_cast<unsigned long long>(es.records_duplicate),
+      static_cast<unsigned long long>(stats.journal_commits));
+  std::cout << (all_ok
+                    ? "\nRECONCILED: every token is billed or carried, nothing lost, nothing billed twice.\n"
+                    : "\nNOT RECONCILED: see the FAIL lines above.\n");
   emulator.stop();
   co_return all_ok ? 0 : 1;
 }

@@ -1,16 +1,12 @@
 // awsmp-emulator: runs awsmp::testing::marketplace_emulator as a process until SIGINT/SIGTERM.
 // Prints one line when ready: "awsmp-emulator ready endpoint=<url> ca_file=<path or ->".
+#include <unistd.h>
+
 #include <awsmp/log.hpp>
 #include <awsmp/testing/marketplace_emulator.hpp>
-
-#include "testing/emulator_json.hpp"
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/json/parse.hpp>
-
-#include <unistd.h>
-
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -22,6 +18,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "testing/emulator_json.hpp"
 
 namespace {
 
@@ -92,13 +90,15 @@ double parse_percent(std::string_view flag, std::string_view text) {
   std::string s(text);
   char* end = nullptr;
   const double v = std::strtod(s.c_str(), &end);
-  if (end != s.c_str() + s.size() || !(v >= 0 && v <= 100)) usage_error(std::string(flag) + ": must be 0..100");
+  if (end != s.c_str() + s.size() || !(v >= 0 && v <= 100))
+    usage_error(std::string(flag) + ": must be 0..100");
   return v;
 }
 
 std::string padded(std::size_t n, int width) {
   std::string digits = std::to_string(n);
-  if (static_cast<int>(digits.size()) < width) digits.insert(0, static_cast<std::size_t>(width) - digits.size(), '0');
+  if (static_cast<int>(digits.size()) < width)
+    digits.insert(0, static_cast<std::size_t>(width) - digits.size(), '0');
   return digits;
 }
 
@@ -186,12 +186,18 @@ int main(int argc, char** argv) {
       options.faults.seed = parse_number<std::uint64_t>(flag, value());
     } else if (flag == "--log-level") {
       const std::string_view l = value();
-      if (l == "debug") level = awsmp::log_level::debug;
-      else if (l == "info") level = awsmp::log_level::info;
-      else if (l == "warning") level = awsmp::log_level::warning;
-      else if (l == "error") level = awsmp::log_level::error;
-      else if (l == "off") level = awsmp::log_level::off;
-      else usage_error("--log-level must be debug, info, warning, error or off");
+      if (l == "debug")
+        level = awsmp::log_level::debug;
+      else if (l == "info")
+        level = awsmp::log_level::info;
+      else if (l == "warning")
+        level = awsmp::log_level::warning;
+      else if (l == "error")
+        level = awsmp::log_level::error;
+      else if (l == "off")
+        level = awsmp::log_level::off;
+      else
+        usage_error("--log-level must be debug, info, warning, error or off");
     } else {
       usage_error("unknown option " + std::string(flag));
     }
@@ -201,7 +207,8 @@ int main(int argc, char** argv) {
   if (const char* token = std::getenv("AWSMP_EMULATOR_ADMIN_TOKEN"); token != nullptr && *token != '\0')
     options.admin_token = token;
   if (options.allow_non_loopback)
-    std::cerr << "awsmp-emulator: WARNING: --allow-remote: this test tool may be reachable from other machines\n";
+    std::cerr
+        << "awsmp-emulator: WARNING: --allow-remote: this test tool may be reachable from other machines\n";
 
   try {
     for (const auto& file : config_files) {
@@ -211,7 +218,8 @@ int main(int argc, char** argv) {
       text << in.rdbuf();
       testing::detail::load_configuration(boost::json::parse(text.str()), options);
     }
-    const std::string product = options.products.empty() ? "prod-demo" : options.products.front().product_code;
+    const std::string product =
+        options.products.empty() ? "prod-demo" : options.products.front().product_code;
     const std::vector<std::string> dimensions =
         options.products.empty() ? std::vector<std::string>{} : options.products.front().dimensions;
     for (std::size_t n = 1; n <= generated; ++n) {
@@ -238,7 +246,8 @@ int main(int argc, char** argv) {
     bool remove_ca = false;
     if (options.tls && options.ca_file.empty()) {
       options.ca_file = (std::filesystem::temp_directory_path() /
-                         ("awsmp-emulator-" + std::to_string(::getpid()) + "-ca.pem")).string();
+                         ("awsmp-emulator-" + std::to_string(::getpid()) + "-ca.pem"))
+                            .string();
       remove_ca = true;
     }
 

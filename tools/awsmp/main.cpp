@@ -14,10 +14,8 @@
 #include <awsmp/credentials_provider_chain.hpp>
 #include <awsmp/region.hpp>
 #include <awsmp/token_billing_tracker.hpp>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -66,14 +64,15 @@ arguments parse(int argc, char** argv) {
 
 // flush/inspect/stats must not send anything except what flush is asked to send.
 class refusing_metering final : public awsmp::metering_api {
-public:
+ public:
   awsmp::awaitable<awsmp::resolve_customer_output> resolve_customer(std::string) override { refuse(); }
-  awsmp::awaitable<awsmp::batch_meter_usage_output> batch_meter_usage(awsmp::batch_meter_usage_input) override {
+  awsmp::awaitable<awsmp::batch_meter_usage_output> batch_meter_usage(
+      awsmp::batch_meter_usage_input) override {
     refuse();
   }
   awsmp::awaitable<awsmp::meter_usage_output> meter_usage(awsmp::meter_usage_input) override { refuse(); }
 
-private:
+ private:
   [[noreturn]] static void refuse() {
     throw boost::system::system_error(awsmp::make_error_code(awsmp::errc::invalid_argument),
                                       "this command does not send usage");
@@ -97,7 +96,8 @@ void print_stats(const awsmp::token_billing_stats& s) {
 
 asio::awaitable<int> run(std::string command, arguments args) {
   auto ex = co_await asio::this_coro::executor;
-  const bool needs_aws = command == "resolve" || command == "meter" || command == "entitlements" || command == "flush";
+  const bool needs_aws =
+      command == "resolve" || command == "meter" || command == "entitlements" || command == "flush";
   std::unique_ptr<awsmp::credentials_provider> credentials;
   std::unique_ptr<awsmp::sigv4_signer> signer;
   awsmp::client_options options;
@@ -140,14 +140,19 @@ asio::awaitable<int> run(std::string command, arguments args) {
     awsmp::entitlement_service_client service(ex, *signer, options);
     awsmp::get_entitlements_input in;
     in.product_code = args.positional[0];
-    if (auto c = args.flag("customer"); !c.empty()) in.filter[awsmp::entitlement_filter::customer_identifier] = {c};
+    if (auto c = args.flag("customer"); !c.empty())
+      in.filter[awsmp::entitlement_filter::customer_identifier] = {c};
     const auto all = co_await service.get_all_entitlements(in);
     for (const auto& e : all) {
       std::cout << e.customer_identifier << " " << e.dimension << " ";
-      std::visit([](const auto& v) {
-        if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::monostate>) std::cout << "-";
-        else std::cout << v;
-      }, e.value);
+      std::visit(
+          [](const auto& v) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::monostate>)
+              std::cout << "-";
+            else
+              std::cout << v;
+          },
+          e.value);
       std::cout << "\n";
     }
     co_return 0;
@@ -160,7 +165,8 @@ asio::awaitable<int> run(std::string command, arguments args) {
     const auto out = co_await tracker.flush();
     std::map<awsmp::usage_record_status, int> by_status;
     for (const auto& r : out.results) ++by_status[r.status];
-    std::cout << "results: " << out.results.size() << " (success " << by_status[awsmp::usage_record_status::success]
+    std::cout << "results: " << out.results.size() << " (success "
+              << by_status[awsmp::usage_record_status::success]
               << "), still pending: " << out.unprocessed_records.size() << "\n";
     print_stats(tracker.stats());
     co_return out.unprocessed_records.empty() ? 0 : 1;
@@ -179,15 +185,15 @@ asio::awaitable<int> run(std::string command, arguments args) {
     const auto open = co_await tracker.snapshot();
     std::cout << "unbilled usage (" << open.size() << " customers)\n";
     for (const auto& r : open)
-      std::cout << "  " << r.customer_identifier << " input " << r.input_tokens << " output " << r.output_tokens
-                << " carried " << r.carried_tokens << " total " << r.total_tokens << "\n";
+      std::cout << "  " << r.customer_identifier << " input " << r.input_tokens << " output "
+                << r.output_tokens << " carried " << r.carried_tokens << " total " << r.total_tokens << "\n";
     const auto s = tracker.stats();
     std::cout << "pending records: " << s.records_pending << "\n";
     const auto dead = co_await tracker.dead_letters();
     std::cout << "dead letters: " << dead.size() << "\n";
     for (const auto& d : dead)
-      std::cout << "  " << d.record.customer_identifier << " " << d.record.dimension << " " << d.record.quantity
-                << ": " << d.reason << "\n";
+      std::cout << "  " << d.record.customer_identifier << " " << d.record.dimension << " "
+                << d.record.quantity << ": " << d.reason << "\n";
     co_return 0;
   }
   usage();

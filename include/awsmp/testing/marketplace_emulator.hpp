@@ -6,7 +6,6 @@
 #include <awsmp/common.hpp>
 #include <awsmp/entitlement_service_types.hpp>
 #include <awsmp/metering_types.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -22,24 +21,25 @@ namespace awsmp::testing {
 
 /// One subscriber the emulator knows: what its registration token resolves to.
 struct emulated_customer {
-  std::string registration_token;        ///< what ResolveCustomer accepts
-  resolve_customer_output identity;      ///< the four ids ResolveCustomer answers
+  std::string registration_token;              ///< what ResolveCustomer accepts
+  resolve_customer_output identity;            ///< the four ids ResolveCustomer answers
   std::optional<time_point> token_expires_at;  ///< ResolveCustomer after this: ExpiredTokenException
-  bool subscribed = true;                ///< false: BatchMeterUsage answers CustomerNotSubscribed
+  bool subscribed = true;                      ///< false: BatchMeterUsage answers CustomerNotSubscribed
 };
 
 /// A product the seller (every configured credential) owns, and its metering dimensions.
 struct emulated_product {
   std::string product_code;
-  std::vector<std::string> dimensions;   ///< empty: any dimension; else others get InvalidUsageDimensionException
+  std::vector<std::string>
+      dimensions;  ///< empty: any dimension; else others get InvalidUsageDimensionException
 };
 
 /// Randomised failures, drawn from a generator seeded with `seed`: the same seed and the same
 /// sequence of requests give the same faults. Percentages are 0..100.
 struct fault_options {
-  double throttle_percent = 0;           ///< answer ThrottlingException (HTTP 400) before processing
-  double server_error_percent = 0;       ///< answer InternalServiceErrorException (HTTP 500) before processing
-  double drop_connection_percent = 0;    ///< close the connection without answering, before processing
+  double throttle_percent = 0;         ///< answer ThrottlingException (HTTP 400) before processing
+  double server_error_percent = 0;     ///< answer InternalServiceErrorException (HTTP 500) before processing
+  double drop_connection_percent = 0;  ///< close the connection without answering, before processing
   double drop_after_commit_percent = 0;  ///< process and record, then close without answering
   double unprocessed_percent = 0;        ///< per BatchMeterUsage record: return it in UnprocessedRecords
   std::chrono::milliseconds latency{0};  ///< added before every service answer
@@ -53,34 +53,37 @@ enum class fault_kind { throttle, server_error, drop_connection, drop_after_comm
 /// Every setting of the emulator; each default is what a test usually wants.
 struct emulator_options {
   std::string bind_address = "127.0.0.1";  ///< loopback unless allow_non_loopback
-  bool allow_non_loopback = false;          ///< must be true to bind anything but 127.0.0.1/::1/localhost
-  std::uint16_t port = 0;                   ///< 0: an ephemeral port (read it with port())
-  bool tls = true;                          ///< HTTPS with a certificate generated at start(); false: HTTP
-  std::string ca_file;                      ///< where start() writes the CA PEM (empty: not written)
-  std::string tls_certificate_pem;          ///< own server certificate chain (empty: generated)
-  std::string tls_private_key_pem;          ///< its key (with tls_certificate_pem)
+  bool allow_non_loopback = false;         ///< must be true to bind anything but 127.0.0.1/::1/localhost
+  std::uint16_t port = 0;                  ///< 0: an ephemeral port (read it with port())
+  bool tls = true;                         ///< HTTPS with a certificate generated at start(); false: HTTP
+  std::string ca_file;                     ///< where start() writes the CA PEM (empty: not written)
+  std::string tls_certificate_pem;         ///< own server certificate chain (empty: generated)
+  std::string tls_private_key_pem;         ///< its key (with tls_certificate_pem)
   /// Access key id -> secret key the emulator accepts (SigV4 is verified for every request).
   std::map<std::string, std::string, std::less<>> credentials{
       {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}};
-  bool verify_signatures = true;            ///< false: accept unsigned requests (never in a security test)
-  std::string region;                       ///< non-empty: the credential scope must name this region
-  std::vector<emulated_product> products;   ///< empty: any product code is accepted
+  bool verify_signatures = true;           ///< false: accept unsigned requests (never in a security test)
+  std::string region;                      ///< non-empty: the credential scope must name this region
+  std::vector<emulated_product> products;  ///< empty: any product code is accepted
   std::vector<emulated_customer> customers;
   std::vector<marketplace_entitlement> entitlements;  ///< what GetEntitlements answers, in this order
   fault_options faults;
-  clock_function clock;                     ///< empty: system_clock::now (signature skew, 6-hour window)
-  std::chrono::seconds max_clock_skew{15 * 60};        ///< X-Amz-Date further than this: InvalidSignatureException
-  std::chrono::seconds record_window{6 * 3600};        ///< records this old or older: TimestampOutOfBoundsException
-  std::chrono::seconds future_tolerance{5 * 60};       ///< records further in the future: TimestampOutOfBoundsException
-  std::chrono::seconds meter_usage_window{3600};       ///< MeterUsage identity truncates the timestamp to this (AWS: the hour)
-  int default_page_size = 25;               ///< GetEntitlements page size when MaxResults is absent
-  std::size_t max_records = 500'000;        ///< accepted records kept; beyond: EmulatorLimitExceededException
-  std::size_t max_idempotency_entries = 100'000;  ///< MeterUsage ClientTokens kept; beyond: same error
-  std::size_t max_connections = 256;        ///< more are accepted and closed at once
+  clock_function clock;                          ///< empty: system_clock::now (signature skew, 6-hour window)
+  std::chrono::seconds max_clock_skew{15 * 60};  ///< X-Amz-Date further than this: InvalidSignatureException
+  std::chrono::seconds record_window{6 * 3600};  ///< records this old or older: TimestampOutOfBoundsException
+  std::chrono::seconds future_tolerance{
+      5 * 60};  ///< records further in the future: TimestampOutOfBoundsException
+  std::chrono::seconds meter_usage_window{
+      3600};                          ///< MeterUsage identity truncates the timestamp to this (AWS: the hour)
+  int default_page_size = 25;         ///< GetEntitlements page size when MaxResults is absent
+  std::size_t max_records = 500'000;  ///< accepted records kept; beyond: EmulatorLimitExceededException
+  std::size_t max_idempotency_entries = 100'000;         ///< MeterUsage ClientTokens kept; beyond: same error
+  std::size_t max_connections = 256;                     ///< more are accepted and closed at once
   std::size_t max_body_bytes = 1024 * 1024 + 64 * 1024;  ///< bodies larger than this are refused (413)
-  std::chrono::milliseconds header_timeout{10'000};  ///< a request's headers (or TLS handshake) must arrive within this
-  std::chrono::milliseconds idle_timeout{60'000};    ///< keep-alive connections idle this long are closed
-  bool admin_endpoint = true;               ///< serve /_emulator/* (unsigned; loopback only by default)
+  std::chrono::milliseconds header_timeout{
+      10'000};  ///< a request's headers (or TLS handshake) must arrive within this
+  std::chrono::milliseconds idle_timeout{60'000};  ///< keep-alive connections idle this long are closed
+  bool admin_endpoint = true;  ///< serve /_emulator/* (unsigned; loopback only by default)
   /// Non-empty: admin requests need "Authorization: Bearer <admin_token>". Bound beyond
   /// loopback, the admin endpoint is served only when this is set.
   std::string admin_token;
@@ -89,40 +92,40 @@ struct emulator_options {
 /// One record the emulator accepted (billed), as received.
 struct accepted_record {
   std::string metering_record_id;
-  std::string operation;        ///< "BatchMeterUsage" or "MeterUsage"
+  std::string operation;  ///< "BatchMeterUsage" or "MeterUsage"
   std::string product_code;
-  usage_record record;          ///< MeterUsage records have no customer ids (the caller's account is billed)
-  time_point accepted_at{};     ///< the emulator's clock when it was committed
+  usage_record record;       ///< MeterUsage records have no customer ids (the caller's account is billed)
+  time_point accepted_at{};  ///< the emulator's clock when it was committed
 };
 
 /// Sum of accepted quantities for one (product, customer, dimension, license).
 struct usage_total {
-  std::string product_code;     ///< the request's ProductCode, else the product of the record's license
-  std::string customer;         ///< CustomerIdentifier, else CustomerAWSAccountId, else "" (MeterUsage)
+  std::string product_code;  ///< the request's ProductCode, else the product of the record's license
+  std::string customer;      ///< CustomerIdentifier, else CustomerAWSAccountId, else "" (MeterUsage)
   std::string dimension;
   std::int64_t quantity = 0;
   std::uint64_t records = 0;
-  std::string license_arn{};    ///< the record's LicenseArn (empty for the legacy form)
+  std::string license_arn{};  ///< the record's LicenseArn (empty for the legacy form)
 };
 
 /// Counters since start (or the last reset()).
 struct emulator_stats {
-  std::uint64_t requests = 0;               ///< HTTP requests read (service and admin)
-  std::uint64_t connections = 0;            ///< TCP connections accepted
-  std::uint64_t connections_rejected = 0;   ///< closed at once because max_connections were open
+  std::uint64_t requests = 0;              ///< HTTP requests read (service and admin)
+  std::uint64_t connections = 0;           ///< TCP connections accepted
+  std::uint64_t connections_rejected = 0;  ///< closed at once because max_connections were open
   std::uint64_t active_connections = 0;
-  std::uint64_t tls_handshakes = 0;         ///< successful handshakes
-  std::uint64_t auth_failures = 0;          ///< requests refused for their signature
-  std::uint64_t errors = 0;                 ///< error responses of service operations (faults included)
-  std::uint64_t throttled = 0;              ///< faults: ThrottlingException answers
-  std::uint64_t server_errors = 0;          ///< faults: InternalServiceErrorException answers
-  std::uint64_t dropped_before = 0;         ///< faults: connections closed before processing
-  std::uint64_t dropped_after_commit = 0;   ///< faults: connections closed after recording
-  std::uint64_t unprocessed_records = 0;    ///< faults: records returned in UnprocessedRecords
-  std::uint64_t records_accepted = 0;       ///< new records recorded (idempotent resends excluded)
-  std::uint64_t records_idempotent = 0;     ///< identical resends answered with the earlier id
-  std::uint64_t records_duplicate = 0;      ///< DuplicateRecord results
-  std::uint64_t records_not_subscribed = 0; ///< CustomerNotSubscribed results
+  std::uint64_t tls_handshakes = 0;          ///< successful handshakes
+  std::uint64_t auth_failures = 0;           ///< requests refused for their signature
+  std::uint64_t errors = 0;                  ///< error responses of service operations (faults included)
+  std::uint64_t throttled = 0;               ///< faults: ThrottlingException answers
+  std::uint64_t server_errors = 0;           ///< faults: InternalServiceErrorException answers
+  std::uint64_t dropped_before = 0;          ///< faults: connections closed before processing
+  std::uint64_t dropped_after_commit = 0;    ///< faults: connections closed after recording
+  std::uint64_t unprocessed_records = 0;     ///< faults: records returned in UnprocessedRecords
+  std::uint64_t records_accepted = 0;        ///< new records recorded (idempotent resends excluded)
+  std::uint64_t records_idempotent = 0;      ///< identical resends answered with the earlier id
+  std::uint64_t records_duplicate = 0;       ///< DuplicateRecord results
+  std::uint64_t records_not_subscribed = 0;  ///< CustomerNotSubscribed results
   /// Sum of every injected fault (throttled + server_errors + drops + unprocessed records).
   std::uint64_t faults_injected() const noexcept {
     return throttled + server_errors + dropped_before + dropped_after_commit + unprocessed_records;
@@ -138,7 +141,7 @@ struct emulator_runner;
 /// thread while it serves. It never creates a thread when given an executor; the other
 /// constructor runs it on one thread of its own (convenient in tests with blocking clients).
 class marketplace_emulator {
-public:
+ public:
   /// Serves on `ex` (e.g. your io_context); creates no thread. Throws
   /// system_error(errc::invalid_argument) for inconsistent options (e.g. a non-loopback bind
   /// address without allow_non_loopback).
@@ -194,7 +197,7 @@ public:
   /// entitlements and faults are kept).
   void reset();
 
-private:
+ private:
   // Declared first so that it is destroyed last: coroutines parked in its io_context may still
   // hold the server.
   std::unique_ptr<detail::emulator_runner> runner_;

@@ -1,21 +1,20 @@
 // Shared by the billing integration tests: the emulator on its own thread over loopback TLS,
 // with registered customers, and a metering_client configured to reach it.
-// TODO(lead): migrate to tests/support: temp_dir -> tests/support/temp_dir.hpp, run_sync -> tests/support/run_sync.hpp.
+// TODO(lead): migrate to tests/support: temp_dir -> tests/support/temp_dir.hpp, run_sync ->
+// tests/support/run_sync.hpp.
 #pragma once
 
+#include <unistd.h>
+
+#include <atomic>
 #include <awsmp/credentials.hpp>
 #include <awsmp/metering_client.hpp>
 #include <awsmp/sigv4.hpp>
 #include <awsmp/testing/marketplace_emulator.hpp>
 #include <awsmp/token_billing_tracker.hpp>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
-
-#include <unistd.h>
-
-#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <random>
@@ -50,14 +49,16 @@ inline awsmp::billed_customer account_customer(int i) {
   const std::string account = "1234567890" + std::to_string(10 + (i / 2) % 90);
   char hex[40];
   std::snprintf(hex, sizeof hex, "%032x", static_cast<unsigned>(i) + 1);
-  return awsmp::billed_customer::account(account, "arn:aws:license-manager::" + account + ":license:l-" + hex);
+  return awsmp::billed_customer::account(account,
+                                         "arn:aws:license-manager::" + account + ":license:l-" + hex);
 }
 
 /// Emulator options with `customers` subscribed customers named cust-0, cust-1, ... (legacy
 /// form), or, with `account_form`, account_customer(0), (1), ... . The account form's requests
 /// carry no ProductCode: the emulator then knows no products (any code is accepted).
-inline awsmp::testing::emulator_options emulator_with_customers(int customers, const std::filesystem::path& ca_file,
-                                                               bool account_form = false) {
+inline awsmp::testing::emulator_options emulator_with_customers(int customers,
+                                                                const std::filesystem::path& ca_file,
+                                                                bool account_form = false) {
   awsmp::testing::emulator_options o;
   o.ca_file = ca_file.string();
   if (!account_form) o.products.push_back({product, {}});
@@ -79,10 +80,12 @@ inline awsmp::testing::emulator_options emulator_with_customers(int customers, c
 }
 
 /// Units the emulator accepted for one license (account form), summed over its records.
-inline std::int64_t license_total(const awsmp::testing::marketplace_emulator& emu, const awsmp::billed_customer& who) {
+inline std::int64_t license_total(const awsmp::testing::marketplace_emulator& emu,
+                                  const awsmp::billed_customer& who) {
   std::int64_t n = 0;
   for (const auto& r : emu.accepted_records())
-    if (r.record.customer_aws_account_id == who.customer_aws_account_id && r.record.license_arn == who.license_arn)
+    if (r.record.customer_aws_account_id == who.customer_aws_account_id &&
+        r.record.license_arn == who.license_arn)
       n += r.record.quantity;
   return n;
 }

@@ -8,20 +8,18 @@
 // use lanes 0 and 1 of 2. A caller stops at 2^30 (a record holds at most 2^31-1).
 //
 // usage: billing_crash_child <journal> <endpoint> <ca-file> <report-file> <t0-seconds> <lane> <lanes> [final]
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <awsmp/credentials.hpp>
 #include <awsmp/metering_client.hpp>
 #include <awsmp/sigv4.hpp>
 #include <awsmp/token_billing_tracker.hpp>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -42,7 +40,8 @@ int report_fd = -1;
 // One write(2) per line with O_APPEND: a line is in the file or not, even under SIGKILL.
 void report(char kind, int caller, std::int64_t amount) {
   char line[64];
-  const int n = std::snprintf(line, sizeof line, "%c %d %lld\n", kind, caller, static_cast<long long>(amount));
+  const int n =
+      std::snprintf(line, sizeof line, "%c %d %lld\n", kind, caller, static_cast<long long>(amount));
   if (::write(report_fd, line, static_cast<std::size_t>(n)) != n) std::_Exit(3);
 }
 
@@ -118,12 +117,11 @@ int main(int argc, char** argv) {
   // A compressed clock shared with the emulator (same t0, 600x): an hour passes in 6 s, so the
   // hour rule lets usage be sealed several times during the test, and AWS's 6 h window is 36 s.
   const auto t0 = awsmp::time_point(std::chrono::seconds(std::atoll(argv[5])));
-  awsmp::clock_function clock = [t0] {
-    return t0 + (std::chrono::system_clock::now() - t0) * 600;
-  };
+  awsmp::clock_function clock = [t0] { return t0 + (std::chrono::system_clock::now() - t0) * 600; };
   try {
     asio::io_context io;
-    awsmp::static_credentials_provider creds({"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", {}, {}});
+    awsmp::static_credentials_provider creds(
+        {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", {}, {}});
     awsmp::sigv4_signer signer(creds, "us-east-1", "aws-marketplace", clock);
     awsmp::client_options co;
     co.endpoint = argv[2];

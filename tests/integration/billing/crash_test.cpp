@@ -7,19 +7,18 @@
 // call billed twice, or lost, cannot hide behind another. The second test runs two tracker
 // processes (own journals, no shared ledger) on the same customers: they collide on hours, and
 // collisions must cost nothing.
-#include "billing_e2e.hpp"
-
-#include <boost/test/unit_test.hpp>
-
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <boost/test/unit_test.hpp>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
+
+#include "billing_e2e.hpp"
 
 using namespace awsmp;
 using namespace billing_e2e;
@@ -104,7 +103,9 @@ void check_billing(const testing::marketplace_emulator& emu, const std::vector<r
   }
 }
 
-std::string t0_seconds(awsmp::time_point t0) { return std::to_string(t0.time_since_epoch() / std::chrono::seconds(1)); }
+std::string t0_seconds(awsmp::time_point t0) {
+  return std::to_string(t0.time_since_epoch() / std::chrono::seconds(1));
+}
 
 }  // namespace
 
@@ -128,7 +129,8 @@ BOOST_AUTO_TEST_CASE(kill_9_at_random_moments_loses_and_duplicates_nothing) {
   std::mt19937_64 rng(seed);
   constexpr int kills = 12;
   for (int run = 0; run < kills; ++run) {
-    const pid_t pid = start_child({child, journal, emu.endpoint(), emu.ca_file(), report, t0_seconds(t0), "0", "1"});
+    const pid_t pid =
+        start_child({child, journal, emu.endpoint(), emu.ca_file(), report, t0_seconds(t0), "0", "1"});
     BOOST_REQUIRE(pid > 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(150 + rng() % 900));
     ::kill(pid, SIGKILL);
@@ -171,8 +173,8 @@ BOOST_AUTO_TEST_CASE(two_tracker_processes_on_the_same_customers_lose_and_double
   }
   std::vector<pid_t> pids;
   for (int lane = 0; lane < 2; ++lane)
-    pids.push_back(start_child({child, journals[lane], emu.endpoint(), emu.ca_file(), reports[lane], t0_seconds(t0),
-                                std::to_string(lane), "2"}));
+    pids.push_back(start_child({child, journals[lane], emu.endpoint(), emu.ca_file(), reports[lane],
+                                t0_seconds(t0), std::to_string(lane), "2"}));
   std::this_thread::sleep_for(std::chrono::seconds(8));  // more than an emulated hour: they collide
   for (auto pid : pids) {
     ::kill(pid, SIGKILL);
@@ -183,7 +185,8 @@ BOOST_AUTO_TEST_CASE(two_tracker_processes_on_the_same_customers_lose_and_double
     const pid_t pid = start_child({child, journals[lane], emu.endpoint(), emu.ca_file(), reports[lane],
                                    t0_seconds(t0), std::to_string(lane), "2", "final"});
     const int status = wait_child(pid);
-    BOOST_TEST_REQUIRE((WIFEXITED(status) && WEXITSTATUS(status) == 0), "final run " << lane << " status " << status);
+    BOOST_TEST_REQUIRE((WIFEXITED(status) && WEXITSTATUS(status) == 0),
+                       "final run " << lane << " status " << status);
   }
   const auto a = read_report(reports[0]);
   const auto b = read_report(reports[1]);

@@ -1,16 +1,14 @@
 // The tracker against the emulator over loopback TLS: exactly-once billing under injected
 // faults, heartbeats, refusals and settlement, every unit checked in the emulator's ledger.
-#include "billing_e2e.hpp"
-
 #include <awsmp/subscription_store.hpp>
 #include <awsmp/validation.hpp>
-
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <map>
+
+#include "billing_e2e.hpp"
 
 using namespace awsmp;
 using namespace billing_e2e;
@@ -46,7 +44,9 @@ void exactly_once_under_faults(bool account_form) {
   token_billing_options o;
   o.tokens_per_unit = 1000;
   o.journal = dir.path / "billing.journal";
-  o.clock = [offset] { return std::chrono::system_clock::now() - std::chrono::hours(3) + std::chrono::hours(offset->load()); };
+  o.clock = [offset] {
+    return std::chrono::system_clock::now() - std::chrono::hours(3) + std::chrono::hours(offset->load());
+  };
   token_billing_tracker tracker(io.get_executor(), account_form ? "" : product, client, o);
 
   auto who = [&](int i) {
@@ -74,7 +74,8 @@ void exactly_once_under_faults(bool account_form) {
   for (int i = 0; i < 40 && tracker.stats().records_pending > 0; ++i) run_sync(io, tracker.flush());
 
   const auto s = emu.stats();
-  BOOST_TEST_MESSAGE("faults injected: " << s.faults_injected() << ", idempotent resends: " << s.records_idempotent);
+  BOOST_TEST_MESSAGE("faults injected: " << s.faults_injected()
+                                         << ", idempotent resends: " << s.records_idempotent);
   BOOST_TEST(s.faults_injected() > 50u);
   BOOST_TEST(s.records_duplicate == 0u);
   BOOST_TEST(run_sync(io, tracker.dead_letters()).empty());
@@ -96,9 +97,13 @@ void exactly_once_under_faults(bool account_form) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(exactly_once_under_faults_legacy_form) { exactly_once_under_faults(false); }
+BOOST_AUTO_TEST_CASE(exactly_once_under_faults_legacy_form) {
+  exactly_once_under_faults(false);
+}
 
-BOOST_AUTO_TEST_CASE(exactly_once_under_faults_account_form) { exactly_once_under_faults(true); }
+BOOST_AUTO_TEST_CASE(exactly_once_under_faults_account_form) {
+  exactly_once_under_faults(true);
+}
 
 BOOST_AUTO_TEST_CASE(heartbeats_refusals_and_run_stop_against_the_emulator) {
   temp_dir dir;
@@ -128,17 +133,23 @@ BOOST_AUTO_TEST_CASE(heartbeats_refusals_and_run_stop_against_the_emulator) {
 
   // run() with a short interval, then stop(): the final flush happens before stop returns.
   bool run_done = false;
-  asio::co_spawn(io, [&]() -> awaitable<void> {
-    auto r = tracker.run(std::chrono::milliseconds(50));
-    co_await std::move(r);
-    run_done = true;
-  }, asio::detached);
-  asio::co_spawn(io, [&]() -> awaitable<void> {
-    asio::steady_timer t(io, 300ms);
-    co_await t.async_wait(asio::use_awaitable);
-    auto s = tracker.stop();
-    co_await std::move(s);
-  }, asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> awaitable<void> {
+        auto r = tracker.run(std::chrono::milliseconds(50));
+        co_await std::move(r);
+        run_done = true;
+      },
+      asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> awaitable<void> {
+        asio::steady_timer t(io, 300ms);
+        co_await t.async_wait(asio::use_awaitable);
+        auto s = tracker.stop();
+        co_await std::move(s);
+      },
+      asio::detached);
   io.restart();
   io.run();
   BOOST_TEST(run_done);
@@ -166,8 +177,15 @@ BOOST_AUTO_TEST_CASE(same_hour_sequences_without_journal_bill_every_unit_once) {
   using s = step;
   const std::vector<std::pair<const char*, std::vector<step>>> sequences = {
       {"two and more flushes in one hour",
-       {{s::use, 2000}, {s::advance, 3600}, {s::flush}, {s::use, 3000}, {s::flush}, {s::advance, 600}, {s::flush},
-        {s::advance, 3600}, {s::flush}}},
+       {{s::use, 2000},
+        {s::advance, 3600},
+        {s::flush},
+        {s::use, 3000},
+        {s::flush},
+        {s::advance, 600},
+        {s::flush},
+        {s::advance, 3600},
+        {s::flush}}},
       {"the hourly flush, usage, stop() in the same hour",
        {{s::use, 2000}, {s::advance, 3600}, {s::flush}, {s::use, 3000}, {s::advance, 60}, {s::stop}}},
       {"a flush, then settle() in the same hour",
@@ -180,9 +198,11 @@ BOOST_AUTO_TEST_CASE(same_hour_sequences_without_journal_bill_every_unit_once) {
   for (const auto& [name, steps] : sequences) {
     BOOST_TEST_CONTEXT(name) {
       temp_dir dir;
-      auto now = std::make_shared<std::atomic<std::int64_t>>(
-          std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() -
-          5 * 3600);
+      auto now =
+          std::make_shared<std::atomic<std::int64_t>>(std::chrono::duration_cast<std::chrono::seconds>(
+                                                          std::chrono::system_clock::now().time_since_epoch())
+                                                          .count() -
+                                                      5 * 3600);
       awsmp::clock_function clock = [now] { return awsmp::time_point(std::chrono::seconds(now->load())); };
       auto eo = emulator_with_customers(1, dir.path / "ca.pem");
       eo.clock = clock;
@@ -219,10 +239,18 @@ BOOST_AUTO_TEST_CASE(same_hour_sequences_without_journal_bill_every_unit_once) {
             break;
           }
           case step::flush:
-          case step::heartbeat_flush: run_sync(io, tracker.flush()); break;
-          case step::stop: run_sync(io, tracker.stop()); break;
-          case step::settle: run_sync(io, tracker.settle("cust-0")); break;
-          case step::advance: now->fetch_add(st.n); break;
+          case step::heartbeat_flush:
+            run_sync(io, tracker.flush());
+            break;
+          case step::stop:
+            run_sync(io, tracker.stop());
+            break;
+          case step::settle:
+            run_sync(io, tracker.settle("cust-0"));
+            break;
+          case step::advance:
+            now->fetch_add(st.n);
+            break;
         }
       }
       const bool settled = std::string(name).find("settle") != std::string::npos;
@@ -235,8 +263,8 @@ BOOST_AUTO_TEST_CASE(same_hour_sequences_without_journal_bill_every_unit_once) {
       BOOST_TEST(tracker.stats().records_pending == 0u);
       for (const auto& r : emu.accepted_records())
         if (r.record.quantity > 0)  // heartbeats bill no usage
-          BOOST_TEST(std::chrono::duration_cast<std::chrono::seconds>(r.record.timestamp.time_since_epoch()).count() >=
-                     first_use);
+          BOOST_TEST(std::chrono::duration_cast<std::chrono::seconds>(r.record.timestamp.time_since_epoch())
+                         .count() >= first_use);
       if (heartbeats) BOOST_TEST(tracker.stats().heartbeats_sealed == 1u);
       emu.stop();
     }

@@ -1,29 +1,27 @@
 // Both service clients against awsmp::testing::marketplace_emulator over loopback TLS: every
 // operation, then retries under injected throttling, 5xx and dropped connections, with the
 // emulator's ledger proving that nothing was lost or billed twice.
-#include "support/run_sync.hpp"
-#include "support/temp_dir.hpp"
-
+#include <atomic>
 #include <awsmp/credentials.hpp>
 #include <awsmp/entitlement_service_client.hpp>
 #include <awsmp/error.hpp>
 #include <awsmp/metering_client.hpp>
 #include <awsmp/sigv4.hpp>
 #include <awsmp/testing/marketplace_emulator.hpp>
-
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/test/unit_test.hpp>
-
-#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <random>
 #include <thread>
+
+#include "support/run_sync.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace awsmp;
 using namespace std::chrono_literals;
@@ -52,7 +50,8 @@ struct emulator_fixture {
     o.products.push_back({"prod-abc123", {}});
     testing::emulated_customer c;
     c.registration_token = "reg-token-1";
-    c.identity = {"cust-1", "prod-abc123", "123456789012", "arn:aws:license-manager::123456789012:license:l-1"};
+    c.identity = {"cust-1", "prod-abc123", "123456789012",
+                  "arn:aws:license-manager::123456789012:license:l-1"};
     o.customers.push_back(c);
     // Every other customer the tests bill (records of unknown customers are CustomerNotSubscribed).
     std::vector<std::string> others{"cust-2", "cust-3"};
@@ -90,7 +89,8 @@ struct emulator_fixture {
   }
 };
 
-batch_meter_usage_input batch(const std::string& customer, int quantity, time_point when, std::string dimension = "tokens_1m") {
+batch_meter_usage_input batch(const std::string& customer, int quantity, time_point when,
+                              std::string dimension = "tokens_1m") {
   batch_meter_usage_input in;
   in.product_code = "prod-abc123";
   usage_record r;
@@ -103,7 +103,9 @@ batch_meter_usage_input batch(const std::string& customer, int quantity, time_po
 }
 
 // The test body stays alive (it holds the coroutine's captures) until run_sync returns.
-void run(asio::io_context& ioc, const std::function<asio::awaitable<void>()>& test) { awsmp::test::run_sync(ioc, test()); }
+void run(asio::io_context& ioc, const std::function<asio::awaitable<void>()>& test) {
+  awsmp::test::run_sync(ioc, test());
+}
 
 }  // namespace
 

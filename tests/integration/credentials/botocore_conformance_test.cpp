@@ -1,19 +1,17 @@
 // Conformance with the AWS SDK for Python: for the same environment and shared files, awsmp's
 // default chain and region resolution must pick the same access key and region as botocore.
 // Only network-free sources are compared (IMDS disabled, no container variables).
-#include "support/skip.hpp"
-#include "fake_http_server.hpp"
-#include "unit/credentials/test_util.hpp"
-
+#include <array>
 #include <awsmp/credentials_provider_chain.hpp>
 #include <awsmp/region.hpp>
-
 #include <boost/test/unit_test.hpp>
-
-#include <array>
 #include <cstdio>
 #include <map>
 #include <memory>
+
+#include "fake_http_server.hpp"
+#include "support/skip.hpp"
+#include "unit/credentials/test_util.hpp"
 
 using namespace awsmp;
 
@@ -56,7 +54,8 @@ resolved botocore_resolves(const vars& env) {
   std::string command = "env -i";
   for (const auto& [k, v] : env) command += " " + k + "=" + shell_quote(v);
   command += " " + shell_quote(real_python()) + " " +
-             shell_quote(std::string(AWSMP_TEST_DATA_DIR) + "/credentials/botocore_resolve.py") + " 2>/dev/null";
+             shell_quote(std::string(AWSMP_TEST_DATA_DIR) + "/credentials/botocore_resolve.py") +
+             " 2>/dev/null";
   const auto out = run_command(command);
   const auto nl = out.find('\n');
   resolved r;
@@ -103,26 +102,48 @@ BOOST_AUTO_TEST_CASE(same_identity_and_region_as_botocore) {
   const std::vector<conformance_case> cases = {
       {"nothing", "", "", {}},
       {"environment keys win over files",
-       "[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = S\n", "", {{"AWS_ACCESS_KEY_ID", "ENVKEY"}, {"AWS_SECRET_ACCESS_KEY", "S"}}},
+       "[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = S\n",
+       "",
+       {{"AWS_ACCESS_KEY_ID", "ENVKEY"}, {"AWS_SECRET_ACCESS_KEY", "S"}}},
       {"half environment pair", "", "", {{"AWS_ACCESS_KEY_ID", "ENVKEY"}}},
-      {"credentials file default", "[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = S\n", "", {}},
-      {"config file default", "", "[default]\naws_access_key_id = CFGKEY\naws_secret_access_key = S\nregion = eu-west-3\n", {}},
+      {"credentials file default",
+       "[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = S\n",
+       "",
+       {}},
+      {"config file default",
+       "",
+       "[default]\naws_access_key_id = CFGKEY\naws_secret_access_key = S\nregion = eu-west-3\n",
+       {}},
       {"named profile in config",
-       "", "[default]\nregion = us-east-2\n[profile dev]\naws_access_key_id = DEVKEY\naws_secret_access_key = S\nregion = ap-southeast-2\n",
+       "",
+       "[default]\nregion = us-east-2\n[profile dev]\naws_access_key_id = DEVKEY\naws_secret_access_key = "
+       "S\nregion = ap-southeast-2\n",
        {{"AWS_PROFILE", "dev"}}},
       {"credentials file wins over config",
        "[dev]\naws_access_key_id = CREDKEY\naws_secret_access_key = S\n",
-       "[profile dev]\naws_access_key_id = CFGKEY\naws_secret_access_key = S\n", {{"AWS_PROFILE", "dev"}}},
-      {"bare section in config is not a profile", "", "[dev]\naws_access_key_id = BAREKEY\naws_secret_access_key = S\n",
+       "[profile dev]\naws_access_key_id = CFGKEY\naws_secret_access_key = S\n",
        {{"AWS_PROFILE", "dev"}}},
-      {"profile header in credentials is literal", "[profile dev]\naws_access_key_id = LITERAL\naws_secret_access_key = S\n", "",
+      {"bare section in config is not a profile",
+       "",
+       "[dev]\naws_access_key_id = BAREKEY\naws_secret_access_key = S\n",
        {{"AWS_PROFILE", "dev"}}},
-      {"missing explicit profile", "[default]\naws_access_key_id = K\naws_secret_access_key = S\n", "", {{"AWS_PROFILE", "nope"}}},
+      {"profile header in credentials is literal",
+       "[profile dev]\naws_access_key_id = LITERAL\naws_secret_access_key = S\n",
+       "",
+       {{"AWS_PROFILE", "dev"}}},
+      {"missing explicit profile",
+       "[default]\naws_access_key_id = K\naws_secret_access_key = S\n",
+       "",
+       {{"AWS_PROFILE", "nope"}}},
       {"half pair in file", "[default]\naws_access_key_id = K\n", "", {}},
-      {"default region variable wins over profile", "", "[default]\nregion = eu-west-3\n", {{"AWS_DEFAULT_REGION", "sa-east-1"}}},
+      {"default region variable wins over profile",
+       "",
+       "[default]\nregion = eu-west-3\n",
+       {{"AWS_DEFAULT_REGION", "sa-east-1"}}},
       {"sub-properties and comments",
        "# c\n; c\n[default]\naws_access_key_id=TIGHT\naws_secret_access_key =S\n",
-       "[default]\ns3 =\n  addressing_style = path\nregion = ca-central-1\n", {}},
+       "[default]\ns3 =\n  addressing_style = path\nregion = ca-central-1\n",
+       {}},
   };
   for (const auto& c : cases) {
     test::temp_dir dir;
@@ -143,7 +164,8 @@ BOOST_AUTO_TEST_CASE(same_identity_and_region_as_botocore) {
     const auto theirs_key = theirs.key.starts_with("ERROR:") ? std::string("ERROR") : theirs.key;
     const auto theirs_region = theirs.region.starts_with("ERROR:") ? std::string("ERROR") : theirs.region;
     BOOST_TEST(ours.key == theirs_key, c.name << ": awsmp " << ours.key << ", botocore " << theirs.key);
-    BOOST_TEST(ours.region == theirs_region, c.name << ": awsmp " << ours.region << ", botocore " << theirs.region);
+    BOOST_TEST(ours.region == theirs_region,
+               c.name << ": awsmp " << ours.region << ", botocore " << theirs.region);
   }
 }
 
@@ -158,30 +180,38 @@ test::fake_http_server::action imds_handler(const test::server_request& r) {
   if (r["X-aws-ec2-metadata-token"] != "IMDSTOKEN") return {test::respond(401)};
   if (r.target() == "/latest/meta-data/iam/security-credentials/") return {test::respond(200, "role-a")};
   if (r.target() == "/latest/meta-data/iam/security-credentials/role-a")
-    return {test::respond(200, R"({"Code":"Success","Type":"AWS-HMAC","AccessKeyId":"IMDSKEY","SecretAccessKey":"S",)"
-                               R"("Token":"T","Expiration":"2099-01-01T00:00:00Z","LastUpdated":"2026-01-01T00:00:00Z"})",
-                          "application/json")};
+    return {test::respond(
+        200,
+        R"({"Code":"Success","Type":"AWS-HMAC","AccessKeyId":"IMDSKEY","SecretAccessKey":"S",)"
+        R"("Token":"T","Expiration":"2099-01-01T00:00:00Z","LastUpdated":"2026-01-01T00:00:00Z"})",
+        "application/json")};
   return {test::respond(404)};
 }
 
 test::fake_http_server::action ecs_handler(const test::server_request& r) {
   if (r[boost::beast::http::field::authorization] != "ECSAUTH") return {test::respond(401)};
-  return {test::respond(200, R"({"AccessKeyId":"ECSKEY","SecretAccessKey":"S","Token":"T","Expiration":"2099-01-01T00:00:00Z"})",
-                        "application/json")};
+  return {test::respond(
+      200,
+      R"({"AccessKeyId":"ECSKEY","SecretAccessKey":"S","Token":"T","Expiration":"2099-01-01T00:00:00Z"})",
+      "application/json")};
 }
 
 test::fake_http_server::action sts_handler(const test::server_request& r) {
   const std::string body = r.body();
-  for (const char* field : {"Action=AssumeRoleWithWebIdentity", "Version=2011-06-15",
-                            "RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fweb", "WebIdentityToken=eyJ.JWT-TOKEN.sig"})
+  for (const char* field :
+       {"Action=AssumeRoleWithWebIdentity", "Version=2011-06-15",
+        "RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fweb", "WebIdentityToken=eyJ.JWT-TOKEN.sig"})
     if (("&" + body + "&").find("&" + std::string(field) + "&") == std::string::npos)
-      return {test::respond(400, "<ErrorResponse><Error><Code>InvalidParameterValue</Code></Error></ErrorResponse>", "text/xml")};
-  return {test::respond(200,
-                        "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials>"
-                        "<AccessKeyId>STSKEY</AccessKeyId><SecretAccessKey>S</SecretAccessKey><SessionToken>T</SessionToken>"
-                        "<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult>"
-                        "</AssumeRoleWithWebIdentityResponse>",
-                        "text/xml")};
+      return {test::respond(
+          400, "<ErrorResponse><Error><Code>InvalidParameterValue</Code></Error></ErrorResponse>",
+          "text/xml")};
+  return {test::respond(
+      200,
+      "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials>"
+      "<AccessKeyId>STSKEY</AccessKeyId><SecretAccessKey>S</SecretAccessKey><SessionToken>T</SessionToken>"
+      "<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult>"
+      "</AssumeRoleWithWebIdentityResponse>",
+      "text/xml")};
 }
 
 }  // namespace
@@ -205,10 +235,19 @@ BOOST_AUTO_TEST_CASE(network_sources_resolve_alike) {
   };
   const std::vector<network_case> cases = {
       {"imds", {{"AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url()}}, "IMDSKEY", &imds},
-      {"container", {{"AWS_CONTAINER_CREDENTIALS_FULL_URI", ecs.url() + "/creds"}, {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "ECSAUTH"},
-                     {"AWS_EC2_METADATA_DISABLED", "true"}}, "ECSKEY", &ecs},
-      {"web identity", {{"AWS_WEB_IDENTITY_TOKEN_FILE", token.string()}, {"AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/web"},
-                        {"AWS_ENDPOINT_URL_STS", sts.url()}, {"AWS_EC2_METADATA_DISABLED", "true"}}, "STSKEY", &sts},
+      {"container",
+       {{"AWS_CONTAINER_CREDENTIALS_FULL_URI", ecs.url() + "/creds"},
+        {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "ECSAUTH"},
+        {"AWS_EC2_METADATA_DISABLED", "true"}},
+       "ECSKEY",
+       &ecs},
+      {"web identity",
+       {{"AWS_WEB_IDENTITY_TOKEN_FILE", token.string()},
+        {"AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/web"},
+        {"AWS_ENDPOINT_URL_STS", sts.url()},
+        {"AWS_EC2_METADATA_DISABLED", "true"}},
+       "STSKEY",
+       &sts},
   };
   for (const auto& c : cases) {
     vars env = base;

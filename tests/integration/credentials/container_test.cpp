@@ -1,11 +1,9 @@
-#include "fake_http_server.hpp"
-#include "unit/credentials/test_util.hpp"
+#include <awsmp/container_credentials_provider.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include "credentials/credentials_http.hpp"
-
-#include <awsmp/container_credentials_provider.hpp>
-
-#include <boost/test/unit_test.hpp>
+#include "fake_http_server.hpp"
+#include "unit/credentials/test_util.hpp"
 
 using namespace awsmp;
 using namespace std::chrono_literals;
@@ -23,7 +21,8 @@ struct ecs_fake {
   std::string body = creds_json;
   test::fake_http_server::action operator()(const test::server_request& r) const {
     if (r.method() != boost::beast::http::verb::get) return {test::respond(405)};
-    if (!expected_authorization.empty() && r[boost::beast::http::field::authorization] != expected_authorization)
+    if (!expected_authorization.empty() &&
+        r[boost::beast::http::field::authorization] != expected_authorization)
       return {test::respond(401, R"({"code":"AccessDenied","message":"bad token"})", "application/json")};
     return {test::respond(200, body, "application/json")};
   }
@@ -45,8 +44,9 @@ BOOST_AUTO_TEST_CASE(full_uri_with_authorization_token) {
   ecs_fake fake{"Bearer-ECS-AUTH-TOKEN"};
   test::fake_http_server server(std::ref(fake));
   test::log_capture logs;
-  const auto c = fetch(fixed_environment({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url() + "/v1/credentials?id=7"},
-                                          {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer-ECS-AUTH-TOKEN"}}));
+  const auto c =
+      fetch(fixed_environment({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url() + "/v1/credentials?id=7"},
+                               {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer-ECS-AUTH-TOKEN"}}));
   BOOST_TEST(c.access_key_id == "ASIAECS");
   BOOST_TEST(c.secret_access_key == "ECS-SECRET-VALUE");
   BOOST_TEST(c.session_token == "ECS-SESSION-TOKEN");
@@ -91,8 +91,11 @@ BOOST_AUTO_TEST_CASE(refused_token_is_reported_without_the_token) {
 }
 
 BOOST_AUTO_TEST_CASE(http_only_to_allowed_hosts) {
-  for (const char* url : {"http://example.com/creds", "http://10.0.0.1/creds", "http://169.254.169.254/creds", "ftp://127.0.0.1/x"}) {
-    const auto e = test::error_of([&] { (void)fetch(fixed_environment({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", url}})); });
+  for (const char* url : {"http://example.com/creds", "http://10.0.0.1/creds", "http://169.254.169.254/creds",
+                          "ftp://127.0.0.1/x"}) {
+    const auto e = test::error_of([&] {
+      (void)fetch(fixed_environment({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", url}}));
+    });
     BOOST_TEST(e.code() == errc::invalid_argument, url);
   }
   BOOST_TEST(detail::is_allowed_container_http_host("127.0.0.1"));
@@ -118,10 +121,11 @@ BOOST_AUTO_TEST_CASE(relative_uri_goes_to_the_ecs_address_and_wins) {
   container_credentials_options o;
   o.timeout = 200ms;
   o.max_attempts = 1;
-  container_credentials_provider p(ctx.get_executor(),
-                                   fixed_environment({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc"},
-                                                      {"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url() + "/creds"}}),
-                                   o);
+  container_credentials_provider p(
+      ctx.get_executor(),
+      fixed_environment({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc"},
+                         {"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url() + "/creds"}}),
+      o);
   const auto e = test::error_of([&] { (void)test::run(ctx, p.get()); });
   BOOST_TEST(e.code() != errc::credentials_unavailable);
   BOOST_TEST(server.request_count() == 0u);
@@ -141,19 +145,23 @@ BOOST_AUTO_TEST_CASE(unusable_tokens_and_missing_files) {
   BOOST_TEST(e1.code() == errc::invalid_argument);
   test::check_no_secret(e1.what(), {"SECRET-A"});
   const auto e2 = test::error_of([&] {
-    (void)fetch(fixed_environment({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url()},
-                                   {"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", (dir.path() / "none").string()}}));
+    (void)fetch(
+        fixed_environment({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url()},
+                           {"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", (dir.path() / "none").string()}}));
   });
   BOOST_TEST(e2.code() == errc::invalid_argument);
   BOOST_TEST(server.request_count() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(not_configured_and_broken_answers) {
-  BOOST_TEST(test::error_of([] { (void)fetch(fixed_environment({})); }).code() == errc::credentials_unavailable);
+  BOOST_TEST(test::error_of([] { (void)fetch(fixed_environment({})); }).code() ==
+             errc::credentials_unavailable);
   ecs_fake fake;
   fake.body = "<html>SECRET-IN-BODY</html>";
   test::fake_http_server server(std::ref(fake));
-  const auto e = test::error_of([&] { (void)fetch(fixed_environment({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url()}})); });
+  const auto e = test::error_of([&] {
+    (void)fetch(fixed_environment({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url()}}));
+  });
   BOOST_TEST(e.code() == errc::malformed_message);
   test::check_no_secret(e.what(), {"SECRET-IN-BODY"});
   const auto refused = test::error_of([&] {

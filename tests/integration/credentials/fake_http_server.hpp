@@ -4,18 +4,17 @@
 // TODO(lead): migrate to tests/support: fake_http_server -> tests/support/loopback_server.hpp.
 #pragma once
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-
 #include <chrono>
 #include <functional>
 #include <mutex>
@@ -30,7 +29,8 @@ using server_request = http::request<http::string_body>;
 using server_response = http::response<http::string_body>;
 
 /// Builds a response with a status and body.
-inline server_response respond(unsigned status, std::string body = {}, std::string content_type = "text/plain") {
+inline server_response respond(unsigned status, std::string body = {},
+                               std::string content_type = "text/plain") {
   server_response r{static_cast<http::status>(status), 11};
   r.set(http::field::content_type, content_type);
   r.body() = std::move(body);
@@ -39,7 +39,7 @@ inline server_response respond(unsigned status, std::string body = {}, std::stri
 }
 
 class fake_http_server {
-public:
+ public:
   /// What to do with one request: answer it, answer it late, or drop the connection.
   struct action {
     server_response response;
@@ -85,7 +85,7 @@ public:
     return requests_.size();
   }
 
-private:
+ private:
   boost::asio::awaitable<void> accept_loop() {
     for (;;) {
       auto [ec, socket] = co_await acceptor_.async_accept(boost::asio::as_tuple(boost::asio::use_awaitable));
@@ -98,7 +98,8 @@ private:
     boost::beast::flat_buffer buffer;
     for (;;) {
       server_request request;
-      auto [rec, n] = co_await http::async_read(socket, buffer, request, boost::asio::as_tuple(boost::asio::use_awaitable));
+      auto [rec, n] = co_await http::async_read(socket, buffer, request,
+                                                boost::asio::as_tuple(boost::asio::use_awaitable));
       if (rec) co_return;
       {
         std::lock_guard lock(mutex_);
@@ -111,7 +112,8 @@ private:
       }
       if (act.drop) co_return;
       act.response.keep_alive(request.keep_alive());
-      auto [wec, m] = co_await http::async_write(socket, act.response, boost::asio::as_tuple(boost::asio::use_awaitable));
+      auto [wec, m] =
+          co_await http::async_write(socket, act.response, boost::asio::as_tuple(boost::asio::use_awaitable));
       if (wec || !request.keep_alive()) co_return;
     }
   }

@@ -1,10 +1,9 @@
-#include "support/skip.hpp"
-#include "fake_http_server.hpp"
-#include "unit/credentials/test_util.hpp"
-
 #include <awsmp/imds_credentials_provider.hpp>
-
 #include <boost/test/unit_test.hpp>
+
+#include "fake_http_server.hpp"
+#include "support/skip.hpp"
+#include "unit/credentials/test_util.hpp"
 
 using namespace awsmp;
 using namespace std::chrono_literals;
@@ -41,12 +40,14 @@ struct imds_fake {
     if (r["X-aws-ec2-metadata-token"] != token) return {respond(401, "Unauthorized")};
     if (r.target() == "/latest/meta-data/iam/security-credentials/")
       return {respond(list_status, list_status == 200 ? role + "\n" : "")};
-    if (r.target() == "/latest/meta-data/iam/security-credentials/" + role) return {respond(200, body, "application/json")};
+    if (r.target() == "/latest/meta-data/iam/security-credentials/" + role)
+      return {respond(200, body, "application/json")};
     return {respond(404)};
   }
 };
 
-environment_lookup env_for(const std::string& endpoint, std::map<std::string, std::string, std::less<>> extra = {}) {
+environment_lookup env_for(const std::string& endpoint,
+                           std::map<std::string, std::string, std::less<>> extra = {}) {
   extra.emplace("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint);
   return fixed_environment(std::move(extra));
 }
@@ -92,7 +93,8 @@ BOOST_AUTO_TEST_CASE(token_then_role_then_credentials) {
 BOOST_AUTO_TEST_CASE(the_fake_rejects_a_get_without_token_as_imdsv2_does) {
   imds_fake fake;
   test::fake_http_server server(std::ref(fake));
-  const auto r = fake(test::server_request{boost::beast::http::verb::get, "/latest/meta-data/iam/security-credentials/", 11});
+  const auto r = fake(
+      test::server_request{boost::beast::http::verb::get, "/latest/meta-data/iam/security-credentials/", 11});
   BOOST_TEST(r.response.result_int() == 401u);
 }
 
@@ -110,7 +112,9 @@ BOOST_AUTO_TEST_CASE(configurable_token_ttl) {
 BOOST_AUTO_TEST_CASE(disabled_sends_nothing) {
   imds_fake fake;
   test::fake_http_server server(std::ref(fake));
-  const auto e = test::error_of([&] { (void)fetch(env_for(server.url(), {{"AWS_EC2_METADATA_DISABLED", "true"}})); });
+  const auto e = test::error_of([&] {
+    (void)fetch(env_for(server.url(), {{"AWS_EC2_METADATA_DISABLED", "true"}}));
+  });
   BOOST_TEST(e.code() == errc::credentials_unavailable);
   BOOST_TEST(server.request_count() == 0u);
 }
@@ -128,10 +132,12 @@ BOOST_AUTO_TEST_CASE(no_role_token_refused_or_unreachable_mean_not_configured) {
     imds_fake fake;
     fake.token_status = 403;
     test::fake_http_server server(std::ref(fake));
-    BOOST_TEST(test::error_of([&] { (void)fetch(env_for(server.url())); }).code() == errc::credentials_unavailable);
+    BOOST_TEST(test::error_of([&] { (void)fetch(env_for(server.url())); }).code() ==
+               errc::credentials_unavailable);
   }
   const auto start = std::chrono::steady_clock::now();
-  const auto e = test::error_of([&] { (void)fetch(env_for("http://127.0.0.1:" + std::to_string(test::closed_port()))); });
+  const auto e = test::error_of(
+      [&] { (void)fetch(env_for("http://127.0.0.1:" + std::to_string(test::closed_port()))); });
   BOOST_TEST(e.code() == errc::credentials_unavailable);
   BOOST_TEST(std::string(e.what()).find("not reachable") != std::string::npos);
   BOOST_TEST((std::chrono::steady_clock::now() - start < 5s));
@@ -167,7 +173,8 @@ BOOST_AUTO_TEST_CASE(a_5xx_is_retried_once) {
 
 BOOST_AUTO_TEST_CASE(malformed_answers_never_leak_secrets) {
   imds_fake fake;
-  fake.body = R"({"Code":"Success","AccessKeyId":"ASIAIMDS","SecretAccessKey":"IMDS-SECRET-VALUE","Expiration":"later"})";
+  fake.body =
+      R"({"Code":"Success","AccessKeyId":"ASIAIMDS","SecretAccessKey":"IMDS-SECRET-VALUE","Expiration":"later"})";
   test::fake_http_server server(std::ref(fake));
   test::log_capture logs;
   const auto e = test::error_of([&] { (void)fetch(env_for(server.url())); });
@@ -178,8 +185,9 @@ BOOST_AUTO_TEST_CASE(malformed_answers_never_leak_secrets) {
 
 BOOST_AUTO_TEST_CASE(endpoint_override_rules) {
   BOOST_TEST(test::error_of([] { (void)fetch(env_for("not a url")); }).code() == errc::invalid_argument);
-  BOOST_TEST(test::error_of([] { (void)fetch(fixed_environment({{"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv5"}})); })
-                 .code() == errc::invalid_argument);
+  BOOST_TEST(test::error_of([] {
+               (void)fetch(fixed_environment({{"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv5"}}));
+             }).code() == errc::invalid_argument);
 }
 
 BOOST_AUTO_TEST_CASE(ipv6_loopback_endpoint) {
@@ -188,7 +196,8 @@ BOOST_AUTO_TEST_CASE(ipv6_loopback_endpoint) {
   if (!awsmp::test::ipv6_loopback_available(&why)) return awsmp::test::skip("no IPv6 loopback here: " + why);
   auto server = std::make_unique<test::fake_http_server>(std::ref(fake), "::1");
   BOOST_TEST(fetch(env_for(server->url())).access_key_id == "ASIAIMDS");
-  BOOST_TEST(server->requests().at(0)[boost::beast::http::field::host] == "[::1]:" + std::to_string(server->port()));
+  BOOST_TEST(server->requests().at(0)[boost::beast::http::field::host] ==
+             "[::1]:" + std::to_string(server->port()));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

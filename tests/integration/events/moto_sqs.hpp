@@ -1,7 +1,7 @@
-// Test support: moto's server (tests/support/moto_server.hpp) and a raw SQS caller for the operations sqs_client does not offer (CreateQueue, SendMessage).
-// A missing moto FAILS the test: it is installed wherever these tests run.
+// Test support: moto's server (tests/support/moto_server.hpp) and a raw SQS caller for the operations
+// sqs_client does not offer (CreateQueue, SendMessage). A missing moto FAILS the test: it is installed
+// wherever these tests run.
 #pragma once
-
 
 #include <awsmp/credentials.hpp>
 #include <awsmp/sigv4.hpp>
@@ -14,8 +14,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "transport/aws_json_client.hpp"
 #include "support/moto_server.hpp"
+#include "transport/aws_json_client.hpp"
 #include "unit/events/run_sync.hpp"
 
 namespace events_test {

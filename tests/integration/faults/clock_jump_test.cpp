@@ -4,10 +4,10 @@
 // dropped silently (dead letters carry a reason and are counted), and the totals reconcile per
 // customer: recorded tokens == (accepted + dead-lettered + pending) units x tokens_per_unit +
 // the tokens still open or carried.
-#include "faults_support.hpp"
-
 #include <atomic>
 #include <memory>
+
+#include "faults_support.hpp"
 
 using namespace awsmp;
 using namespace faults;
@@ -17,8 +17,8 @@ namespace {
 constexpr std::int64_t tpu = 1000;
 
 // Records 1000..4999 tokens (at least one unit) for each customer of [first, last).
-void record_group(asio::io_context& io, token_billing_tracker& tracker, std::mt19937_64& rng, int first, int last,
-                  std::map<std::string, std::int64_t>& recorded) {
+void record_group(asio::io_context& io, token_billing_tracker& tracker, std::mt19937_64& rng, int first,
+                  int last, std::map<std::string, std::int64_t>& recorded) {
   run_sync(io, [&]() -> awaitable<void> {
     for (int i = first; i < last; ++i) {
       const std::string id = "cust-" + std::to_string(i);
@@ -115,8 +115,9 @@ BOOST_AUTO_TEST_CASE(clock_jumps_back_and_forth_never_duplicate_and_every_token_
 
   const auto st = tracker->stats();
   const auto dead = run_sync(io, tracker->dead_letters());
-  BOOST_TEST_MESSAGE("seed " << s << ": sealed " << st.records_sealed << ", acknowledged " << st.records_acknowledged
-                             << ", dead " << dead.size() << ", pending " << st.records_pending);
+  BOOST_TEST_MESSAGE("seed " << s << ": sealed " << st.records_sealed << ", acknowledged "
+                             << st.records_acknowledged << ", dead " << dead.size() << ", pending "
+                             << st.records_pending);
   BOOST_TEST(st.records_pending == 0u);
   std::size_t expired = 0, refused = 0;
   std::set<std::pair<std::string, std::int64_t>> hours;  // every sealed (customer, hour), billed or not
@@ -133,10 +134,11 @@ BOOST_AUTO_TEST_CASE(clock_jumps_back_and_forth_never_duplicate_and_every_token_
 
   const auto billed = check_ledger(emu);  // no DuplicateRecord, one record per hour
   for (const auto& r : emu.accepted_records()) {
-    const bool fresh = hours
-                           .emplace(r.record.customer_identifier,
-                                    std::chrono::floor<std::chrono::hours>(r.record.timestamp).time_since_epoch().count())
-                           .second;
+    const bool fresh =
+        hours
+            .emplace(r.record.customer_identifier,
+                     std::chrono::floor<std::chrono::hours>(r.record.timestamp).time_since_epoch().count())
+            .second;
     BOOST_TEST(fresh, "a dead letter and a billed record share an hour for " << r.record.customer_identifier);
   }
   const auto dead_by_customer = dead_units(dead);

@@ -2,10 +2,10 @@
 // loopback TLS): connections dropped before and after the server commits, and answers slower
 // than the client's per-attempt timeout. Each test compares the emulator's ledger with what was
 // recorded: every unit billed, none twice.
-#include "faults_support.hpp"
-
 #include <atomic>
 #include <memory>
+
+#include "faults_support.hpp"
 
 using namespace awsmp;
 using namespace faults;
@@ -37,7 +37,10 @@ BOOST_AUTO_TEST_CASE(dropped_connections_before_and_after_commit_over_many_round
   o.journal = dir.path / "billing.journal";
   // The tracker's clock starts 5 h 30 min back and moves 10 minutes per round, so that hours
   // close (and the hourly flush bills them) every six rounds without waiting.
-  o.clock = [offset] { return std::chrono::system_clock::now() - std::chrono::minutes(330) + std::chrono::minutes(10 * offset->load()); };
+  o.clock = [offset] {
+    return std::chrono::system_clock::now() - std::chrono::minutes(330) +
+           std::chrono::minutes(10 * offset->load());
+  };
   token_billing_tracker tracker(io.get_executor(), product, client, o);
 
   std::mt19937_64 rng(s);
@@ -63,9 +66,10 @@ BOOST_AUTO_TEST_CASE(dropped_connections_before_and_after_commit_over_many_round
   BOOST_TEST(flush_until_done(io, tracker, 10) < 10);
 
   const auto st = emu.stats();
-  BOOST_TEST_MESSAGE("seed " << s << ": drops before " << st.dropped_before << ", after commit " << st.dropped_after_commit
-                             << ", idempotent resends " << st.records_idempotent << ", flushes that left records pending "
-                             << failed_flushes << ", stale reconnects " << client.stats().stale_reconnects);
+  BOOST_TEST_MESSAGE("seed " << s << ": drops before " << st.dropped_before << ", after commit "
+                             << st.dropped_after_commit << ", idempotent resends " << st.records_idempotent
+                             << ", flushes that left records pending " << failed_flushes
+                             << ", stale reconnects " << client.stats().stale_reconnects);
   BOOST_TEST(st.dropped_before == injected_before);
   BOOST_TEST(st.dropped_after_commit == injected_after);
   BOOST_TEST(st.records_idempotent > 0u);
@@ -104,7 +108,9 @@ BOOST_AUTO_TEST_CASE(random_drops_with_concurrent_batches) {
   auto offset = std::make_shared<std::atomic<int>>(0);
   token_billing_options o;
   o.tokens_per_unit = 1000;
-  o.clock = [offset] { return std::chrono::system_clock::now() - std::chrono::minutes(20) + std::chrono::minutes(offset->load()); };
+  o.clock = [offset] {
+    return std::chrono::system_clock::now() - std::chrono::minutes(20) + std::chrono::minutes(offset->load());
+  };
   token_billing_tracker tracker(io.get_executor(), product, client, o);
 
   std::mt19937_64 rng(s);
@@ -118,8 +124,8 @@ BOOST_AUTO_TEST_CASE(random_drops_with_concurrent_batches) {
   BOOST_TEST(flush_until_done(io, tracker, 20) < 20);
 
   const auto st = emu.stats();
-  BOOST_TEST_MESSAGE("seed " << s << ": drops before " << st.dropped_before << ", after commit " << st.dropped_after_commit
-                             << ", idempotent " << st.records_idempotent);
+  BOOST_TEST_MESSAGE("seed " << s << ": drops before " << st.dropped_before << ", after commit "
+                             << st.dropped_after_commit << ", idempotent " << st.records_idempotent);
   BOOST_TEST(st.dropped_before > 0u);
   BOOST_TEST(st.dropped_after_commit > 0u);
   BOOST_TEST(run_sync(io, tracker.dead_letters()).empty());
@@ -154,7 +160,9 @@ BOOST_AUTO_TEST_CASE(timeouts_then_recovery_bill_exactly_once) {
   o.tokens_per_unit = 1000;
   o.journal = dir.path / "billing.journal";
   // An hour per round: each round's usage is billed by the (slow) flush of the next hour.
-  o.clock = [offset] { return std::chrono::system_clock::now() - std::chrono::hours(5) + std::chrono::hours(offset->load()); };
+  o.clock = [offset] {
+    return std::chrono::system_clock::now() - std::chrono::hours(5) + std::chrono::hours(offset->load());
+  };
   token_billing_tracker tracker(io.get_executor(), product, client, o);
 
   std::mt19937_64 rng(s);

@@ -2,13 +2,12 @@
 // unknown CA, and a certificate for another host. Each must fail the flush at once with a clear
 // error (no retry storm: such errors would fail the same way again), keep every record pending
 // unchanged, and bill it exactly once when a later flush reaches a good endpoint.
-#include "faults_support.hpp"
-
-#include <awsmp/testing/test_certificates.hpp>
-
 #include <atomic>
+#include <awsmp/testing/test_certificates.hpp>
 #include <fstream>
 #include <memory>
+
+#include "faults_support.hpp"
 
 using namespace awsmp;
 using namespace faults;
@@ -33,16 +32,19 @@ void write_file(const std::filesystem::path& p, const std::string& text) {
 // Runs the common scenario: usage recorded, `rounds` flushes through the broken client (each
 // must leave every record pending and send nothing), then a flush through the good one.
 // Returns how long the broken flushes took.
-std::chrono::steady_clock::duration broken_then_good(asio::io_context& io, testing::marketplace_emulator& emu, metering_client& broken,
-                      metering_client& good, const std::filesystem::path& journal, int rounds, std::uint64_t s,
-                      const std::string& label) {
+std::chrono::steady_clock::duration broken_then_good(asio::io_context& io, testing::marketplace_emulator& emu,
+                                                     metering_client& broken, metering_client& good,
+                                                     const std::filesystem::path& journal, int rounds,
+                                                     std::uint64_t s, const std::string& label) {
   switchable_metering metering(broken);
   auto offset = std::make_shared<std::atomic<int>>(0);
   token_billing_options o;
   o.tokens_per_unit = 1000;
   o.journal = journal;
   // Hours are moved on by hand: the usage's hour has ended when the first flush runs.
-  o.clock = [offset] { return std::chrono::system_clock::now() - std::chrono::hours(2) + std::chrono::hours(offset->load()); };
+  o.clock = [offset] {
+    return std::chrono::system_clock::now() - std::chrono::hours(2) + std::chrono::hours(offset->load());
+  };
   token_billing_tracker tracker(io.get_executor(), product, metering, o);
   std::mt19937_64 rng(s);
   std::map<std::string, std::int64_t> recorded;
@@ -64,7 +66,7 @@ std::chrono::steady_clock::duration broken_then_good(asio::io_context& io, testi
     if (i == 0) sealed = st.records_sealed;
     BOOST_TEST_MESSAGE(label << " flush " << i << ": " << (error.empty() ? "returned" : "threw: " + error)
                              << ", pending " << st.records_pending << ", last_error " << st.last_error);
-    BOOST_TEST(st.records_sealed == sealed);  // a failed flush seals nothing new ...
+    BOOST_TEST(st.records_sealed == sealed);   // a failed flush seals nothing new ...
     BOOST_TEST(st.records_pending == sealed);  // ... and keeps everything it sealed
     BOOST_TEST(st.records_acknowledged == 0u);
     BOOST_TEST(!st.last_error.empty());
@@ -127,7 +129,8 @@ BOOST_AUTO_TEST_CASE(an_unknown_ca_fails_without_retries_and_a_good_endpoint_bil
   broken_then_good(io, emu, broken, good, dir.path / "billing.journal", 3, seed(4), "wrong CA");
   // At most one connection per batch call and flush: the failures were not retried.
   const auto failed_connections = emu.stats().connections - connections_before;
-  BOOST_TEST_MESSAGE("connections in all: " << failed_connections << ", broken client requests " << broken.stats().requests);
+  BOOST_TEST_MESSAGE("connections in all: " << failed_connections << ", broken client requests "
+                                            << broken.stats().requests);
   BOOST_TEST(broken.stats().connections_opened <= broken.stats().requests);
   BOOST_TEST(emu.stats().auth_failures == 0u);
   emu.stop();

@@ -1,31 +1,30 @@
 // Shared by the fault-matrix tests: the emulator on its own thread over loopback TLS, a
 // metering_client reaching it, a tracker, and the bookkeeping that proves "nothing lost,
 // nothing billed twice" by comparing what was recorded with the emulator's ledger.
-// TODO(lead): migrate to tests/support: temp_dir -> tests/support/temp_dir.hpp, run_sync -> tests/support/run_sync.hpp.
+// TODO(lead): migrate to tests/support: temp_dir -> tests/support/temp_dir.hpp, run_sync ->
+// tests/support/run_sync.hpp.
 #pragma once
+
+#include <unistd.h>
 
 #include <awsmp/credentials.hpp>
 #include <awsmp/metering_client.hpp>
 #include <awsmp/sigv4.hpp>
 #include <awsmp/testing/marketplace_emulator.hpp>
 #include <awsmp/token_billing_tracker.hpp>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/test/unit_test.hpp>
-
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <future>
-#include <vector>
 #include <map>
 #include <random>
 #include <set>
 #include <string>
 #include <tuple>
+#include <vector>
 
 namespace faults {
 
@@ -39,7 +38,8 @@ inline constexpr const char* dimension = "tokens_1m";
 
 /// The seed of a run: AWSMP_FAULT_SEED when set (scripts/fault_matrix.sh varies it), else `fallback`.
 inline std::uint64_t seed(std::uint64_t fallback) {
-  if (const char* s = std::getenv("AWSMP_FAULT_SEED"); s != nullptr && *s != '\0') return std::strtoull(s, nullptr, 10);
+  if (const char* s = std::getenv("AWSMP_FAULT_SEED"); s != nullptr && *s != '\0')
+    return std::strtoull(s, nullptr, 10);
   return fallback;
 }
 
@@ -60,7 +60,8 @@ struct temp_dir {
 };
 
 /// Emulator options with `customers` subscribed customers cust-0, cust-1, ...
-inline awsmp::testing::emulator_options emulator_with_customers(int customers, const std::filesystem::path& ca_file) {
+inline awsmp::testing::emulator_options emulator_with_customers(int customers,
+                                                                const std::filesystem::path& ca_file) {
   awsmp::testing::emulator_options o;
   o.ca_file = ca_file.string();
   o.products.push_back({product, {dimension}});
@@ -103,13 +104,14 @@ struct signing {
 /// A metering_api that forwards to whichever client is current: how a test swaps a broken
 /// endpoint for a good one under a tracker that holds one metering_api& for its lifetime.
 class switchable_metering final : public awsmp::metering_api {
-public:
+ public:
   explicit switchable_metering(awsmp::metering_api& initial) : current_(&initial) {}
   void use(awsmp::metering_api& next) { current_ = &next; }
   awsmp::awaitable<awsmp::resolve_customer_output> resolve_customer(std::string token) override {
     return current_->resolve_customer(std::move(token));
   }
-  awsmp::awaitable<awsmp::batch_meter_usage_output> batch_meter_usage(awsmp::batch_meter_usage_input input) override {
+  awsmp::awaitable<awsmp::batch_meter_usage_output> batch_meter_usage(
+      awsmp::batch_meter_usage_input input) override {
     ++batch_calls;
     return current_->batch_meter_usage(std::move(input));
   }
@@ -118,7 +120,7 @@ public:
   }
   std::size_t batch_calls = 0;
 
-private:
+ private:
   awsmp::metering_api* current_;
 };
 
@@ -150,8 +152,8 @@ namespace faults {
 
 /// Records `calls` random usages over customers cust-0..cust-(customers-1) in one coroutine and
 /// adds the tokens to `recorded`; returns nothing, throws what record_usage throws.
-inline void record_random(asio::io_context& io, awsmp::token_billing_tracker& tracker, std::mt19937_64& rng, int customers,
-                          int calls, std::map<std::string, std::int64_t>& recorded) {
+inline void record_random(asio::io_context& io, awsmp::token_billing_tracker& tracker, std::mt19937_64& rng,
+                          int customers, int calls, std::map<std::string, std::int64_t>& recorded) {
   std::vector<std::tuple<std::string, std::int64_t, std::int64_t>> plan;
   for (int i = 0; i < calls; ++i) {
     const auto in = static_cast<std::int64_t>(rng() % 5000);
@@ -175,7 +177,8 @@ inline void record_random(asio::io_context& io, awsmp::token_billing_tracker& tr
 inline int flush_until_done(asio::io_context& io, awsmp::token_billing_tracker& tracker, int limit) {
   for (int i = 1; i <= limit; ++i) {
     try {
-      if (run_sync(io, tracker.flush()).unprocessed_records.empty() && tracker.stats().records_pending == 0) return i;
+      if (run_sync(io, tracker.flush()).unprocessed_records.empty() && tracker.stats().records_pending == 0)
+        return i;
     } catch (const std::exception& e) {
       BOOST_TEST_MESSAGE("flush " << i << " threw: " << e.what());
     }

@@ -1,15 +1,13 @@
 // Size limits: responses larger than max_response_bytes (declared, chunked, or in the
 // headers) fail with errc::response_too_large instead of growing memory without bound, and
 // request bodies of 1 MB or more are refused before sending.
-#include "loopback_peer.hpp"
-#include "run_sync.hpp"
-
-#include "transport/http_client.hpp"
-
 #include <awsmp/error.hpp>
 #include <awsmp/validation.hpp>
-
 #include <boost/test/unit_test.hpp>
+
+#include "loopback_peer.hpp"
+#include "run_sync.hpp"
+#include "transport/http_client.hpp"
 
 using namespace awsmp;
 using namespace awsmp::test;
@@ -47,7 +45,8 @@ BOOST_AUTO_TEST_CASE(a_response_within_the_limit_is_read) {
 }
 
 BOOST_AUTO_TEST_CASE(a_declared_oversized_body_is_refused) {
-  BOOST_TEST(send_to(http_answer(200, std::string(limit + 1, 'x'))) == make_error_code(errc::response_too_large));
+  BOOST_TEST(send_to(http_answer(200, std::string(limit + 1, 'x'))) ==
+             make_error_code(errc::response_too_large));
 }
 
 BOOST_AUTO_TEST_CASE(a_huge_declared_length_is_refused_without_reading_it) {
@@ -65,7 +64,8 @@ BOOST_AUTO_TEST_CASE(an_oversized_chunked_body_is_refused) {
 }
 
 BOOST_AUTO_TEST_CASE(oversized_headers_are_refused) {
-  const std::string bytes = "HTTP/1.1 200 OK\r\nX-Padding: " + std::string(limit * 2, 'h') + "\r\nContent-Length: 0\r\n\r\n";
+  const std::string bytes =
+      "HTTP/1.1 200 OK\r\nX-Padding: " + std::string(limit * 2, 'h') + "\r\nContent-Length: 0\r\n\r\n";
   BOOST_TEST(send_to({bytes, true}) == make_error_code(errc::response_too_large));
 }
 

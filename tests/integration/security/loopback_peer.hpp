@@ -4,6 +4,8 @@
 // TODO(lead): migrate to tests/support: loopback_peer -> tests/support/loopback_server.hpp.
 #pragma once
 
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -11,13 +13,10 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -48,12 +47,13 @@ inline peer_answer http_answer(unsigned status, std::string body, std::string ex
 }
 
 class loopback_peer {
-public:
+ public:
   using handler = std::function<peer_answer(const peer_request&)>;
 
   /// Listens on 127.0.0.1 (ephemeral port); `tls` set: speaks HTTPS with that server context.
   explicit loopback_peer(handler h, std::shared_ptr<net::ssl::context> tls = nullptr)
-      : handler_(std::move(h)), tls_(std::move(tls)),
+      : handler_(std::move(h)),
+        tls_(std::move(tls)),
         acceptor_(io_, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {
     net::co_spawn(io_, accept_loop(), net::detached);
     thread_ = std::thread([this] { io_.run(); });
@@ -69,7 +69,8 @@ public:
 
   /// The endpoint URL to give a client.
   std::string url() const {
-    return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
+    return std::string(tls_ ? "https" : "http") +
+           "://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
   }
   /// Every request read so far.
   std::vector<peer_request> requests() const {
@@ -81,7 +82,7 @@ public:
   /// TLS handshakes that failed (e.g. the client refused the certificate or the version).
   std::size_t failed_handshakes() const { return failed_handshakes_.load(); }
 
-private:
+ private:
   net::awaitable<void> accept_loop() {
     for (;;) {
       auto [ec, socket] = co_await acceptor_.async_accept(net::as_tuple(net::use_awaitable));
@@ -97,7 +98,8 @@ private:
   }
 
   net::awaitable<void> serve_tls(std::shared_ptr<net::ssl::stream<net::ip::tcp::socket>> stream) {
-    auto [ec] = co_await stream->async_handshake(net::ssl::stream_base::server, net::as_tuple(net::use_awaitable));
+    auto [ec] =
+        co_await stream->async_handshake(net::ssl::stream_base::server, net::as_tuple(net::use_awaitable));
     if (ec) {
       ++failed_handshakes_;
       co_return;
@@ -113,7 +115,8 @@ private:
     for (;;) {
       boost::beast::http::request_parser<boost::beast::http::string_body> parser;
       parser.body_limit(4 * 1024 * 1024);
-      auto [ec, n] = co_await boost::beast::http::async_read(stream, buffer, parser, net::as_tuple(net::use_awaitable));
+      auto [ec, n] =
+          co_await boost::beast::http::async_read(stream, buffer, parser, net::as_tuple(net::use_awaitable));
       if (ec) co_return;
       peer_request request = parser.release();
       {
@@ -121,7 +124,8 @@ private:
         requests_.push_back(request);
       }
       const peer_answer answer = handler_(request);
-      auto [wec, written] = co_await net::async_write(stream, net::buffer(answer.bytes), net::as_tuple(net::use_awaitable));
+      auto [wec, written] =
+          co_await net::async_write(stream, net::buffer(answer.bytes), net::as_tuple(net::use_awaitable));
       if (wec || answer.close) co_return;
     }
   }

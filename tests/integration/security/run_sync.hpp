@@ -3,10 +3,8 @@
 #pragma once
 
 #include <awsmp/common.hpp>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-
 #include <exception>
 #include <optional>
 #include <utility>

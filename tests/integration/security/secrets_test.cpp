@@ -2,24 +2,21 @@
 // never reach a log line or an exception message, on every failing credential and signing
 // path we can provoke. The log hook is captured at debug level, so every line awsmp could
 // write is checked, not only the default warnings.
-#include "loopback_peer.hpp"
-#include "run_sync.hpp"
-#include "security_support.hpp"
-
-#include "credentials/credentials_json.hpp"
-
+#include <atomic>
 #include <awsmp/container_credentials_provider.hpp>
 #include <awsmp/environment_credentials_provider.hpp>
 #include <awsmp/error.hpp>
 #include <awsmp/metering_client.hpp>
 #include <awsmp/profile_credentials_provider.hpp>
 #include <awsmp/sigv4.hpp>
-
 #include <boost/test/unit_test.hpp>
-
-#include <atomic>
 #include <mutex>
 #include <string>
+
+#include "credentials/credentials_json.hpp"
+#include "loopback_peer.hpp"
+#include "run_sync.hpp"
+#include "security_support.hpp"
 
 using namespace awsmp;
 using namespace awsmp::test;
@@ -73,10 +70,12 @@ BOOST_AUTO_TEST_CASE(signing_refusals_do_not_echo_credentials) {
   expect_clean_failure([&] { sigv4::sign(request, creds, "", "aws-marketplace", time_point{}); }, secrets);
   auto no_key = creds;
   no_key.access_key_id.clear();
-  expect_clean_failure([&] { sigv4::sign(request, no_key, "us-east-1", "aws-marketplace", time_point{}); }, secrets);
+  expect_clean_failure([&] { sigv4::sign(request, no_key, "us-east-1", "aws-marketplace", time_point{}); },
+                       secrets);
   auto no_secret = creds;
   no_secret.secret_access_key.clear();
-  expect_clean_failure([&] { sigv4::sign(request, no_secret, "us-east-1", "aws-marketplace", time_point{}); }, secrets);
+  expect_clean_failure([&] { sigv4::sign(request, no_secret, "us-east-1", "aws-marketplace", time_point{}); },
+                       secrets);
   check_logs_clean(logs, secrets);
 }
 
@@ -84,14 +83,17 @@ BOOST_AUTO_TEST_CASE(environment_provider_refusals_do_not_echo_keys) {
   log_capture logs;
   const auto secrets = default_secrets();
   // Only half of the key pair: configured but broken.
-  environment_credentials_provider half(fixed_environment({{"AWS_SECRET_ACCESS_KEY", std::string(secret_access_key)},
-                                                           {"AWS_SESSION_TOKEN", std::string(session_token)}}));
+  environment_credentials_provider half(
+      fixed_environment({{"AWS_SECRET_ACCESS_KEY", std::string(secret_access_key)},
+                         {"AWS_SESSION_TOKEN", std::string(session_token)}}));
   const auto message = expect_clean_failure([&] { run_sync([&](auto) { return half.get(); }); }, secrets);
-  BOOST_TEST(message.find("AWS_ACCESS_KEY_ID") != std::string::npos, "the message names the missing variable: " << message);
-  environment_credentials_provider bad_expiry(fixed_environment({{"AWS_ACCESS_KEY_ID", "AKIDSECURITYTEST"},
-                                                                 {"AWS_SECRET_ACCESS_KEY", std::string(secret_access_key)},
-                                                                 {"AWS_SESSION_TOKEN", std::string(session_token)},
-                                                                 {"AWS_CREDENTIAL_EXPIRATION", "tomorrow"}}));
+  BOOST_TEST(message.find("AWS_ACCESS_KEY_ID") != std::string::npos,
+             "the message names the missing variable: " << message);
+  environment_credentials_provider bad_expiry(
+      fixed_environment({{"AWS_ACCESS_KEY_ID", "AKIDSECURITYTEST"},
+                         {"AWS_SECRET_ACCESS_KEY", std::string(secret_access_key)},
+                         {"AWS_SESSION_TOKEN", std::string(session_token)},
+                         {"AWS_CREDENTIAL_EXPIRATION", "tomorrow"}}));
   expect_clean_failure([&] { run_sync([&](auto) { return bad_expiry.get(); }); }, secrets);
   check_logs_clean(logs, secrets);
 }
@@ -102,10 +104,12 @@ BOOST_AUTO_TEST_CASE(profile_provider_refusals_do_not_echo_keys) {
   temp_dir dir;
   const auto config = dir.write("config", "");
   // A line without '=' that holds the secret, and a profile with only half of the key pair.
-  const auto malformed = dir.write("credentials", "[default]\naws_access_key_id = AKIDSECURITYTEST\naws_secret_access_key " +
-                                                      std::string(secret_access_key) + "\n");
-  const auto half = dir.write("credentials-half", "[default]\naws_secret_access_key = " + std::string(secret_access_key) +
-                                                      "\naws_session_token = " + std::string(session_token) + "\n");
+  const auto malformed =
+      dir.write("credentials", "[default]\naws_access_key_id = AKIDSECURITYTEST\naws_secret_access_key " +
+                                   std::string(secret_access_key) + "\n");
+  const auto half =
+      dir.write("credentials-half", "[default]\naws_secret_access_key = " + std::string(secret_access_key) +
+                                        "\naws_session_token = " + std::string(session_token) + "\n");
   for (const auto& file : {malformed, half}) {
     profile_credentials_options options;
     options.profile = "default";
@@ -134,7 +138,8 @@ BOOST_AUTO_TEST_CASE(credential_documents_with_bad_members_do_not_echo_keys) {
            R"({"AccessKeyId":"AKIDSECURITYTEST","SecretAccessKey":")" + secret + R"(","Token":7})",
            R"({"AccessKeyId":"AKID","SecretAccessKey":")" + secret + R"(",)",
        }) {
-    expect_clean_failure([&] { (void)detail::parse_credentials_json(body, "container credentials"); }, secrets);
+    expect_clean_failure([&] { (void)detail::parse_credentials_json(body, "container credentials"); },
+                         secrets);
   }
   check_logs_clean(logs, secrets);
 }
@@ -145,7 +150,8 @@ BOOST_AUTO_TEST_CASE(container_provider_failures_do_not_echo_tokens_or_keys) {
   std::atomic<int> calls{0};
   // First a 500 whose body quotes the secret, then a 200 whose document is broken.
   loopback_peer peer([&](const peer_request&) {
-    if (calls++ % 2 == 0) return http_answer(500, R"({"message":"internal ")" + std::string(secret_access_key) + "\"}");
+    if (calls++ % 2 == 0)
+      return http_answer(500, R"({"message":"internal ")" + std::string(secret_access_key) + "\"}");
     return http_answer(200, R"({"AccessKeyId":"AKID","SecretAccessKey":")" + std::string(secret_access_key) +
                                 R"(","Token":")" + std::string(session_token) + R"(","Expiration":"soon"})");
   });
@@ -199,7 +205,8 @@ BOOST_AUTO_TEST_CASE(metering_failures_do_not_echo_keys_signatures_or_tokens) {
   BOOST_TEST_REQUIRE(requests.size() == 3u, "two retried 500s and the final 400 reached the peer");
   auto secrets = default_secrets();
   for (const auto& r : requests) {
-    BOOST_TEST(r.body().find(registration_token) != std::string::npos, "the token was sent, so it could leak");
+    BOOST_TEST(r.body().find(registration_token) != std::string::npos,
+               "the token was sent, so it could leak");
     secrets.push_back(signature_of(r));
     BOOST_TEST(secrets.back().size() == 64u);
   }
@@ -232,10 +239,11 @@ BOOST_AUTO_TEST_CASE(no_slice_of_a_secret_survives_any_echo) {
     auto halves = [](const std::string& s, std::string_view sep) {
       return s.substr(0, s.size() / 2) + std::string(sep) + s.substr(s.size() / 2);
     };
-    const std::string echo = "X-Amz-Security-Token: " + token + " | \\\"x-amz-security-token\\\":\\\"" + token +
-                             "\\\" | again " + token + " " + token + " | cut " + halves(token, ", ") + " | line " +
-                             halves(token, "\\n") + " | sig " + signature + " Signature=" + halves(signature, ";") +
-                             " | token '" + reg + "' " + halves(reg, "\\r\\n") + " RegistrationToken=" + reg;
+    const std::string echo = "X-Amz-Security-Token: " + token + " | \\\"x-amz-security-token\\\":\\\"" +
+                             token + "\\\" | again " + token + " " + token + " | cut " + halves(token, ", ") +
+                             " | line " + halves(token, "\\n") + " | sig " + signature +
+                             " Signature=" + halves(signature, ";") + " | token '" + reg + "' " +
+                             halves(reg, "\\r\\n") + " RegistrationToken=" + reg;
     const std::string body = R"({"__type":"InvalidTokenException","message":")" + echo + R"("})";
     if (calls++ < 1) return http_answer(500, body, "x-amzn-ErrorType: InternalServiceErrorException\r\n");
     return http_answer(400, body, "x-amzn-ErrorType: InvalidTokenException\r\n");

@@ -1,22 +1,20 @@
 // TLS defaults: certificate and host-name verification are on unless switched off, an
 // untrusted or mismatched certificate stops the request before a byte of it is sent, and
 // versions below TLS 1.2 are refused.
-#include "support/skip.hpp"
-#include "loopback_peer.hpp"
-#include "run_sync.hpp"
-#include "security_support.hpp"
+#include <openssl/ssl.h>
 
-#include "transport/http_client.hpp"
-
+#include <awsmp/credentials.hpp>
 #include <awsmp/metering_client.hpp>
 #include <awsmp/sigv4.hpp>
-#include <awsmp/credentials.hpp>
 #include <awsmp/testing/test_certificates.hpp>
-
 #include <boost/asio/ssl.hpp>
 #include <boost/test/unit_test.hpp>
 
-#include <openssl/ssl.h>
+#include "loopback_peer.hpp"
+#include "run_sync.hpp"
+#include "security_support.hpp"
+#include "support/skip.hpp"
+#include "transport/http_client.hpp"
 
 using namespace awsmp;
 using namespace awsmp::test;
@@ -31,12 +29,15 @@ std::shared_ptr<boost::asio::ssl::context> server_context(const testing::certifi
 }
 
 peer_answer resolved(const peer_request&) {
-  return http_answer(200, R"({"CustomerIdentifier":"c","ProductCode":"p","CustomerAWSAccountId":"123456789012"})");
+  return http_answer(200,
+                     R"({"CustomerIdentifier":"c","ProductCode":"p","CustomerAWSAccountId":"123456789012"})");
 }
 
-// Sends one ResolveCustomer through a metering_client with `options`; returns the error text, or "" on success.
+// Sends one ResolveCustomer through a metering_client with `options`; returns the error text, or "" on
+// success.
 std::string try_resolve(client_options options) {
-  static_credentials_provider provider({"AKIDSECURITYTEST", std::string(secret_access_key), {}, std::nullopt});
+  static_credentials_provider provider(
+      {"AKIDSECURITYTEST", std::string(secret_access_key), {}, std::nullopt});
   sigv4_signer signer(provider, "us-east-1");
   options.max_attempts = 1;
   options.timeout = std::chrono::milliseconds(5'000);
@@ -162,11 +163,13 @@ BOOST_AUTO_TEST_CASE(disabling_verification_is_for_loopback_unless_named) {
 
   detail::http_client_options loopback_options;
   loopback_options.verify_peer = false;
-  detail::http_client loopback(io.get_executor(), detail::endpoint::parse("https://[::1]:1"), loopback_options);
+  detail::http_client loopback(io.get_executor(), detail::endpoint::parse("https://[::1]:1"),
+                               loopback_options);
   BOOST_TEST(loopback.stats().certificate_checks_disabled);
   detail::http_client verified(io.get_executor(), detail::endpoint::parse("https://127.0.0.1:1"), {});
   BOOST_TEST(!verified.stats().certificate_checks_disabled);
-  detail::http_client plain(io.get_executor(), detail::endpoint::parse("http://127.0.0.1:1"), loopback_options);
+  detail::http_client plain(io.get_executor(), detail::endpoint::parse("http://127.0.0.1:1"),
+                            loopback_options);
   BOOST_TEST(!plain.stats().certificate_checks_disabled);
 
   // The service clients pass both options through and report the flag.
@@ -179,7 +182,8 @@ BOOST_AUTO_TEST_CASE(disabling_verification_is_for_loopback_unless_named) {
   co.allow_insecure_remote = true;
   metering_client insecure(io.get_executor(), signer, co);
   BOOST_TEST(insecure.stats().certificate_checks_disabled);
-  BOOST_TEST(!metering_client(io.get_executor(), signer, client_options{}).stats().certificate_checks_disabled);
+  BOOST_TEST(
+      !metering_client(io.get_executor(), signer, client_options{}).stats().certificate_checks_disabled);
 }
 
 // The TLS name checks are set or the connection is refused: OpenSSL's refusals were ignored.
@@ -189,9 +193,11 @@ BOOST_AUTO_TEST_CASE(tls_name_set_up_failures_throw) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
   SSL* ssl = SSL_new(ctx);
   // SNI allows 255 bytes; an IP check needs an IP.
-  BOOST_CHECK_THROW(detail::configure_tls_names(ssl, std::string(300, 'a'), false, false), boost::system::system_error);
+  BOOST_CHECK_THROW(detail::configure_tls_names(ssl, std::string(300, 'a'), false, false),
+                    boost::system::system_error);
   BOOST_CHECK_THROW(detail::configure_tls_names(ssl, "not-an-ip", true, true), boost::system::system_error);
-  BOOST_CHECK_NO_THROW(detail::configure_tls_names(ssl, "metering.marketplace.us-east-1.amazonaws.com", false, true));
+  BOOST_CHECK_NO_THROW(
+      detail::configure_tls_names(ssl, "metering.marketplace.us-east-1.amazonaws.com", false, true));
   BOOST_CHECK_NO_THROW(detail::configure_tls_names(ssl, "127.0.0.1", true, true));
   SSL_free(ssl);
   SSL_CTX_free(ctx);

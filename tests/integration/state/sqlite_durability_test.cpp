@@ -1,9 +1,11 @@
 // The durable store across process boundaries: reopening after a clean exit, and after a
 // writer child is killed with SIGKILL in the middle of its writes.
-#include "unit/state/state_test_support.hpp"
+#include <poll.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
-
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -11,10 +13,7 @@
 #include <set>
 #include <string>
 
-#include <poll.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "unit/state/state_test_support.hpp"
 
 using namespace awsmp;
 using awsmp::test::run;
@@ -23,10 +22,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string customer(int i) { return "customer-" + std::to_string(i); }
+std::string customer(int i) {
+  return "customer-" + std::to_string(i);
+}
 
 entitlement row(int i) {
-  return entitlement{customer(i), "prod-1", "tokens_1m", i + 1, time_point(std::chrono::seconds(1'700'000'000 + i))};
+  return entitlement{customer(i), "prod-1", "tokens_1m", i + 1,
+                     time_point(std::chrono::seconds(1'700'000'000 + i))};
 }
 
 subscription sub(int i) {

@@ -1,17 +1,16 @@
 // The admin endpoint, bounded memory and connections, slowloris timeouts, HTTP mode, running
 // on the user's io_context without threads, and the start-up options.
-#include "support/skip.hpp"
-#include "emulator_fixture.hpp"
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
-
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include "emulator_fixture.hpp"
+#include "support/skip.hpp"
 
 using namespace emu_test;
 using tcp = boost::asio::ip::tcp;
@@ -26,7 +25,8 @@ raw_answer admin(emulator_fixture& f, http::verb method, std::string path, std::
   return f.send(std::move(req), std::nullopt);
 }
 
-boost::json::object admin_json(emulator_fixture& f, http::verb method, std::string path, std::string body = {}) {
+boost::json::object admin_json(emulator_fixture& f, http::verb method, std::string path,
+                               std::string body = {}) {
   const auto a = admin(f, method, std::move(path), std::move(body));
   BOOST_TEST_REQUIRE(a.status == 200u, a.body);
   return boost::json::parse(a.body).as_object();
@@ -66,12 +66,14 @@ BOOST_AUTO_TEST_CASE(admin_endpoint_reads_the_ledger_and_configures_the_emulator
   emulator_fixture f;
   BOOST_TEST(admin_json(f, http::verb::get, "health").at("status").as_string() == "ok");
   metering_client client(f.ioc.get_executor(), *f.signer, f.client());
-  f.run(client.batch_meter_usage({product, {record("cust-1", 5, f.clock.now()), record("cust-2", 2, f.clock.now())}}));
+  f.run(client.batch_meter_usage(
+      {product, {record("cust-1", 5, f.clock.now()), record("cust-2", 2, f.clock.now())}}));
 
   const auto ledger = admin_json(f, http::verb::get, "ledger");
   const auto& records = ledger.at("records").as_array();
   BOOST_REQUIRE_EQUAL(records.size(), 2u);
-  BOOST_TEST(records[0].at("MeteringRecordId").as_string() == f.emulator->accepted_records()[0].metering_record_id);
+  BOOST_TEST(records[0].at("MeteringRecordId").as_string() ==
+             f.emulator->accepted_records()[0].metering_record_id);
   BOOST_TEST(records[0].at("UsageRecord").at("Quantity").as_int64() == 5);
   const auto& totals = ledger.at("totals").as_array();
   BOOST_REQUIRE_EQUAL(totals.size(), 2u);
@@ -86,7 +88,8 @@ BOOST_AUTO_TEST_CASE(admin_endpoint_reads_the_ledger_and_configures_the_emulator
   const auto faults = admin_json(f, http::verb::post, "faults", R"({"throttle_percent": 100, "seed": 9})");
   BOOST_TEST(faults.at("throttle_percent").as_double() == 100.0);
   BOOST_TEST(f.emulator->stats().throttled == 0u);
-  BOOST_TEST(f.call(wire::target_resolve_customer, R"({"RegistrationToken":"token-1"})").type() == "ThrottlingException");
+  BOOST_TEST(f.call(wire::target_resolve_customer, R"({"RegistrationToken":"token-1"})").type() ==
+             "ThrottlingException");
   admin_json(f, http::verb::post, "faults", R"({"throttle_percent": 0})");
   admin_json(f, http::verb::post, "inject", R"({"kind": "server_error", "count": 2})");
   BOOST_TEST(f.call(wire::target_resolve_customer, R"({"RegistrationToken":"token-1"})").status == 500u);
@@ -94,11 +97,13 @@ BOOST_AUTO_TEST_CASE(admin_endpoint_reads_the_ledger_and_configures_the_emulator
   BOOST_TEST(f.call(wire::target_resolve_customer, R"({"RegistrationToken":"token-1"})").status == 200u);
 
   // Customers and entitlements added at run time.
-  admin_json(f, http::verb::post, "customers",
-             R"([{"RegistrationToken":"token-new","CustomerIdentifier":"cust-new","ProductCode":"prod-abc"}])");
+  admin_json(
+      f, http::verb::post, "customers",
+      R"([{"RegistrationToken":"token-new","CustomerIdentifier":"cust-new","ProductCode":"prod-abc"}])");
   BOOST_TEST(f.run(client.resolve_customer("token-new")).customer_identifier == "cust-new");
-  admin_json(f, http::verb::post, "entitlements",
-             R"({"ProductCode":"prod-abc","Dimension":"seats","CustomerIdentifier":"cust-new","Value":{"IntegerValue":3}})");
+  admin_json(
+      f, http::verb::post, "entitlements",
+      R"({"ProductCode":"prod-abc","Dimension":"seats","CustomerIdentifier":"cust-new","Value":{"IntegerValue":3}})");
   entitlement_service_client entitlements(f.ioc.get_executor(), *f.signer, f.client());
   get_entitlements_input q;
   q.product_code = product;
@@ -132,8 +137,9 @@ BOOST_AUTO_TEST_CASE(stored_records_and_client_tokens_are_bounded) {
   metering_client client(f.ioc.get_executor(), *f.signer, f.client());
   const time_point t = f.clock.now();
   f.run(client.batch_meter_usage({product, {record("cust-1", 1, t), record("cust-2", 1, t)}}));
-  const auto full = expect_aws_error(
-      [&] { f.run(client.batch_meter_usage({product, {record("cust-3", 1, t), record("cust-1", 1, t - 1min)}})); });
+  const auto full = expect_aws_error([&] {
+    f.run(client.batch_meter_usage({product, {record("cust-3", 1, t), record("cust-1", 1, t - 1min)}}));
+  });
   BOOST_TEST(full.type() == "EmulatorLimitExceededException");
   BOOST_TEST(std::string(full.what()).find("max_records") != std::string::npos);
   BOOST_TEST(f.emulator->accepted_records().size() == 2u);  // nothing of the refused batch
@@ -149,7 +155,8 @@ BOOST_AUTO_TEST_CASE(stored_records_and_client_tokens_are_bounded) {
   f.run(client.meter_usage(m));
   m.client_token = "b";
   m.timestamp -= 1h;
-  BOOST_TEST(expect_aws_error([&] { f.run(client.meter_usage(m)); }).type() == "EmulatorLimitExceededException");
+  BOOST_TEST(expect_aws_error([&] { f.run(client.meter_usage(m)); }).type() ==
+             "EmulatorLimitExceededException");
 }
 
 BOOST_AUTO_TEST_CASE(connections_are_bounded_and_slow_clients_are_cut_off) {

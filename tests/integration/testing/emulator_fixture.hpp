@@ -1,11 +1,13 @@
 // Shared by the emulator's integration tests: an emulator on its own thread with a settable
 // clock, awsmp's own clients pointed at it, and a raw signed-request helper for what the
 // clients refuse to send (invalid input, broken signatures).
-// TODO(lead): migrate to tests/support: settable_clock -> tests/support/manual_clock.hpp, temp_path -> tests/support/temp_dir.hpp, run -> tests/support/run_sync.hpp.
+// TODO(lead): migrate to tests/support: settable_clock -> tests/support/manual_clock.hpp, temp_path ->
+// tests/support/temp_dir.hpp, run -> tests/support/run_sync.hpp.
 #pragma once
 
-#include "transport/http_client.hpp"
+#include <unistd.h>
 
+#include <atomic>
 #include <awsmp/credentials.hpp>
 #include <awsmp/entitlement_service_client.hpp>
 #include <awsmp/error.hpp>
@@ -13,21 +15,18 @@
 #include <awsmp/sigv4.hpp>
 #include <awsmp/testing/marketplace_emulator.hpp>
 #include <awsmp/wire.hpp>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
-
-#include <unistd.h>
-
-#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+
+#include "transport/http_client.hpp"
 
 namespace emu_test {
 
@@ -99,8 +98,8 @@ inline testing::emulator_options default_options(const settable_clock& clock) {
 /// An HTTP answer as the tests inspect it.
 struct raw_answer {
   unsigned status = 0;
-  std::string error_type;   // x-amzn-ErrorType
-  std::string request_id;   // x-amzn-RequestId
+  std::string error_type;  // x-amzn-ErrorType
+  std::string request_id;  // x-amzn-RequestId
   std::string body;
   std::string type() const {  // __type of the body
     auto jv = boost::json::parse(body);
@@ -162,7 +161,8 @@ struct emulator_fixture {
   }
 
   /// Sends `req` over a fresh connection; signs it first with `creds` at `at` unless told not to.
-  raw_answer send(http_request req, std::optional<credentials> creds = credentials{access_key, secret_key, "", {}},
+  raw_answer send(http_request req,
+                  std::optional<credentials> creds = credentials{access_key, secret_key, "", {}},
                   std::optional<time_point> at = std::nullopt, std::string_view service = "aws-marketplace") {
     if (creds) sigv4::sign(req, *creds, "us-east-1", service, at.value_or(clock.now()));
     detail::http_client_options o;
@@ -179,7 +179,9 @@ struct emulator_fixture {
   }
 
   /// A signed service call with a raw JSON body.
-  raw_answer call(std::string_view target, std::string body) { return send(make_request(target, std::move(body))); }
+  raw_answer call(std::string_view target, std::string body) {
+    return send(make_request(target, std::move(body)));
+  }
 };
 
 /// Runs `f` and returns the aws_error it throws (failing the test if it throws none).

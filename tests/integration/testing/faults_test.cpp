@@ -1,9 +1,9 @@
 // Fault injection: deterministic for a seed, counted, and never corrupting the ledger (the
 // nasty case: the connection dies after the records were committed).
-#include "emulator_fixture.hpp"
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+
+#include "emulator_fixture.hpp"
 
 using namespace emu_test;
 
@@ -13,10 +13,10 @@ namespace {
 std::vector<std::string> outcomes(emulator_fixture& f, int n) {
   std::vector<std::string> out;
   for (int i = 0; i < n; ++i) {
-    const std::string body = "{\"ProductCode\":\"prod-abc\",\"UsageRecords\":[{\"CustomerIdentifier\":\"cust-" +
-                             std::to_string(1 + i % 3) + "\",\"Dimension\":\"tokens_1m\",\"Quantity\":" +
-                             std::to_string(i) + ",\"Timestamp\":" + epoch(f.clock.now() - std::chrono::minutes(i)) +
-                             "}]}";
+    const std::string body =
+        "{\"ProductCode\":\"prod-abc\",\"UsageRecords\":[{\"CustomerIdentifier\":\"cust-" +
+        std::to_string(1 + i % 3) + "\",\"Dimension\":\"tokens_1m\",\"Quantity\":" + std::to_string(i) +
+        ",\"Timestamp\":" + epoch(f.clock.now() - std::chrono::minutes(i)) + "}]}";
     try {
       const auto a = f.call(wire::target_batch_meter_usage, body);
       out.push_back(a.status == 200 ? "ok" : a.type());
@@ -120,7 +120,8 @@ BOOST_AUTO_TEST_CASE(injected_faults_come_first_and_retries_get_through) {
   f.emulator->inject(testing::fault_kind::server_error);
   f.emulator->inject(testing::fault_kind::drop_connection);
   BOOST_TEST(f.run(retrying.resolve_customer("token-1")).customer_identifier == "cust-1");
-  BOOST_TEST(retrying.stats().attempts >= 3u);  // a drop on a pooled connection may be a transparent reconnect
+  BOOST_TEST(retrying.stats().attempts >=
+             3u);  // a drop on a pooled connection may be a transparent reconnect
   const auto stats = f.emulator->stats();
   BOOST_TEST(stats.throttled == 2u);
   BOOST_TEST(stats.server_errors == 2u);
@@ -147,7 +148,8 @@ BOOST_AUTO_TEST_CASE(unprocessed_records_are_not_recorded) {
   batch_meter_usage_input many{product, {}};
   // One record per (customer, hour): the emulator's record identity is the hour.
   for (int i = 0; i < 18; ++i)
-    many.usage_records.push_back(record("cust-" + std::to_string(1 + i % 3), i, t - std::chrono::hours(i / 3)));
+    many.usage_records.push_back(
+        record("cust-" + std::to_string(1 + i % 3), i, t - std::chrono::hours(i / 3)));
   const auto split = f.run(client.batch_meter_usage(many));
   BOOST_TEST(split.results.size() + split.unprocessed_records.size() == 18u);
   BOOST_TEST(f.emulator->accepted_records().size() == split.results.size());

@@ -2,9 +2,9 @@
 // licenses of one account), requests without ProductCode, the refusals of ProductCode with
 // LicenseArn and of mixed identity forms, and the ledger per license (in process and over the
 // admin endpoint).
-#include "emulator_fixture.hpp"
-
 #include <map>
+
+#include "emulator_fixture.hpp"
 
 using namespace emu_test;
 
@@ -106,8 +106,8 @@ BOOST_AUTO_TEST_CASE(product_code_with_license_and_mixed_forms_are_refused) {
       epoch(t) + "}";
 
   const auto both =
-      f.call(wire::target_batch_meter_usage, R"({"ProductCode":")" + prod + R"(","UsageRecords":[)" +
-                                                 licensed_json(license_a, 1, t) + "]}");
+      f.call(wire::target_batch_meter_usage,
+             R"({"ProductCode":")" + prod + R"(","UsageRecords":[)" + licensed_json(license_a, 1, t) + "]}");
   BOOST_TEST(both.status == 400u);
   BOOST_TEST(both.type() == "ValidationException");
   BOOST_TEST(both.body.find("LicenseArn and ProductCode") != std::string::npos, both.body);

@@ -1,8 +1,8 @@
 // Every operation of the emulator through awsmp's own clients over TLS, and every validation
 // rule's AWS error type through raw signed requests (the clients refuse to send invalid input).
-#include "emulator_fixture.hpp"
-
 #include <set>
+
+#include "emulator_fixture.hpp"
 
 using namespace emu_test;
 
@@ -35,7 +35,8 @@ BOOST_AUTO_TEST_CASE(batch_meter_usage_records_once_and_answers_resends_with_the
   emulator_fixture f;
   metering_client client(f.ioc.get_executor(), *f.signer, f.client());
   const time_point t = f.clock.now() - 10min;
-  batch_meter_usage_input in{product, {record("cust-1", 5, t), record("cust-2", 7, t), record("cust-1", 3, t, "requests")}};
+  batch_meter_usage_input in{
+      product, {record("cust-1", 5, t), record("cust-2", 7, t), record("cust-1", 3, t, "requests")}};
   const auto first = f.run(client.batch_meter_usage(in));
   BOOST_REQUIRE_EQUAL(first.results.size(), 3u);
   BOOST_TEST(first.unprocessed_records.empty());
@@ -118,43 +119,106 @@ BOOST_AUTO_TEST_CASE(batch_validation_answers_the_model_error_types) {
   };
   std::string many;
   for (int i = 0; i < 26; ++i) many += (i ? "," : "") + rec();
-  const std::string six_tags = R"(,"UsageAllocations":[{"AllocatedUsageQuantity":4,"Tags":[{"Key":"a","Value":"1"},{"Key":"b","Value":"1"},{"Key":"c","Value":"1"},{"Key":"d","Value":"1"},{"Key":"e","Value":"1"},{"Key":"f","Value":"1"}]}])";
+  const std::string six_tags =
+      R"(,"UsageAllocations":[{"AllocatedUsageQuantity":4,"Tags":[{"Key":"a","Value":"1"},{"Key":"b","Value":"1"},{"Key":"c","Value":"1"},{"Key":"d","Value":"1"},{"Key":"e","Value":"1"},{"Key":"f","Value":"1"}]}])";
   const std::vector<expectation> cases = {
       {"not json", "{", "SerializationException"},
       {"not an object", "[1]", "SerializationException"},
       {"UsageRecords missing", R"({"ProductCode":"prod-abc"})", "ValidationException"},
-      {"UsageRecords not a list", R"({"ProductCode":"prod-abc","UsageRecords":{}})", "SerializationException"},
+      {"UsageRecords not a list", R"({"ProductCode":"prod-abc","UsageRecords":{}})",
+       "SerializationException"},
       {"26 records", batch(many), "ValidationException"},
       {"unknown product", batch(rec(), "prod-unknown"), "InvalidProductCodeException"},
       {"product pattern", batch(rec(), "prod abc"), "ValidationException"},
-      {"unknown dimension", batch("{\"CustomerIdentifier\":\"cust-1\",\"Dimension\":\"gpu\",\"Quantity\":1,\"Timestamp\":" + ts + "}"), "InvalidUsageDimensionException"},
-      {"empty dimension", batch("{\"CustomerIdentifier\":\"cust-1\",\"Dimension\":\"\",\"Quantity\":1,\"Timestamp\":" + ts + "}"), "ValidationException"},
-      {"Dimension missing", batch("{\"CustomerIdentifier\":\"cust-1\",\"Quantity\":1,\"Timestamp\":" + ts + "}"), "ValidationException"},
-      {"Timestamp missing", batch(R"({"CustomerIdentifier":"cust-1","Dimension":"tokens_1m","Quantity":1})"), "ValidationException"},
-      {"negative quantity", batch("{\"CustomerIdentifier\":\"cust-1\",\"Dimension\":\"tokens_1m\",\"Quantity\":-1,\"Timestamp\":" + ts + "}"), "ValidationException"},
-      {"quantity above 2^31-1", batch("{\"CustomerIdentifier\":\"cust-1\",\"Dimension\":\"tokens_1m\",\"Quantity\":2147483648,\"Timestamp\":" + ts + "}"), "ValidationException"},
-      {"quantity not an integer", batch("{\"CustomerIdentifier\":\"cust-1\",\"Dimension\":\"tokens_1m\",\"Quantity\":\"4\",\"Timestamp\":" + ts + "}"), "SerializationException"},
-      {"both customer ids", batch(rec({}, R"("CustomerIdentifier":"cust-1","CustomerAWSAccountId":"111111111111")")), "InvalidCustomerIdentifierException"},
-      {"no customer id", license_batch(rec({}, R"("LicenseArn":"arn:aws:license-manager::123456789012:license/l-1")")), "InvalidCustomerIdentifierException"},
+      {"unknown dimension",
+       batch("{\"CustomerIdentifier\":\"cust-1\",\"Dimension\":\"gpu\",\"Quantity\":1,\"Timestamp\":" + ts +
+             "}"),
+       "InvalidUsageDimensionException"},
+      {"empty dimension",
+       batch("{\"CustomerIdentifier\":\"cust-1\",\"Dimension\":\"\",\"Quantity\":1,\"Timestamp\":" + ts +
+             "}"),
+       "ValidationException"},
+      {"Dimension missing",
+       batch("{\"CustomerIdentifier\":\"cust-1\",\"Quantity\":1,\"Timestamp\":" + ts + "}"),
+       "ValidationException"},
+      {"Timestamp missing", batch(R"({"CustomerIdentifier":"cust-1","Dimension":"tokens_1m","Quantity":1})"),
+       "ValidationException"},
+      {"negative quantity",
+       batch("{\"CustomerIdentifier\":\"cust-1\",\"Dimension\":\"tokens_1m\",\"Quantity\":-1,\"Timestamp\":" +
+             ts + "}"),
+       "ValidationException"},
+      {"quantity above 2^31-1",
+       batch("{\"CustomerIdentifier\":\"cust-1\",\"Dimension\":\"tokens_1m\",\"Quantity\":2147483648,"
+             "\"Timestamp\":" +
+             ts + "}"),
+       "ValidationException"},
+      {"quantity not an integer",
+       batch("{\"CustomerIdentifier\":\"cust-1\",\"Dimension\":\"tokens_1m\",\"Quantity\":\"4\","
+             "\"Timestamp\":" +
+             ts + "}"),
+       "SerializationException"},
+      {"both customer ids",
+       batch(rec({}, R"("CustomerIdentifier":"cust-1","CustomerAWSAccountId":"111111111111")")),
+       "InvalidCustomerIdentifierException"},
+      {"no customer id",
+       license_batch(rec({}, R"("LicenseArn":"arn:aws:license-manager::123456789012:license/l-1")")),
+       "InvalidCustomerIdentifierException"},
       {"account id not digits", batch(rec({}, R"("CustomerAWSAccountId":"12ab")")), "ValidationException"},
-      {"license arn pattern", batch(rec({}, R"("CustomerAWSAccountId":"111111111111","LicenseArn":"not-an-arn")")), "ValidationException"},
-      {"license of another customer", license_batch(rec({}, R"("CustomerAWSAccountId":"111111111111","LicenseArn":"arn:aws:license-manager::123456789012:license/l-2")")), "InvalidLicenseException"},
-      {"license with ProductCode", batch(rec({}, R"("CustomerAWSAccountId":"111111111111","LicenseArn":"arn:aws:license-manager::123456789012:license/l-1")")), "ValidationException"},
-      {"mixed identity forms", batch(rec() + "," + rec({}, R"("CustomerAWSAccountId":"111111111111")")), "ValidationException"},
+      {"license arn pattern",
+       batch(rec({}, R"("CustomerAWSAccountId":"111111111111","LicenseArn":"not-an-arn")")),
+       "ValidationException"},
+      {"license of another customer",
+       license_batch(rec(
+           {},
+           R"("CustomerAWSAccountId":"111111111111","LicenseArn":"arn:aws:license-manager::123456789012:license/l-2")")),
+       "InvalidLicenseException"},
+      {"license with ProductCode",
+       batch(rec(
+           {},
+           R"("CustomerAWSAccountId":"111111111111","LicenseArn":"arn:aws:license-manager::123456789012:license/l-1")")),
+       "ValidationException"},
+      {"mixed identity forms", batch(rec() + "," + rec({}, R"("CustomerAWSAccountId":"111111111111")")),
+       "ValidationException"},
       {"no ProductCode for a legacy record", license_batch(rec()), "ValidationException"},
-      {"allocations sum", batch(rec(R"(,"UsageAllocations":[{"AllocatedUsageQuantity":3}])")), "InvalidUsageAllocationsException"},
+      {"allocations sum", batch(rec(R"(,"UsageAllocations":[{"AllocatedUsageQuantity":3}])")),
+       "InvalidUsageAllocationsException"},
       {"allocations empty", batch(rec(R"(,"UsageAllocations":[])")), "ValidationException"},
-      {"allocation quantity missing", batch(rec(R"(,"UsageAllocations":[{"Tags":[{"Key":"a","Value":"b"}]}])")), "ValidationException"},
-      {"allocation tag sets repeat", batch(rec(R"(,"UsageAllocations":[{"AllocatedUsageQuantity":2,"Tags":[{"Key":"a","Value":"b"}]},{"AllocatedUsageQuantity":2,"Tags":[{"Key":"a","Value":"b"}]}])")), "InvalidUsageAllocationsException"},
+      {"allocation quantity missing",
+       batch(rec(R"(,"UsageAllocations":[{"Tags":[{"Key":"a","Value":"b"}]}])")), "ValidationException"},
+      {"allocation tag sets repeat",
+       batch(rec(
+           R"(,"UsageAllocations":[{"AllocatedUsageQuantity":2,"Tags":[{"Key":"a","Value":"b"}]},{"AllocatedUsageQuantity":2,"Tags":[{"Key":"a","Value":"b"}]}])")),
+       "InvalidUsageAllocationsException"},
       {"six tags", batch(rec(six_tags)), "InvalidTagException"},
-      {"empty tag list", batch(rec(R"(,"UsageAllocations":[{"AllocatedUsageQuantity":4,"Tags":[]}])")), "InvalidTagException"},
-      {"tag key pattern", batch(rec(R"(,"UsageAllocations":[{"AllocatedUsageQuantity":4,"Tags":[{"Key":"a|b","Value":"1"}]}])")), "InvalidTagException"},
-      {"tag key backslash (the model's \\/ is '/')", batch(rec(R"(,"UsageAllocations":[{"AllocatedUsageQuantity":4,"Tags":[{"Key":"a\\b","Value":"1"}]}])")), "InvalidTagException"},
-      {"tag key too long", batch(rec(R"(,"UsageAllocations":[{"AllocatedUsageQuantity":4,"Tags":[{"Key":")" + std::string(101, 'k') + R"(","Value":"1"}]}])")), "InvalidTagException"},
-      {"tag value too long", batch(rec(R"(,"UsageAllocations":[{"AllocatedUsageQuantity":4,"Tags":[{"Key":"a","Value":")" + std::string(257, 'v') + R"("}]}])")), "InvalidTagException"},
-      {"tag keys repeat", batch(rec(R"(,"UsageAllocations":[{"AllocatedUsageQuantity":4,"Tags":[{"Key":"a","Value":"1"},{"Key":"a","Value":"2"}]}])")), "InvalidTagException"},
-      {"six hours old", batch("{\"CustomerIdentifier\":\"cust-1\",\"Dimension\":\"tokens_1m\",\"Quantity\":1,\"Timestamp\":" + epoch(f.clock.now() - 6h) + "}"), "TimestampOutOfBoundsException"},
-      {"in the future", batch("{\"CustomerIdentifier\":\"cust-1\",\"Dimension\":\"tokens_1m\",\"Quantity\":1,\"Timestamp\":" + epoch(f.clock.now() + 10min) + "}"), "TimestampOutOfBoundsException"},
+      {"empty tag list", batch(rec(R"(,"UsageAllocations":[{"AllocatedUsageQuantity":4,"Tags":[]}])")),
+       "InvalidTagException"},
+      {"tag key pattern",
+       batch(rec(R"(,"UsageAllocations":[{"AllocatedUsageQuantity":4,"Tags":[{"Key":"a|b","Value":"1"}]}])")),
+       "InvalidTagException"},
+      {"tag key backslash (the model's \\/ is '/')",
+       batch(
+           rec(R"(,"UsageAllocations":[{"AllocatedUsageQuantity":4,"Tags":[{"Key":"a\\b","Value":"1"}]}])")),
+       "InvalidTagException"},
+      {"tag key too long",
+       batch(rec(R"(,"UsageAllocations":[{"AllocatedUsageQuantity":4,"Tags":[{"Key":")" +
+                 std::string(101, 'k') + R"(","Value":"1"}]}])")),
+       "InvalidTagException"},
+      {"tag value too long",
+       batch(rec(R"(,"UsageAllocations":[{"AllocatedUsageQuantity":4,"Tags":[{"Key":"a","Value":")" +
+                 std::string(257, 'v') + R"("}]}])")),
+       "InvalidTagException"},
+      {"tag keys repeat",
+       batch(rec(
+           R"(,"UsageAllocations":[{"AllocatedUsageQuantity":4,"Tags":[{"Key":"a","Value":"1"},{"Key":"a","Value":"2"}]}])")),
+       "InvalidTagException"},
+      {"six hours old",
+       batch("{\"CustomerIdentifier\":\"cust-1\",\"Dimension\":\"tokens_1m\",\"Quantity\":1,\"Timestamp\":" +
+             epoch(f.clock.now() - 6h) + "}"),
+       "TimestampOutOfBoundsException"},
+      {"in the future",
+       batch("{\"CustomerIdentifier\":\"cust-1\",\"Dimension\":\"tokens_1m\",\"Quantity\":1,\"Timestamp\":" +
+             epoch(f.clock.now() + 10min) + "}"),
+       "TimestampOutOfBoundsException"},
   };
   for (const auto& c : cases) {
     BOOST_TEST_CONTEXT(c.name) {
@@ -167,12 +231,15 @@ BOOST_AUTO_TEST_CASE(batch_validation_answers_the_model_error_types) {
   }
   // Nothing of the refused requests was recorded, and valid edge cases pass.
   BOOST_TEST(f.emulator->accepted_records().empty());
-  const auto ok = f.call(wire::target_batch_meter_usage,
-                         batch(rec(R"(,"UsageAllocations":[{"AllocatedUsageQuantity":1,"Tags":[{"Key":"team = a","Value":"x/y@z:1"}]},{"AllocatedUsageQuantity":3}])")));
+  const auto ok = f.call(
+      wire::target_batch_meter_usage,
+      batch(rec(
+          R"(,"UsageAllocations":[{"AllocatedUsageQuantity":1,"Tags":[{"Key":"team = a","Value":"x/y@z:1"}]},{"AllocatedUsageQuantity":3}])")));
   BOOST_TEST(ok.status == 200u);
-  const auto edge = f.call(wire::target_batch_meter_usage,
-                           batch("{\"CustomerIdentifier\":\"cust-2\",\"Dimension\":\"tokens_1m\",\"Quantity\":1,\"Timestamp\":" +
-                                 epoch(f.clock.now() - 6h + 1s) + "}"));
+  const auto edge = f.call(
+      wire::target_batch_meter_usage,
+      batch("{\"CustomerIdentifier\":\"cust-2\",\"Dimension\":\"tokens_1m\",\"Quantity\":1,\"Timestamp\":" +
+            epoch(f.clock.now() - 6h + 1s) + "}"));
   BOOST_TEST(edge.status == 200u);
   BOOST_TEST(f.emulator->accepted_records().size() == 2u);
 }
@@ -181,7 +248,8 @@ BOOST_AUTO_TEST_CASE(one_record_out_of_window_rejects_the_whole_batch) {
   emulator_fixture f;
   metering_client client(f.ioc.get_executor(), *f.signer, f.client());
   f.clock.advance(7h);  // the records below are from 7 hours ago by the emulator's clock
-  batch_meter_usage_input in{product, {record("cust-1", 1, f.clock.now() - 1min), record("cust-2", 1, f.clock.now() - 7h)}};
+  batch_meter_usage_input in{
+      product, {record("cust-1", 1, f.clock.now() - 1min), record("cust-2", 1, f.clock.now() - 7h)}};
   const auto e = expect_aws_error([&] { f.run(client.batch_meter_usage(in)); });
   BOOST_TEST(e.type() == "TimestampOutOfBoundsException");
   BOOST_TEST(f.emulator->accepted_records().empty());
@@ -232,14 +300,17 @@ BOOST_AUTO_TEST_CASE(meter_usage_dry_run_client_token_and_hourly_identity) {
   BOOST_TEST(records[0].product_code == product);
   BOOST_TEST(f.emulator->total("", "requests") == 10);
 
-  const auto bad_dimension = f.call(wire::target_meter_usage,
-                                    "{\"ProductCode\":\"prod-abc\",\"UsageDimension\":\"gpu\",\"Timestamp\":" + epoch(f.clock.now()) + "}");
+  const auto bad_dimension = f.call(
+      wire::target_meter_usage,
+      "{\"ProductCode\":\"prod-abc\",\"UsageDimension\":\"gpu\",\"Timestamp\":" + epoch(f.clock.now()) + "}");
   BOOST_TEST(bad_dimension.type() == "InvalidUsageDimensionException");
-  const auto missing = f.call(wire::target_meter_usage, R"({"ProductCode":"prod-abc","UsageDimension":"requests"})");
+  const auto missing =
+      f.call(wire::target_meter_usage, R"({"ProductCode":"prod-abc","UsageDimension":"requests"})");
   BOOST_TEST(missing.type() == "ValidationException");
-  const auto long_token = f.call(wire::target_meter_usage,
-                                 "{\"ProductCode\":\"prod-abc\",\"UsageDimension\":\"requests\",\"ClientToken\":\"" +
-                                     std::string(65, 'x') + "\",\"Timestamp\":" + epoch(f.clock.now()) + "}");
+  const auto long_token =
+      f.call(wire::target_meter_usage,
+             "{\"ProductCode\":\"prod-abc\",\"UsageDimension\":\"requests\",\"ClientToken\":\"" +
+                 std::string(65, 'x') + "\",\"Timestamp\":" + epoch(f.clock.now()) + "}");
   BOOST_TEST(long_token.type() == "ValidationException");
 }
 
@@ -280,11 +351,14 @@ BOOST_AUTO_TEST_CASE(get_entitlements_filters_and_pages_with_opaque_tokens) {
   wrong.next_token = *tokens.begin();
   const auto e = expect_aws_error([&] { f.run(client.get_entitlements(wrong)); });
   BOOST_TEST(e.type() == "InvalidParameterException");
-  const auto forged = f.call(wire::target_get_entitlements, R"({"ProductCode":"prod-abc","NextToken":"abc"})");
+  const auto forged =
+      f.call(wire::target_get_entitlements, R"({"ProductCode":"prod-abc","NextToken":"abc"})");
   BOOST_TEST(forged.type() == "InvalidParameterException");
-  const auto too_many = f.call(wire::target_get_entitlements, R"({"ProductCode":"prod-abc","MaxResults":26})");
+  const auto too_many =
+      f.call(wire::target_get_entitlements, R"({"ProductCode":"prod-abc","MaxResults":26})");
   BOOST_TEST(too_many.type() == "InvalidParameterException");
-  const auto bad_filter = f.call(wire::target_get_entitlements, R"({"ProductCode":"prod-abc","Filter":{"COLOUR":["x"]}})");
+  const auto bad_filter =
+      f.call(wire::target_get_entitlements, R"({"ProductCode":"prod-abc","Filter":{"COLOUR":["x"]}})");
   BOOST_TEST(bad_filter.type() == "InvalidParameterException");
   const auto no_product = f.call(wire::target_get_entitlements, R"({})");
   BOOST_TEST(no_product.type() == "InvalidParameterException");
@@ -302,7 +376,8 @@ BOOST_AUTO_TEST_CASE(protocol_errors_have_the_aws_shape) {
   BOOST_TEST(ok.status == 200u);
   BOOST_TEST(ok.error_type.empty());
   BOOST_TEST(!ok.request_id.empty());
-  BOOST_TEST(ok.request_id != f.call(wire::target_resolve_customer, R"({"RegistrationToken":"token-1"})").request_id);
+  BOOST_TEST(ok.request_id !=
+             f.call(wire::target_resolve_customer, R"({"RegistrationToken":"token-1"})").request_id);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,17 +1,17 @@
 // http_client against a misbehaving loopback server: every failure is clear, bounded in time
 // and memory, and leaves the pool usable.
-#include "support/skip.hpp"
 #include "transport/http_client.hpp"
-#include "misbehaving_server.hpp"
 
 #include <awsmp/error.hpp>
 #include <awsmp/testing/test_certificates.hpp>
-
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/http/error.hpp>
+
+#include "misbehaving_server.hpp"
+#include "support/skip.hpp"
 
 using namespace awsmp;
 using namespace awsmp::test;
@@ -102,10 +102,11 @@ BOOST_AUTO_TEST_CASE(concurrent_requests_use_at_most_max_connections) {
     int remaining = 12;
     asio::steady_timer all_done(ex, asio::steady_timer::time_point::max());
     for (int i = 0; i < 12; ++i)
-      asio::co_spawn(ex, client.send(make_request()), [&](std::exception_ptr e, awsmp::detail::http_response r) {
-        if (!e && r.result_int() == 200) ++completed;
-        if (--remaining == 0) all_done.cancel();
-      });
+      asio::co_spawn(ex, client.send(make_request()),
+                     [&](std::exception_ptr e, awsmp::detail::http_response r) {
+                       if (!e && r.result_int() == 200) ++completed;
+                       if (--remaining == 0) all_done.cancel();
+                     });
     co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
   });
   BOOST_TEST(completed == 12);
@@ -129,7 +130,8 @@ BOOST_AUTO_TEST_CASE(malformed_status_line_is_a_clear_error) {
   run_test(ioc, [&]() -> asio::awaitable<void> { ec = co_await send_expecting_error(client, what); });
   BOOST_TEST(ec.failed());
   // A parse error of the HTTP layer, not a transport failure (so never retried).
-  BOOST_TEST((ec.category() == make_error_code(boost::beast::http::error::bad_version).category()), ec.message());
+  BOOST_TEST((ec.category() == make_error_code(boost::beast::http::error::bad_version).category()),
+             ec.message());
   BOOST_TEST(what.find("reading the response failed") != std::string::npos, what);
   BOOST_TEST((clk::now() - start < 1s));
 }
@@ -138,7 +140,8 @@ BOOST_AUTO_TEST_CASE(truncated_body_is_a_partial_message) {
   asio::io_context ioc;
   misbehaving_server server(ioc, [](server_session& s) -> asio::awaitable<void> {
     http::request<http::string_body> req;
-    if (co_await s.read_request(req)) co_await s.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"trunc");
+    if (co_await s.read_request(req))
+      co_await s.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"trunc");
   });
   http_client client(ioc.get_executor(), endpoint::parse(server.url()), {});
   std::string what;
@@ -160,7 +163,8 @@ BOOST_AUTO_TEST_CASE(oversized_bodies_fail_before_they_are_buffered) {
       co_await sleep_for(2s);
     } else if (s.index == 2) {
       // A header block far beyond any AWS answer: refused by the header limit.
-      co_await s.write("HTTP/1.1 200 OK\r\nX-Padding: " + std::string(200 * 1024, 'p') + "\r\nContent-Length: 0\r\n\r\n");
+      co_await s.write("HTTP/1.1 200 OK\r\nX-Padding: " + std::string(200 * 1024, 'p') +
+                       "\r\nContent-Length: 0\r\n\r\n");
       co_await sleep_for(2s);
     } else {
       // Chunked, never ending: refused once the limit is crossed.
@@ -313,33 +317,37 @@ BOOST_AUTO_TEST_CASE(cancellation_returns_promptly_and_the_pool_stays_usable) {
   o.timeout = 10s;
   http_client client(ioc.get_executor(), endpoint::parse(server.url()), o);
   clk::duration cancel_latency{};
-  run_test(ioc, [&]() -> asio::awaitable<void> {
-    using namespace asio::experimental::awaitable_operators;
-    asio::steady_timer timer(co_await asio::this_coro::executor);
-    timer.expires_after(100ms);
-    const auto start = clk::now();
-    // `||` cancels the loser: the send.
-    auto winner = co_await (client.send(make_request()) || timer.async_wait(asio::use_awaitable));
-    cancel_latency = clk::now() - start;
-    BOOST_TEST(winner.index() == 1u);
-    // And with an explicit cancellation_signal.
-    asio::cancellation_signal signal;
-    asio::steady_timer t2(co_await asio::this_coro::executor);
-    t2.expires_after(50ms);
-    t2.async_wait([&](boost::system::error_code) { signal.emit(asio::cancellation_type::terminal); });
-    auto ex = co_await asio::this_coro::executor;
-    auto [e, unused] = co_await asio::co_spawn(ex, client.send(make_request()),
-                                       asio::bind_cancellation_slot(signal.slot(), asio::as_tuple(asio::use_awaitable)));
-    (void)unused;
-    BOOST_TEST(static_cast<bool>(e));
-    try {
-      if (e) std::rethrow_exception(e);
-    } catch (const boost::system::system_error& err) {
-      BOOST_TEST((err.code() == asio::error::operation_aborted), err.what());
-    }
-    auto r = co_await client.send(make_request());
-    BOOST_TEST(r.result_int() == 200u);
-  }, std::chrono::seconds(8));
+  run_test(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        using namespace asio::experimental::awaitable_operators;
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        timer.expires_after(100ms);
+        const auto start = clk::now();
+        // `||` cancels the loser: the send.
+        auto winner = co_await (client.send(make_request()) || timer.async_wait(asio::use_awaitable));
+        cancel_latency = clk::now() - start;
+        BOOST_TEST(winner.index() == 1u);
+        // And with an explicit cancellation_signal.
+        asio::cancellation_signal signal;
+        asio::steady_timer t2(co_await asio::this_coro::executor);
+        t2.expires_after(50ms);
+        t2.async_wait([&](boost::system::error_code) { signal.emit(asio::cancellation_type::terminal); });
+        auto ex = co_await asio::this_coro::executor;
+        auto [e, unused] = co_await asio::co_spawn(
+            ex, client.send(make_request()),
+            asio::bind_cancellation_slot(signal.slot(), asio::as_tuple(asio::use_awaitable)));
+        (void)unused;
+        BOOST_TEST(static_cast<bool>(e));
+        try {
+          if (e) std::rethrow_exception(e);
+        } catch (const boost::system::system_error& err) {
+          BOOST_TEST((err.code() == asio::error::operation_aborted), err.what());
+        }
+        auto r = co_await client.send(make_request());
+        BOOST_TEST(r.result_int() == 200u);
+      },
+      std::chrono::seconds(8));
   BOOST_TEST((cancel_latency < 1s));
   BOOST_TEST(server.connections == 3);  // each cancelled attempt gave up its connection
 }
@@ -362,10 +370,11 @@ BOOST_AUTO_TEST_CASE(a_cancelled_waiter_leaves_the_queue) {
     using namespace asio::experimental::awaitable_operators;
     auto ex = co_await asio::this_coro::executor;
     asio::steady_timer first_done(ex, asio::steady_timer::time_point::max());
-    asio::co_spawn(ex, client.send(make_request()), [&](std::exception_ptr e, awsmp::detail::http_response r) {
-      if (!e) first_status = static_cast<int>(r.result_int());
-      first_done.cancel();
-    });
+    asio::co_spawn(ex, client.send(make_request()),
+                   [&](std::exception_ptr e, awsmp::detail::http_response r) {
+                     if (!e) first_status = static_cast<int>(r.result_int());
+                     first_done.cancel();
+                   });
     co_await sleep_for(20ms);
     // This one queues for the busy connection and is cancelled while queued.
     asio::steady_timer timer(ex);
@@ -468,13 +477,16 @@ BOOST_AUTO_TEST_CASE(a_stale_tls_connection_is_resent_once) {
   asio::io_context ioc;
   // TLS connection 0 answers once, then reads the next request and drops the TCP connection
   // without a close_notify (what a crashed or impatient server does).
-  misbehaving_server server(ioc, [](server_session& s) -> asio::awaitable<void> {
-    http::request<http::string_body> req;
-    while (co_await s.read_request(req)) {
-      if (s.index == 0 && s.requests_on_this_connection == 2) co_return;
-      if (!co_await s.write(json_response(200, "{}"))) co_return;
-    }
-  }, &f.server_ctx);
+  misbehaving_server server(
+      ioc,
+      [](server_session& s) -> asio::awaitable<void> {
+        http::request<http::string_body> req;
+        while (co_await s.read_request(req)) {
+          if (s.index == 0 && s.requests_on_this_connection == 2) co_return;
+          if (!co_await s.write(json_response(200, "{}"))) co_return;
+        }
+      },
+      &f.server_ctx);
   http_client_options o;
   o.ca_file = ca.path.string();
   http_client client(ioc.get_executor(), endpoint::parse(server.url()), o);
@@ -501,7 +513,8 @@ BOOST_AUTO_TEST_CASE(unreadable_ca_file_is_invalid_argument) {
   asio::io_context ioc;
   http_client_options o;
   o.ca_file = "/nonexistent/awsmp-ca.pem";
-  auto e = expect_failure([&] { http_client c(ioc.get_executor(), endpoint::parse("https://127.0.0.1:1"), o); });
+  auto e =
+      expect_failure([&] { http_client c(ioc.get_executor(), endpoint::parse("https://127.0.0.1:1"), o); });
   BOOST_TEST((e.code() == errc::invalid_argument));
   BOOST_TEST(std::string(e.what()).find("ca_file") != std::string::npos);
 }

@@ -1,7 +1,8 @@
 // A loopback HTTP(S) server whose every connection runs a scripted behaviour, so that tests can
 // make it misbehave on purpose (bad status lines, truncated bodies, slowloris, dropped
 // connections) and count what the client did (connections, requests, concurrency).
-// TODO(lead): migrate to tests/support: misbehaving_server -> tests/support/loopback_server.hpp, run_test -> tests/support/run_sync.hpp, temp_pem_file -> tests/support/temp_dir.hpp.
+// TODO(lead): migrate to tests/support: misbehaving_server -> tests/support/loopback_server.hpp, run_test ->
+// tests/support/run_sync.hpp, temp_pem_file -> tests/support/temp_dir.hpp.
 #pragma once
 
 #include <boost/asio/as_tuple.hpp>
@@ -19,7 +20,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -46,7 +46,8 @@ struct server_session {
   boost::beast::flat_buffer buffer;
   int requests_on_this_connection = 0;
 
-  server_session(misbehaving_server& s, int i, tcp::socket sock) : server(s), index(i), socket(std::move(sock)) {}
+  server_session(misbehaving_server& s, int i, tcp::socket sock)
+      : server(s), index(i), socket(std::move(sock)) {}
 
   /// Reads one request; false when the client closed the connection or sent garbage.
   asio::awaitable<bool> read_request(http::request<http::string_body>& request);
@@ -54,9 +55,11 @@ struct server_session {
   asio::awaitable<bool> write(std::string_view bytes) {
     boost::system::error_code ec;
     if (tls)
-      std::tie(ec, std::ignore) = co_await asio::async_write(*tls, asio::buffer(bytes), asio::as_tuple(asio::use_awaitable));
+      std::tie(ec, std::ignore) =
+          co_await asio::async_write(*tls, asio::buffer(bytes), asio::as_tuple(asio::use_awaitable));
     else
-      std::tie(ec, std::ignore) = co_await asio::async_write(socket, asio::buffer(bytes), asio::as_tuple(asio::use_awaitable));
+      std::tie(ec, std::ignore) =
+          co_await asio::async_write(socket, asio::buffer(bytes), asio::as_tuple(asio::use_awaitable));
     co_return !ec;
   }
   /// Closes the TCP connection without a TLS close_notify (as a crashed or impatient server would).
@@ -80,13 +83,16 @@ inline std::string json_response(int status, std::string_view body, std::string_
 }
 
 class misbehaving_server {
-public:
+ public:
   using behaviour = std::function<asio::awaitable<void>(server_session&)>;
 
   /// Listens on 127.0.0.1 (or `address`) on a free port; `tls` (optional) must outlive the server.
   misbehaving_server(asio::io_context& ioc, behaviour b, asio::ssl::context* tls = nullptr,
                      const std::string& address = "127.0.0.1")
-      : ioc_(ioc), acceptor_(ioc, tcp::endpoint(asio::ip::make_address(address), 0)), behaviour_(std::move(b)), tls_(tls) {
+      : ioc_(ioc),
+        acceptor_(ioc, tcp::endpoint(asio::ip::make_address(address), 0)),
+        behaviour_(std::move(b)),
+        tls_(tls) {
     asio::co_spawn(ioc_, accept_loop(), asio::detached);
   }
 
@@ -100,15 +106,15 @@ public:
     acceptor_.close(ignored);
   }
 
-  int connections = 0;     ///< accepted so far
-  int requests = 0;        ///< requests read so far, all connections
-  int open_now = 0;        ///< connections open when the latest one was accepted
-  int max_open = 0;        ///< the most connections open at once
+  int connections = 0;                     ///< accepted so far
+  int requests = 0;                        ///< requests read so far, all connections
+  int open_now = 0;                        ///< connections open when the latest one was accepted
+  int max_open = 0;                        ///< the most connections open at once
   std::string last_request_target_header;  ///< X-Amz-Target of the latest request
   std::string last_request_body;
   http::request<http::string_body> last_request;  ///< the latest request, headers included
 
-private:
+ private:
   asio::awaitable<void> accept_loop() {
     for (;;) {
       auto [ec, socket] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
@@ -130,7 +136,8 @@ private:
     } guard{open_};
     if (tls_) {
       s->tls.emplace(s->socket, *tls_);
-      auto [ec] = co_await s->tls->async_handshake(asio::ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
+      auto [ec] = co_await s->tls->async_handshake(asio::ssl::stream_base::server,
+                                                   asio::as_tuple(asio::use_awaitable));
       if (ec) {
         s->close();
         co_return;
@@ -155,9 +162,11 @@ inline asio::awaitable<bool> server_session::read_request(http::request<http::st
   request = {};
   boost::system::error_code ec;
   if (tls)
-    std::tie(ec, std::ignore) = co_await http::async_read(*tls, buffer, request, asio::as_tuple(asio::use_awaitable));
+    std::tie(ec, std::ignore) =
+        co_await http::async_read(*tls, buffer, request, asio::as_tuple(asio::use_awaitable));
   else
-    std::tie(ec, std::ignore) = co_await http::async_read(socket, buffer, request, asio::as_tuple(asio::use_awaitable));
+    std::tie(ec, std::ignore) =
+        co_await http::async_read(socket, buffer, request, asio::as_tuple(asio::use_awaitable));
   if (ec) co_return false;
   ++server.requests;
   ++requests_on_this_connection;
@@ -194,7 +203,8 @@ struct temp_pem_file {
   std::filesystem::path path;
   explicit temp_pem_file(const std::string& pem) {
     std::random_device rd;
-    path = std::filesystem::temp_directory_path() / ("awsmp-test-" + std::to_string(rd()) + std::to_string(rd()) + ".pem");
+    path = std::filesystem::temp_directory_path() /
+           ("awsmp-test-" + std::to_string(rd()) + std::to_string(rd()) + ".pem");
     std::ofstream(path) << pem;
   }
   ~temp_pem_file() {

@@ -2,26 +2,25 @@
 // verifier (moto recomputes the signature with botocore's signer and the secret it issued, then
 // evaluates the IAM policy of the caller for "aws-marketplace:BatchMeterUsage"), and a wrong
 // secret must be refused.
-#include "support/skip.hpp"
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <awsmp/credentials.hpp>
 #include <awsmp/error.hpp>
 #include <awsmp/metering_client.hpp>
 #include <awsmp/sigv4.hpp>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <csignal>
 #include <optional>
 #include <sstream>
 #include <string>
 
-#include <poll.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "support/skip.hpp"
 
 extern char** environ;
 
@@ -33,7 +32,7 @@ namespace {
 // The moto launcher as a child process: its stdout gives the port and keys; closing its stdin
 // stops it.
 class moto_process {
-public:
+ public:
   moto_process() {
     int in[2], out[2];
     if (::pipe(in) != 0 || ::pipe(out) != 0) throw std::runtime_error("pipe failed");
@@ -79,7 +78,7 @@ public:
 
   const std::string& line() const { return line_; }
 
-private:
+ private:
   std::string read_line(std::chrono::seconds limit) {
     std::string out;
     const auto deadline = std::chrono::steady_clock::now() + limit;
@@ -91,7 +90,8 @@ private:
       if (c == '\n') return out;
       out.push_back(c);
     }
-    return out.empty() ? "FAILED: the moto launcher printed nothing (it exited, or hung past the time limit)" : out;
+    return out.empty() ? "FAILED: the moto launcher printed nothing (it exited, or hung past the time limit)"
+                       : out;
   }
 
   pid_t pid_ = -1;
@@ -126,9 +126,8 @@ struct moto_fixture {
   }
 
   // Sends one BatchMeterUsage signed with (key, secret); returns the result or the AWS refusal.
-  std::pair<std::optional<batch_meter_usage_output>, std::optional<aws_error>> meter(const std::string& key,
-                                                                                   const std::string& secret,
-                                                                                   client_stats* stats = nullptr) {
+  std::pair<std::optional<batch_meter_usage_output>, std::optional<aws_error>> meter(
+      const std::string& key, const std::string& secret, client_stats* stats = nullptr) {
     asio::io_context ioc;
     static_credentials_provider provider{credentials{key, secret, "", std::nullopt}};
     sigv4_signer signer{provider, "us-east-1"};
@@ -148,13 +147,16 @@ struct moto_fixture {
     std::optional<batch_meter_usage_output> out;
     std::optional<aws_error> refused;
     std::exception_ptr other;
-    asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-      try {
-        out = co_await client.batch_meter_usage(in);
-      } catch (const aws_error& e) {
-        refused = e;
-      }
-    }, [&](std::exception_ptr e) { other = e; });
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+          try {
+            out = co_await client.batch_meter_usage(in);
+          } catch (const aws_error& e) {
+            refused = e;
+          }
+        },
+        [&](std::exception_ptr e) { other = e; });
     ioc.run_for(60s);
     if (stats) *stats = client.stats();
     if (other) std::rethrow_exception(other);

@@ -1,15 +1,14 @@
 // Test doubles of the billing tests: a scriptable metering_api and a settable clock.
-// TODO(lead): migrate to tests/support: run_sync -> tests/support/run_sync.hpp, manual_clock -> tests/support/manual_clock.hpp, fake_metering -> tests/support/fake_metering.hpp.
+// TODO(lead): migrate to tests/support: run_sync -> tests/support/run_sync.hpp, manual_clock ->
+// tests/support/manual_clock.hpp, fake_metering -> tests/support/fake_metering.hpp.
 #pragma once
 
 #include <awsmp/error.hpp>
 #include <awsmp/metering_api.hpp>
 #include <awsmp/token_billing_tracker.hpp>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
-
 #include <functional>
 #include <map>
 #include <memory>
@@ -33,8 +32,8 @@ T run_sync(asio::io_context& io, awsmp::awaitable<T> a) {
 
 /// A clock the test moves by hand.
 struct manual_clock {
-  std::shared_ptr<awsmp::time_point> now =
-      std::make_shared<awsmp::time_point>(std::chrono::sys_days{std::chrono::year{2026} / 11 / 25} + 10h + 30s);
+  std::shared_ptr<awsmp::time_point> now = std::make_shared<awsmp::time_point>(
+      std::chrono::sys_days{std::chrono::year{2026} / 11 / 25} + 10h + 30s);
   awsmp::clock_function function() const {
     return [n = now] { return *n; };
   }
@@ -43,7 +42,8 @@ struct manual_clock {
 
 /// Who a record bills, as one string (for the fake's books).
 inline std::string who_of(const awsmp::usage_record& r) {
-  return r.customer_identifier.empty() ? r.customer_aws_account_id + "/" + r.license_arn : r.customer_identifier;
+  return r.customer_identifier.empty() ? r.customer_aws_account_id + "/" + r.license_arn
+                                       : r.customer_identifier;
 }
 
 /// A metering_api whose BatchMeterUsage answers through `handler` (default: like AWS, one
@@ -51,7 +51,7 @@ inline std::string who_of(const awsmp::usage_record& r) {
 /// resend, DuplicateRecord for another quantity), keeping every request and an "accepted"
 /// ledger like AWS's (Success answers only).
 class fake_metering final : public awsmp::metering_api {
-public:
+ public:
   std::function<awsmp::batch_meter_usage_output(const awsmp::batch_meter_usage_input&)> handler;
   std::vector<awsmp::batch_meter_usage_input> requests;
   // (customer, dimension, hour) -> quantity accepted
@@ -59,12 +59,14 @@ public:
   int duplicates = 0;  ///< records a real AWS would answer (or answered) DuplicateRecord
 
   static std::tuple<std::string, std::string, std::int64_t> key_of(const awsmp::usage_record& r) {
-    return {who_of(r), r.dimension, std::chrono::floor<std::chrono::hours>(r.timestamp).time_since_epoch().count()};
+    return {who_of(r), r.dimension,
+            std::chrono::floor<std::chrono::hours>(r.timestamp).time_since_epoch().count()};
   }
 
   static awsmp::batch_meter_usage_output all_success(const awsmp::batch_meter_usage_input& in) {
     awsmp::batch_meter_usage_output out;
-    for (const auto& r : in.usage_records) out.results.push_back({r, "id", awsmp::usage_record_status::success});
+    for (const auto& r : in.usage_records)
+      out.results.push_back({r, "id", awsmp::usage_record_status::success});
     return out;
   }
 
@@ -74,8 +76,9 @@ public:
     for (const auto& r : in.usage_records) {
       auto it = accepted.find(key_of(r));
       const bool dup = it != accepted.end() && it->second != r.quantity;
-      out.results.push_back({r, dup ? "" : "id", dup ? awsmp::usage_record_status::duplicate_record
-                                                     : awsmp::usage_record_status::success});
+      out.results.push_back(
+          {r, dup ? "" : "id",
+           dup ? awsmp::usage_record_status::duplicate_record : awsmp::usage_record_status::success});
     }
     return out;
   }
@@ -86,7 +89,8 @@ public:
   awsmp::awaitable<awsmp::meter_usage_output> meter_usage(awsmp::meter_usage_input) override {
     throw awsmp::aws_error(400, "InvalidUsageDimensionException", "not in this fake", "r");
   }
-  awsmp::awaitable<awsmp::batch_meter_usage_output> batch_meter_usage(awsmp::batch_meter_usage_input in) override {
+  awsmp::awaitable<awsmp::batch_meter_usage_output> batch_meter_usage(
+      awsmp::batch_meter_usage_input in) override {
     requests.push_back(in);
     auto out = handler ? handler(in) : like_aws(in);
     for (auto& res : out.results) {

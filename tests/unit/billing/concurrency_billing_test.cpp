@@ -1,20 +1,18 @@
 // record_usage from many coroutines on a 2-thread io_context while flush, settle, snapshot and
 // stop race with it; with and without a journal. Every token must be billed exactly once.
 // Sized to stay well below 30 s under TSan.
-#include "billing_fakes.hpp"
-
+#include <atomic>
 #include <awsmp/token_billing_tracker.hpp>
-
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/test/unit_test.hpp>
-
-#include <atomic>
 #include <filesystem>
 #include <mutex>
 #include <random>
 #include <thread>
+
+#include "billing_fakes.hpp"
 
 using namespace awsmp;
 using namespace billing_test;
@@ -53,35 +51,41 @@ void race(bool with_journal) {
   std::mutex recorded_mutex;
   std::atomic<int> remaining{callers};
   for (int c = 0; c < callers; ++c) {
-    asio::co_spawn(io, [&, c]() -> awaitable<void> {
-      std::mt19937 rng(static_cast<unsigned>(c));
-      for (int i = 0; i < calls_per_caller; ++i) {
-        const int k = static_cast<int>(rng() % customers);
-        const std::int64_t in = rng() % 100, out = rng() % 50;
-        auto op = t.record_usage("customer-" + std::to_string(k), in, out);
-        co_await std::move(op);
-        std::lock_guard lock(recorded_mutex);
-        recorded[static_cast<std::size_t>(k)] += in + out;
-      }
-      if (--remaining == 0) {
-        auto stop = t.stop();
-        co_await std::move(stop);
-      }
-    }, asio::detached);
+    asio::co_spawn(
+        io,
+        [&, c]() -> awaitable<void> {
+          std::mt19937 rng(static_cast<unsigned>(c));
+          for (int i = 0; i < calls_per_caller; ++i) {
+            const int k = static_cast<int>(rng() % customers);
+            const std::int64_t in = rng() % 100, out = rng() % 50;
+            auto op = t.record_usage("customer-" + std::to_string(k), in, out);
+            co_await std::move(op);
+            std::lock_guard lock(recorded_mutex);
+            recorded[static_cast<std::size_t>(k)] += in + out;
+          }
+          if (--remaining == 0) {
+            auto stop = t.stop();
+            co_await std::move(stop);
+          }
+        },
+        asio::detached);
   }
   // A flusher and a snapshot reader racing with the callers; the clock moves an hour per tick.
-  asio::co_spawn(io, [&]() -> awaitable<void> {
-    asio::steady_timer timer(co_await asio::this_coro::executor);
-    while (remaining > 0) {
-      clock.hours->fetch_add(1);
-      auto f = t.flush();
-      co_await std::move(f);
-      auto s = t.snapshot();
-      co_await std::move(s);
-      timer.expires_after(std::chrono::milliseconds(2));
-      co_await timer.async_wait(asio::use_awaitable);
-    }
-  }, asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> awaitable<void> {
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        while (remaining > 0) {
+          clock.hours->fetch_add(1);
+          auto f = t.flush();
+          co_await std::move(f);
+          auto s = t.snapshot();
+          co_await std::move(s);
+          timer.expires_after(std::chrono::milliseconds(2));
+          co_await timer.async_wait(asio::use_awaitable);
+        }
+      },
+      asio::detached);
   std::thread second([&] { io.run(); });
   io.run();
   second.join();
@@ -122,19 +126,22 @@ void destroy_right_after(bool after_stop) {
     o.journal = journal;
     auto t = std::make_unique<token_billing_tracker>(io.get_executor(), "p", m, o);
     std::atomic<bool> done{false};
-    asio::co_spawn(io, [&]() -> awaitable<void> {
-      for (int i = 0; i < 3; ++i) {
-        auto rec = t->record_usage("a" + std::to_string(i), 25, 0);
-        co_await std::move(rec);
-      }
-      // The journal's commit loop is still running (it looks for more work on the other thread).
-      if (after_stop) {
-        auto stop = t->stop();
-        co_await std::move(stop);
-      }
-      t.reset();
-      done = true;
-    }, asio::detached);
+    asio::co_spawn(
+        io,
+        [&]() -> awaitable<void> {
+          for (int i = 0; i < 3; ++i) {
+            auto rec = t->record_usage("a" + std::to_string(i), 25, 0);
+            co_await std::move(rec);
+          }
+          // The journal's commit loop is still running (it looks for more work on the other thread).
+          if (after_stop) {
+            auto stop = t->stop();
+            co_await std::move(stop);
+          }
+          t.reset();
+          done = true;
+        },
+        asio::detached);
     std::thread second([&] { io.run(); });
     io.run();
     second.join();
@@ -145,12 +152,20 @@ void destroy_right_after(bool after_stop) {
 
 BOOST_AUTO_TEST_SUITE(billing_concurrency)
 
-BOOST_AUTO_TEST_CASE(destroying_the_tracker_right_after_record_usage_is_safe) { destroy_right_after(false); }
+BOOST_AUTO_TEST_CASE(destroying_the_tracker_right_after_record_usage_is_safe) {
+  destroy_right_after(false);
+}
 
-BOOST_AUTO_TEST_CASE(destroying_the_tracker_right_after_stop_is_safe) { destroy_right_after(true); }
+BOOST_AUTO_TEST_CASE(destroying_the_tracker_right_after_stop_is_safe) {
+  destroy_right_after(true);
+}
 
-BOOST_AUTO_TEST_CASE(record_usage_flush_and_stop_race_without_journal) { race(false); }
+BOOST_AUTO_TEST_CASE(record_usage_flush_and_stop_race_without_journal) {
+  race(false);
+}
 
-BOOST_AUTO_TEST_CASE(record_usage_flush_and_stop_race_with_journal) { race(true); }
+BOOST_AUTO_TEST_CASE(record_usage_flush_and_stop_race_with_journal) {
+  race(true);
+}
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,13 +1,11 @@
 // The journal format: checksums, torn tails tolerated, damage in the middle refused.
-#include "billing/journal_codec.hpp"
-#include "core/crc32c.hpp"
-
 #include <awsmp/error.hpp>
-
 #include <boost/test/unit_test.hpp>
-
 #include <chrono>
 #include <variant>
+
+#include "billing/journal_codec.hpp"
+#include "core/crc32c.hpp"
 
 using namespace awsmp;
 using namespace awsmp::detail;
@@ -23,11 +21,13 @@ struct recorder {
   }
   void operator()(const journal::seal_entry& e) {
     const auto& p = e.plan;
-    log += "seal " + e.key + " " + std::to_string(p.consumed_input) + " " + std::to_string(p.carried_delta) + " " +
-           e.dimension + " last=" + std::to_string(p.last_sealed) + " n=" + std::to_string(e.seqs.size());
+    log += "seal " + e.key + " " + std::to_string(p.consumed_input) + " " + std::to_string(p.carried_delta) +
+           " " + e.dimension + " last=" + std::to_string(p.last_sealed) +
+           " n=" + std::to_string(e.seqs.size());
     for (std::size_t i = 0; i < e.seqs.size(); ++i)
       log += " " + std::to_string(e.seqs[i]) + "@" + std::to_string(p.parts[i].hour) + "/" +
-             std::to_string(std::chrono::floor<std::chrono::seconds>(p.parts[i].stamp).time_since_epoch().count()) +
+             std::to_string(
+                 std::chrono::floor<std::chrono::seconds>(p.parts[i].stamp).time_since_epoch().count()) +
              "x" + std::to_string(p.parts[i].quantity);
     log += ";";
   }
@@ -37,8 +37,8 @@ struct recorder {
            std::to_string(e.sends) + ";";
   }
   void operator()(const journal::pending_entry& e) {
-    log += "pending " + std::to_string(e.seq) + " " + e.record.customer_identifier + e.record.license_arn + " " +
-           std::to_string(e.record.quantity) + (e.maybe_delivered ? " maybe" : "") + ";";
+    log += "pending " + std::to_string(e.seq) + " " + e.record.customer_identifier + e.record.license_arn +
+           " " + std::to_string(e.record.quantity) + (e.maybe_delivered ? " maybe" : "") + ";";
   }
   void operator()(const journal::dead_record_entry& e) {
     log += "deadrec " + std::to_string(e.seq) + " " + e.record.customer_identifier + " " + e.reason +
@@ -95,15 +95,15 @@ BOOST_AUTO_TEST_CASE(crc32c_known_answers) {
   BOOST_TEST(crc32c("123456789") == 0xE3069283u);  // the standard check value
   BOOST_TEST(crc32c("") == 0u);
   std::string zeros(32, '\0');
-  BOOST_TEST(crc32c(zeros) == 0x8A9136AAu);        // RFC 3720 B.4
+  BOOST_TEST(crc32c(zeros) == 0x8A9136AAu);  // RFC 3720 B.4
   BOOST_TEST(crc32c("6789", crc32c("12345")) == 0xE3069283u);
 }
 
 BOOST_AUTO_TEST_CASE(entries_round_trip) {
   const std::string f = sample_file();
   BOOST_TEST(replay(f) == "usage cust-1 10 20 h490000;usage cust-2 5 0 h" + std::to_string(no_hour) +
-                              ";seal cust-1 10 -3 tokens_1m last=77 n=1 9@77/" + std::to_string(77 * 3600 + 3599) +
-                              "x3;ack 9;");
+                              ";seal cust-1 10 -3 tokens_1m last=77 n=1 9@77/" +
+                              std::to_string(77 * 3600 + 3599) + "x3;ack 9;");
   std::string p;
   usage_record r;
   r.customer_identifier = "c";
@@ -120,7 +120,9 @@ BOOST_AUTO_TEST_CASE(entries_round_trip) {
   journal::encode_undead(p, 4);
   BOOST_TEST(replay(journal::file_header() + journal::frame(p)) ==
              "pending 3 c 4;deadrec 4 c DuplicateRecord doubt;dead 3 CustomerNotSubscribed s1;next 11;"
-             "refund \x01" "123456789012\x01" "arn:x 5000;undead 4;");
+             "refund \x01"
+             "123456789012\x01"
+             "arn:x 5000;undead 4;");
 }
 
 BOOST_AUTO_TEST_CASE(version_1_files_are_still_read_with_minutes_mapped_to_hours) {
@@ -131,7 +133,8 @@ BOOST_AUTO_TEST_CASE(version_1_files_are_still_read_with_minutes_mapped_to_hours
   for (int i = 0; i < 4; ++i) h.push_back(static_cast<char>((crc >> (8 * i)) & 0xFF));
   auto i64 = [](std::int64_t v) {
     std::string o;
-    for (int i = 0; i < 8; ++i) o.push_back(static_cast<char>((static_cast<std::uint64_t>(v) >> (8 * i)) & 0xFF));
+    for (int i = 0; i < 8; ++i)
+      o.push_back(static_cast<char>((static_cast<std::uint64_t>(v) >> (8 * i)) & 0xFF));
     return o;
   };
   std::string p;
@@ -149,7 +152,8 @@ BOOST_AUTO_TEST_CASE(version_1_files_are_still_read_with_minutes_mapped_to_hours
   p += i64(1) + i64(125) + i64(0);
   const auto scan = journal::scan(h + journal::frame(p));
   BOOST_TEST(scan.version == 1u);
-  BOOST_TEST(replay(h + journal::frame(p)) == "usage a 7 3 h" + std::to_string(no_hour) + ";seal a 7 -10 d last=2 n=1 1@2/" +
+  BOOST_TEST(replay(h + journal::frame(p)) == "usage a 7 3 h" + std::to_string(no_hour) +
+                                                  ";seal a 7 -10 d last=2 n=1 1@2/" +
                                                   std::to_string(125 * 60) + "x0;");
 }
 

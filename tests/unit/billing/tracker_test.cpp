@@ -1,24 +1,22 @@
 // token_billing_tracker against a scriptable fake: sealing, the hour rule, both identity forms,
 // results, dead letters, heartbeats, stop() ordering, journal replay and corrupt journals.
 // TODO(lead): migrate to tests/support: temp_dir -> tests/support/temp_dir.hpp.
-#include "billing_fakes.hpp"
+#include <signal.h>
+#include <sys/resource.h>
 
 #include <awsmp/subscription_store.hpp>
 #include <awsmp/token_billing_tracker.hpp>
-
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <random>
 #include <thread>
 
-#include <signal.h>
-#include <sys/resource.h>
+#include "billing_fakes.hpp"
 
 using namespace awsmp;
 using namespace billing_test;
@@ -61,7 +59,8 @@ BOOST_AUTO_TEST_CASE(bad_input_is_rejected_before_anything_is_recorded) {
   manual_clock clock;
   token_billing_tracker t(io.get_executor(), "prod-1", m, opts(clock));
   BOOST_TEST(throws_code([&] { run_sync(io, t.record_usage("", 1, 1)); }, errc::invalid_argument));
-  BOOST_TEST(throws_code([&] { run_sync(io, t.record_usage(std::string(256, 'a'), 1, 1)); }, errc::invalid_argument));
+  BOOST_TEST(throws_code([&] { run_sync(io, t.record_usage(std::string(256, 'a'), 1, 1)); },
+                         errc::invalid_argument));
   BOOST_TEST(throws_code([&] { run_sync(io, t.record_usage("a\nb", 1, 1)); }, errc::invalid_argument));
   BOOST_TEST(throws_code([&] { run_sync(io, t.record_usage("c", -1, 1)); }, errc::invalid_argument));
   BOOST_TEST(throws_code([&] { run_sync(io, t.record_usage("c", 1, -1)); }, errc::invalid_argument));
@@ -74,11 +73,14 @@ BOOST_AUTO_TEST_CASE(bad_input_is_rejected_before_anything_is_recorded) {
   // Bad options and product codes fail at construction.
   // An empty product code is allowed (account form only), but then the legacy form is refused.
   token_billing_tracker account_only(io.get_executor(), "", m, opts(clock));
-  BOOST_TEST(throws_code([&] { run_sync(io, account_only.record_usage("a", 1, 0)); }, errc::invalid_argument));
-  BOOST_TEST(throws_code([&] { token_billing_tracker bad(io.get_executor(), "bad product", m, opts(clock)); }, errc::invalid_argument));
+  BOOST_TEST(
+      throws_code([&] { run_sync(io, account_only.record_usage("a", 1, 0)); }, errc::invalid_argument));
+  BOOST_TEST(throws_code([&] { token_billing_tracker bad(io.get_executor(), "bad product", m, opts(clock)); },
+                         errc::invalid_argument));
   auto o = opts(clock);
   o.tokens_per_unit = 0;
-  BOOST_TEST(throws_code([&] { token_billing_tracker bad(io.get_executor(), "p", m, o); }, errc::invalid_argument));
+  BOOST_TEST(
+      throws_code([&] { token_billing_tracker bad(io.get_executor(), "p", m, o); }, errc::invalid_argument));
 }
 
 BOOST_AUTO_TEST_CASE(flush_seals_whole_units_and_carries_the_remainder) {
@@ -202,13 +204,21 @@ BOOST_AUTO_TEST_CASE(unprocessed_records_are_resent_unchanged_until_answered) {
 BOOST_AUTO_TEST_CASE(every_failure_step_keeps_usage_pending_and_nothing_is_lost) {
   // The fake fails in each way a call can fail; after it recovers, every unit lands once.
   const std::vector<std::function<batch_meter_usage_output(const batch_meter_usage_input&)>> failures = {
-      [](const batch_meter_usage_input&) -> batch_meter_usage_output { throw aws_error(400, "ThrottlingException", "slow down", "r1"); },
-      [](const batch_meter_usage_input&) -> batch_meter_usage_output { throw aws_error(500, "InternalServiceErrorException", "", "r2"); },
-      [](const batch_meter_usage_input&) -> batch_meter_usage_output { throw boost::system::system_error(make_error_code(errc::timeout)); },
+      [](const batch_meter_usage_input&) -> batch_meter_usage_output {
+        throw aws_error(400, "ThrottlingException", "slow down", "r1");
+      },
+      [](const batch_meter_usage_input&) -> batch_meter_usage_output {
+        throw aws_error(500, "InternalServiceErrorException", "", "r2");
+      },
+      [](const batch_meter_usage_input&) -> batch_meter_usage_output {
+        throw boost::system::system_error(make_error_code(errc::timeout));
+      },
       [](const batch_meter_usage_input&) -> batch_meter_usage_output {
         throw boost::system::system_error(make_error_code(boost::asio::error::connection_reset));
       },
-      [](const batch_meter_usage_input&) -> batch_meter_usage_output { throw boost::system::system_error(make_error_code(errc::malformed_message)); },
+      [](const batch_meter_usage_input&) -> batch_meter_usage_output {
+        throw boost::system::system_error(make_error_code(errc::malformed_message));
+      },
       [](const batch_meter_usage_input& in) {  // answered, but without any result
         batch_meter_usage_output out;
         (void)in;
@@ -308,13 +318,22 @@ BOOST_AUTO_TEST_CASE(record_independent_errors_never_dead_letter) {
   // Errors about the seller's setup, not about any record: the flush throws, every record
   // stays pending, stats() says why; once fixed, everything is billed once.
   const std::vector<std::function<batch_meter_usage_output(const batch_meter_usage_input&)>> failures = {
-      [](const batch_meter_usage_input&) -> batch_meter_usage_output { throw aws_error(400, "InvalidUsageDimensionException", "", "r"); },
-      [](const batch_meter_usage_input&) -> batch_meter_usage_output { throw aws_error(400, "InvalidCustomerIdentifierException", "", "r"); },
-      [](const batch_meter_usage_input&) -> batch_meter_usage_output { throw aws_error(400, "InvalidLicenseException", "", "r"); },
-      [](const batch_meter_usage_input&) -> batch_meter_usage_output { throw aws_error(403, "AccessDeniedException", "", "r"); },
+      [](const batch_meter_usage_input&) -> batch_meter_usage_output {
+        throw aws_error(400, "InvalidUsageDimensionException", "", "r");
+      },
+      [](const batch_meter_usage_input&) -> batch_meter_usage_output {
+        throw aws_error(400, "InvalidCustomerIdentifierException", "", "r");
+      },
+      [](const batch_meter_usage_input&) -> batch_meter_usage_output {
+        throw aws_error(400, "InvalidLicenseException", "", "r");
+      },
+      [](const batch_meter_usage_input&) -> batch_meter_usage_output {
+        throw aws_error(403, "AccessDeniedException", "", "r");
+      },
       // A trailing newline in AWS_SESSION_TOKEN is refused by local validation before sending.
       [](const batch_meter_usage_input&) -> batch_meter_usage_output {
-        throw boost::system::system_error(make_error_code(errc::invalid_argument), "session token: control characters");
+        throw boost::system::system_error(make_error_code(errc::invalid_argument),
+                                          "session token: control characters");
       },
       [](const batch_meter_usage_input&) -> batch_meter_usage_output {
         throw boost::system::system_error(make_error_code(errc::credentials_unavailable));
@@ -412,8 +431,9 @@ BOOST_AUTO_TEST_CASE(hourly_heartbeats_for_active_subscribers_without_usage) {
   fake_metering m;
   manual_clock clock;
   memory_subscription_store store(io.get_executor());
-  for (auto [id, st] : {std::pair{"idle", subscription_status::active}, std::pair{"busy", subscription_status::active},
-                        std::pair{"left", subscription_status::unsubscribed}}) {
+  for (auto [id, st] :
+       {std::pair{"idle", subscription_status::active}, std::pair{"busy", subscription_status::active},
+        std::pair{"left", subscription_status::unsubscribed}}) {
     subscription s;
     s.customer_identifier = id;
     s.product_code = "p";
@@ -470,25 +490,31 @@ BOOST_AUTO_TEST_CASE(stop_cancels_run_then_flushes_and_refuses_more_usage) {
   manual_clock clock;
   token_billing_tracker t(io.get_executor(), "p", m, opts(clock));
   std::vector<std::string> events;
-  asio::co_spawn(io, [&]() -> awaitable<void> {
-    auto run = t.run(std::chrono::hours(1));
-    co_await std::move(run);
-    events.push_back("run returned, accepted " + std::to_string(m.accepted_units("a")));
-  }, asio::detached);
-  asio::co_spawn(io, [&]() -> awaitable<void> {
-    auto rec = t.record_usage("a", 5000, 0);  // named: see the g++ 12 note in the tracker
-    co_await std::move(rec);
-    asio::steady_timer timer(co_await asio::this_coro::executor, 20ms);
-    co_await timer.async_wait(asio::use_awaitable);
-    try {
-      auto second = t.run(std::chrono::hours(1));
-      co_await std::move(second);
-    } catch (const boost::system::system_error& e) {
-      if (e.code() == make_error_code(errc::invalid_argument)) events.push_back("second run refused");
-    }
-    co_await t.stop();
-    events.push_back("stop returned, accepted " + std::to_string(m.accepted_units("a")));
-  }, asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> awaitable<void> {
+        auto run = t.run(std::chrono::hours(1));
+        co_await std::move(run);
+        events.push_back("run returned, accepted " + std::to_string(m.accepted_units("a")));
+      },
+      asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> awaitable<void> {
+        auto rec = t.record_usage("a", 5000, 0);  // named: see the g++ 12 note in the tracker
+        co_await std::move(rec);
+        asio::steady_timer timer(co_await asio::this_coro::executor, 20ms);
+        co_await timer.async_wait(asio::use_awaitable);
+        try {
+          auto second = t.run(std::chrono::hours(1));
+          co_await std::move(second);
+        } catch (const boost::system::system_error& e) {
+          if (e.code() == make_error_code(errc::invalid_argument)) events.push_back("second run refused");
+        }
+        co_await t.stop();
+        events.push_back("stop returned, accepted " + std::to_string(m.accepted_units("a")));
+      },
+      asio::detached);
   io.run();
   BOOST_REQUIRE_EQUAL(events.size(), 3u);
   std::sort(events.begin(), events.end());
@@ -568,7 +594,8 @@ BOOST_AUTO_TEST_CASE(property_through_the_tracker_billed_plus_unbilled_equals_re
     for (int step = 0; step < 150; ++step) {
       if (rng() % 5 != 0) {
         const std::string id = "c" + std::to_string(rng() % 6);
-        const auto in = static_cast<std::int64_t>(rng() % 4000), out = static_cast<std::int64_t>(rng() % 1000);
+        const auto in = static_cast<std::int64_t>(rng() % 4000),
+                   out = static_cast<std::int64_t>(rng() % 1000);
         run_sync(io, t.record_usage(id, in, out));
         recorded[id] += in + out;
         continue;
@@ -596,11 +623,14 @@ BOOST_AUTO_TEST_CASE(concurrent_callers_share_one_fdatasync) {
   token_billing_tracker t(io.get_executor(), "p", m, o);
   int completed = 0;
   for (int i = 0; i < 500; ++i)
-    asio::co_spawn(io, [&, i]() -> awaitable<void> {
-      auto op = t.record_usage("c" + std::to_string(i % 10), 1, 0);
-      co_await std::move(op);
-      ++completed;
-    }, asio::detached);
+    asio::co_spawn(
+        io,
+        [&, i]() -> awaitable<void> {
+          auto op = t.record_usage("c" + std::to_string(i % 10), 1, 0);
+          co_await std::move(op);
+          ++completed;
+        },
+        asio::detached);
   io.run();
   BOOST_TEST(completed == 500);
   BOOST_TEST(t.stats().journal_commits >= 1u);
@@ -664,7 +694,8 @@ BOOST_AUTO_TEST_CASE(a_journal_must_be_a_regular_file) {
   o.journal = "/dev/null";
   asio::io_context io;
   fake_metering m;
-  BOOST_TEST(throws_code([&] { token_billing_tracker t(io.get_executor(), "p", m, o); }, errc::invalid_argument));
+  BOOST_TEST(
+      throws_code([&] { token_billing_tracker t(io.get_executor(), "p", m, o); }, errc::invalid_argument));
 }
 
 BOOST_AUTO_TEST_CASE(journal_compaction_keeps_the_state) {
@@ -720,9 +751,12 @@ BOOST_AUTO_TEST_CASE(corrupt_or_foreign_journals_fail_construction) {
   std::ofstream(o.journal, std::ios::binary | std::ios::trunc) << damaged;
   asio::io_context io;
   fake_metering m;
-  BOOST_TEST(throws_code([&] { token_billing_tracker t(io.get_executor(), "p", m, o); }, errc::journal_corrupt));
-  std::ofstream(o.journal, std::ios::binary | std::ios::trunc) << "{\"not\": \"a journal\", \"padding\": 1234567890}";
-  BOOST_TEST(throws_code([&] { token_billing_tracker t(io.get_executor(), "p", m, o); }, errc::journal_corrupt));
+  BOOST_TEST(
+      throws_code([&] { token_billing_tracker t(io.get_executor(), "p", m, o); }, errc::journal_corrupt));
+  std::ofstream(o.journal, std::ios::binary | std::ios::trunc)
+      << "{\"not\": \"a journal\", \"padding\": 1234567890}";
+  BOOST_TEST(
+      throws_code([&] { token_billing_tracker t(io.get_executor(), "p", m, o); }, errc::journal_corrupt));
   // The file is left as it was: never silently emptied.
   BOOST_TEST(std::filesystem::file_size(o.journal) > 16u);
   // A torn tail is fine: cut the last 5 bytes.
@@ -742,8 +776,15 @@ BOOST_AUTO_TEST_CASE(same_hour_sequences_bill_every_unit_once_without_a_journal)
   using s = step;
   const std::vector<std::pair<const char*, std::vector<step>>> sequences = {
       {"two and more flushes in one hour",
-       {{s::use, 2000}, {s::advance, 3600}, {s::flush}, {s::use, 3000}, {s::flush}, {s::advance, 600}, {s::flush},
-        {s::advance, 3600}, {s::flush}}},
+       {{s::use, 2000},
+        {s::advance, 3600},
+        {s::flush},
+        {s::use, 3000},
+        {s::flush},
+        {s::advance, 600},
+        {s::flush},
+        {s::advance, 3600},
+        {s::flush}}},
       {"hourly flush, usage, stop() in the same hour",
        {{s::use, 2000}, {s::advance, 3600}, {s::flush}, {s::use, 3000}, {s::advance, 60}, {s::stop}}},
       {"flush, then settle() in the same hour",
@@ -765,19 +806,29 @@ BOOST_AUTO_TEST_CASE(same_hour_sequences_bill_every_unit_once_without_a_journal)
             run_sync(io, t.record_usage("a", st.n, 0));
             recorded += st.n;
             break;
-          case step::flush: run_sync(io, t.flush()); break;
-          case step::stop: run_sync(io, t.stop()); break;
-          case step::settle: run_sync(io, t.settle("a")); break;
-          case step::advance: clock.advance(std::chrono::seconds(st.n)); break;
+          case step::flush:
+            run_sync(io, t.flush());
+            break;
+          case step::stop:
+            run_sync(io, t.stop());
+            break;
+          case step::settle:
+            run_sync(io, t.settle("a"));
+            break;
+          case step::advance:
+            clock.advance(std::chrono::seconds(st.n));
+            break;
         }
       }
       const bool settled = std::string(name).find("settle") != std::string::npos;
-      BOOST_TEST(m.accepted_units("a") == (settled ? (recorded + 999) / 1000 : recorded / 1000));  // settle rounds up
+      BOOST_TEST(m.accepted_units("a") ==
+                 (settled ? (recorded + 999) / 1000 : recorded / 1000));  // settle rounds up
       BOOST_TEST(m.duplicates == 0);
       BOOST_TEST(run_sync(io, t.dead_letters()).empty());
       BOOST_TEST(t.stats().units_unbilled == 0u);
       for (const auto& req : m.requests)
-        for (const auto& r : req.usage_records) BOOST_TEST((r.timestamp >= std::chrono::floor<std::chrono::seconds>(first_use)));
+        for (const auto& r : req.usage_records)
+          BOOST_TEST((r.timestamp >= std::chrono::floor<std::chrono::seconds>(first_use)));
     }
   }
 }
@@ -816,8 +867,10 @@ BOOST_AUTO_TEST_CASE(account_form_records_carry_account_and_license_and_no_produ
   fake_metering m;
   manual_clock clock;
   token_billing_tracker t(io.get_executor(), "", m, opts(clock));  // no product code: account form only
-  const auto l1 = billed_customer::account("123456789012", "arn:aws:license-manager::123456789012:license:l-0123456789abcdef0123456789abcdef");
-  const auto l2 = billed_customer::account("123456789012", "arn:aws:license-manager::123456789012:license:l-fedcba9876543210fedcba9876543210");
+  const auto l1 = billed_customer::account(
+      "123456789012", "arn:aws:license-manager::123456789012:license:l-0123456789abcdef0123456789abcdef");
+  const auto l2 = billed_customer::account(
+      "123456789012", "arn:aws:license-manager::123456789012:license:l-fedcba9876543210fedcba9876543210");
   run_sync(io, t.record_usage(l1, 2000, 0));
   run_sync(io, t.record_usage(l2, 3000, 0));
   BOOST_TEST(throws_code([&] { run_sync(io, t.record_usage("legacy", 1, 0)); }, errc::invalid_argument));
@@ -842,7 +895,8 @@ BOOST_AUTO_TEST_CASE(both_forms_in_one_tracker_go_in_separate_requests) {
   fake_metering m;
   manual_clock clock;
   token_billing_tracker t(io.get_executor(), "prod-1", m, opts(clock));
-  const auto acct = billed_customer::account("123456789012", "arn:aws:license-manager::123456789012:license:l-0123456789abcdef0123456789abcdef");
+  const auto acct = billed_customer::account(
+      "123456789012", "arn:aws:license-manager::123456789012:license:l-0123456789abcdef0123456789abcdef");
   run_sync(io, t.record_usage(acct, 2000, 0));
   run_sync(io, t.record_usage(billed_customer::legacy("cust"), 1000, 0));
   clock.advance(1h);
@@ -860,12 +914,15 @@ BOOST_AUTO_TEST_CASE(one_identifier_rule_refuses_bad_identities_before_anything_
   fake_metering m;
   manual_clock clock;
   token_billing_tracker t(io.get_executor(), "p", m, opts(clock));
-  BOOST_TEST(throws_code([&] { run_sync(io, t.record_usage(std::string("bad\xff\xfe"), 1, 0)); }, errc::invalid_argument));
-  billed_customer mixed = billed_customer::account("123456789012", "arn:aws:license-manager::123456789012:license:l-0123456789abcdef0123456789abcdef");
+  BOOST_TEST(throws_code([&] { run_sync(io, t.record_usage(std::string("bad\xff\xfe"), 1, 0)); },
+                         errc::invalid_argument));
+  billed_customer mixed = billed_customer::account(
+      "123456789012", "arn:aws:license-manager::123456789012:license:l-0123456789abcdef0123456789abcdef");
   mixed.customer_identifier = "also";
   BOOST_TEST(throws_code([&] { run_sync(io, t.record_usage(mixed, 1, 0)); }, errc::invalid_argument));
-  BOOST_TEST(throws_code([&] { run_sync(io, t.record_usage(billed_customer::account("12ab", "arn:x"), 1, 0)); },
-                         errc::invalid_argument));
+  BOOST_TEST(
+      throws_code([&] { run_sync(io, t.record_usage(billed_customer::account("12ab", "arn:x"), 1, 0)); },
+                  errc::invalid_argument));
   BOOST_TEST(run_sync(io, t.snapshot()).empty());
   BOOST_TEST(t.stats().record_usage_calls == 0u);
 }
@@ -933,7 +990,8 @@ BOOST_AUTO_TEST_CASE(redrive_resends_fresh_dead_letters_unchanged) {
   m.handler = [&](const batch_meter_usage_input& in) {
     if (subscribed) return m.like_aws(in);
     batch_meter_usage_output out;
-    for (const auto& r : in.usage_records) out.results.push_back({r, "", usage_record_status::customer_not_subscribed});
+    for (const auto& r : in.usage_records)
+      out.results.push_back({r, "", usage_record_status::customer_not_subscribed});
     return out;
   };
   token_billing_tracker t(io.get_executor(), "p", m, opts(clock));

@@ -1,10 +1,9 @@
 // The internal crypto primitives against published vectors and against OpenSSL's own HMAC.
 #include "core/crypto.hpp"
 
-#include <boost/test/unit_test.hpp>
-
 #include <openssl/hmac.h>
 
+#include <boost/test/unit_test.hpp>
 #include <random>
 #include <string>
 
@@ -12,14 +11,16 @@ using namespace awsmp::detail;
 
 namespace {
 
-std::string hex_of(const sha256_digest& d) { return to_hex(d); }
+std::string hex_of(const sha256_digest& d) {
+  return to_hex(d);
+}
 
 // Reference HMAC through a different OpenSSL code path (the MAC API behind HMAC()).
 std::string openssl_hmac_hex(const std::string& key, const std::string& data) {
   unsigned char out[32];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), out, &len);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
   return to_hex(std::span<const std::uint8_t>(out, len));
 }
 

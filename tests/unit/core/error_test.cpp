@@ -1,11 +1,10 @@
 // The errc category, aws_error, retry classification and AWS JSON 1.1 error decoding.
 #include <awsmp/error.hpp>
-#include "core/throw.hpp"
-
 #include <boost/test/unit_test.hpp>
-
 #include <set>
 #include <string>
+
+#include "core/throw.hpp"
 
 using namespace awsmp;
 
@@ -51,36 +50,42 @@ BOOST_AUTO_TEST_CASE(aws_error_fields_and_what) {
   BOOST_TEST(e.aws_message() == "Invalid product code");
   BOOST_TEST(!e.retryable());
   BOOST_TEST((e.code() == errc::service_error));
-  BOOST_TEST(std::string(e.what()) == "InvalidProductCodeException (HTTP 400, request id req-1): Invalid product code");
+  BOOST_TEST(std::string(e.what()) ==
+             "InvalidProductCodeException (HTTP 400, request id req-1): Invalid product code");
   const boost::system::system_error& base = e;
   BOOST_TEST(std::string(base.what()) == e.what());
 }
 
 BOOST_AUTO_TEST_CASE(retryable_types_and_statuses) {
-  for (const char* t : {"ThrottlingException", "Throttling", "TooManyRequestsException", "InternalServiceErrorException",
-                        "InternalFailure", "ServiceUnavailable", "RequestTimeout", "RequestTimeoutException",
-                        "com.amazonaws.marketplace#ThrottlingException"})
+  for (const char* t :
+       {"ThrottlingException", "Throttling", "TooManyRequestsException", "InternalServiceErrorException",
+        "InternalFailure", "ServiceUnavailable", "RequestTimeout", "RequestTimeoutException",
+        "com.amazonaws.marketplace#ThrottlingException"})
     BOOST_TEST(is_retryable_error(t, 400), t);
   for (unsigned s : {429u, 500u, 502u, 503u, 504u}) BOOST_TEST(is_retryable_error("", s), s);
-  for (const char* t : {"InvalidProductCodeException", "InvalidCustomerIdentifierException", "DuplicateRequestException",
-                        "TimestampOutOfBoundsException", "CustomerNotEntitledException", "InvalidTokenException",
-                        "ExpiredTokenException", "AccessDeniedException", "UnknownError", ""})
+  for (const char* t :
+       {"InvalidProductCodeException", "InvalidCustomerIdentifierException", "DuplicateRequestException",
+        "TimestampOutOfBoundsException", "CustomerNotEntitledException", "InvalidTokenException",
+        "ExpiredTokenException", "AccessDeniedException", "UnknownError", ""})
     BOOST_TEST(!is_retryable_error(t, 400), t);
   for (unsigned s : {200u, 400u, 401u, 403u, 404u, 413u, 501u}) BOOST_TEST(!is_retryable_error("", s), s);
 }
 
 BOOST_AUTO_TEST_CASE(type_trimming) {
   BOOST_TEST(trim_aws_error_type("com.amazonaws.marketplace#ThrottlingException") == "ThrottlingException");
-  BOOST_TEST(trim_aws_error_type("ThrottlingException:http://internal.amazon.com/coral/com.amazon.coral.availability/") ==
+  BOOST_TEST(trim_aws_error_type(
+                 "ThrottlingException:http://internal.amazon.com/coral/com.amazon.coral.availability/") ==
              "ThrottlingException");
-  BOOST_TEST(trim_aws_error_type("aws.protocoltests.restjson#FooError:http://internal.amazon.com/coral/") == "FooError");
+  BOOST_TEST(trim_aws_error_type("aws.protocoltests.restjson#FooError:http://internal.amazon.com/coral/") ==
+             "FooError");
   BOOST_TEST(trim_aws_error_type("FooError") == "FooError");
   BOOST_TEST(trim_aws_error_type("") == "");
 }
 
 BOOST_AUTO_TEST_CASE(decode_body_type_and_message) {
-  const auto e = decode_aws_error(400, "", "rid-9",
-                                  R"({"__type":"com.amazonaws.marketplace#InvalidProductCodeException","message":"bad code"})");
+  const auto e = decode_aws_error(
+      400, "", "rid-9",
+      R"({"__type":"com.amazonaws.marketplace#InvalidProductCodeException","message":"bad code"})");
   BOOST_TEST(e.type() == "InvalidProductCodeException");
   BOOST_TEST(e.aws_message() == "bad code");
   BOOST_TEST(e.request_id() == "rid-9");
@@ -92,8 +97,9 @@ BOOST_AUTO_TEST_CASE(decode_body_type_and_message) {
 }
 
 BOOST_AUTO_TEST_CASE(header_type_is_preferred) {
-  const auto e = decode_aws_error(400, "ThrottlingException:http://internal.amazon.com/coral/com.amazon.coral.availability/",
-                                  "r", R"({"__type":"SomethingElse","message":"Rate exceeded"})");
+  const auto e = decode_aws_error(
+      400, "ThrottlingException:http://internal.amazon.com/coral/com.amazon.coral.availability/", "r",
+      R"({"__type":"SomethingElse","message":"Rate exceeded"})");
   BOOST_TEST(e.type() == "ThrottlingException");
   BOOST_TEST(e.aws_message() == "Rate exceeded");
   BOOST_TEST(e.retryable());
@@ -124,7 +130,8 @@ BOOST_AUTO_TEST_CASE(huge_or_hostile_bodies_are_bounded) {
   const std::string big(1 << 20, 'x');
   const auto e = decode_aws_error(500, "", "", big);
   BOOST_TEST(std::string(e.what()).size() < 1024u);
-  const auto ctl = decode_aws_error(400, "", "id\r\nInjected: 1", R"({"__type":"X","message":"line1\nline2"})");
+  const auto ctl =
+      decode_aws_error(400, "", "id\r\nInjected: 1", R"({"__type":"X","message":"line1\nline2"})");
   BOOST_TEST(std::string(ctl.what()).find('\n') == std::string::npos, ctl.what());
   BOOST_TEST(std::string(ctl.what()).find('\r') == std::string::npos, ctl.what());
 }
@@ -132,10 +139,11 @@ BOOST_AUTO_TEST_CASE(huge_or_hostile_bodies_are_bounded) {
 BOOST_AUTO_TEST_CASE(session_tokens_quoted_by_aws_are_redacted) {
   // InvalidSignatureException quotes the expected canonical request, signed headers included.
   const std::string token = "IQoJb3JpZ2luX2VjEXAMPLE/TOKEN+abc==";
-  const std::string body = R"({"__type":"InvalidSignatureException","message":"The request signature we calculated does not )"
-                           R"(match the signature you provided. The Canonical String for this request should have been\n'POST\n/\n\n)"
-                           R"(content-type:application/x-amz-json-1.1\nx-amz-security-token:)" + token +
-                           R"(\nx-amz-target:AWSMPMeteringService.BatchMeterUsage\n' Signature=deadbeef01"})";
+  const std::string body =
+      R"({"__type":"InvalidSignatureException","message":"The request signature we calculated does not )"
+      R"(match the signature you provided. The Canonical String for this request should have been\n'POST\n/\n\n)"
+      R"(content-type:application/x-amz-json-1.1\nx-amz-security-token:)" +
+      token + R"(\nx-amz-target:AWSMPMeteringService.BatchMeterUsage\n' Signature=deadbeef01"})";
   const auto e = decode_aws_error(403, "", "r", body);
   const std::string what = e.what();
   BOOST_TEST(e.type() == "InvalidSignatureException");
@@ -143,7 +151,8 @@ BOOST_AUTO_TEST_CASE(session_tokens_quoted_by_aws_are_redacted) {
   BOOST_TEST(what.find("deadbeef01") == std::string::npos, what);
   BOOST_TEST(what.find("x-amz-security-token:<redacted>") != std::string::npos, what);
   BOOST_TEST(what.find("x-amz-target:AWSMPMeteringService.BatchMeterUsage") != std::string::npos, what);
-  const auto upper = decode_aws_error(403, "", "", R"({"message":"X-Amz-Security-Token=)" + token + R"(&x=1"})");
+  const auto upper =
+      decode_aws_error(403, "", "", R"({"message":"X-Amz-Security-Token=)" + token + R"(&x=1"})");
   BOOST_TEST(std::string(upper.what()).find(token) == std::string::npos, upper.what());
   const auto raw = decode_aws_error(400, "", "", "x-amz-security-token:" + token + " not json");
   BOOST_TEST(std::string(raw.what()).find(token) == std::string::npos, raw.what());

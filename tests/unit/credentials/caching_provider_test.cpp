@@ -1,19 +1,23 @@
-#include "fake_provider.hpp"
-#include "support/manual_clock.hpp"
-#include "test_util.hpp"
-#include "core/throw.hpp"
-
 #include <awsmp/caching_credentials_provider.hpp>
-
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <thread>
 
+#include "core/throw.hpp"
+#include "fake_provider.hpp"
+#include "support/manual_clock.hpp"
+#include "test_util.hpp"
+
 using namespace awsmp;
-using std::chrono::sys_days; using std::chrono::year; using std::chrono::hours; using std::chrono::minutes;
-using std::chrono::seconds; using std::chrono::milliseconds; using std::chrono::nanoseconds; using std::chrono::duration_cast;
+using std::chrono::duration_cast;
+using std::chrono::hours;
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+using std::chrono::nanoseconds;
+using std::chrono::seconds;
+using std::chrono::sys_days;
+using std::chrono::year;
 using namespace std::chrono_literals;
 
 namespace {
@@ -48,7 +52,8 @@ BOOST_AUTO_TEST_CASE(refreshes_margin_before_expiration) {
   boost::asio::io_context ctx;
   manual_clock clock;
   const auto start = clock.now();
-  test::fake_provider inner([&](int n) { return test::make_credentials("K" + std::to_string(n), clock.now() + 60min); });
+  test::fake_provider inner(
+      [&](int n) { return test::make_credentials("K" + std::to_string(n), clock.now() + 60min); });
   caching_credentials_provider cache(ctx.get_executor(), inner, options_with(clock, 300s));
   BOOST_TEST(test::run_sync(ctx, cache.get()).access_key_id == "K1");
   clock.set(start + 54min + 59s);
@@ -69,7 +74,8 @@ BOOST_AUTO_TEST_CASE(configurable_margin_and_short_lived_credentials) {
   manual_clock clock;
   const auto start = clock.now();
   // Credentials that live 2 minutes, inside a 5 minute margin: used for half their life.
-  test::fake_provider inner([&](int n) { return test::make_credentials("K" + std::to_string(n), clock.now() + 2min); });
+  test::fake_provider inner(
+      [&](int n) { return test::make_credentials("K" + std::to_string(n), clock.now() + 2min); });
   caching_credentials_provider cache(ctx.get_executor(), inner, options_with(clock, 300s));
   BOOST_TEST(test::run_sync(ctx, cache.get()).access_key_id == "K1");
   clock.set(start + 59s);
@@ -80,7 +86,8 @@ BOOST_AUTO_TEST_CASE(configurable_margin_and_short_lived_credentials) {
   // With a 30 s margin, the same credentials last until 90 s.
   manual_clock clock2;
   const auto start2 = clock2.now();
-  test::fake_provider inner2([&](int n) { return test::make_credentials("K" + std::to_string(n), clock2.now() + 2min); });
+  test::fake_provider inner2(
+      [&](int n) { return test::make_credentials("K" + std::to_string(n), clock2.now() + 2min); });
   caching_credentials_provider cache2(ctx.get_executor(), inner2, options_with(clock2, 30s));
   BOOST_TEST(test::run_sync(ctx, cache2.get()).access_key_id == "K1");
   clock2.set(start2 + 89s);
@@ -92,8 +99,8 @@ BOOST_AUTO_TEST_CASE(configurable_margin_and_short_lived_credentials) {
 BOOST_AUTO_TEST_CASE(concurrent_callers_share_one_refresh) {
   boost::asio::io_context ctx;
   manual_clock clock;
-  test::fake_provider inner([&](int n) { return test::make_credentials("K" + std::to_string(n), clock.now() + 1h); },
-                            20ms);
+  test::fake_provider inner(
+      [&](int n) { return test::make_credentials("K" + std::to_string(n), clock.now() + 1h); }, 20ms);
   caching_credentials_provider cache(ctx.get_executor(), inner, options_with(clock));
   std::vector<std::string> keys;
   for (int i = 0; i < 50; ++i)
@@ -122,7 +129,8 @@ BOOST_AUTO_TEST_CASE(concurrent_callers_share_one_refresh) {
 
 BOOST_AUTO_TEST_CASE(concurrent_callers_from_several_threads) {
   boost::asio::io_context ctx;
-  test::fake_provider inner([](int n) { return test::make_credentials("K" + std::to_string(n), time_point::max()); }, 10ms);
+  test::fake_provider inner(
+      [](int n) { return test::make_credentials("K" + std::to_string(n), time_point::max()); }, 10ms);
   caching_credentials_provider cache(ctx.get_executor(), inner);
   std::atomic<int> ok{0};
   for (int i = 0; i < 200; ++i)
@@ -170,7 +178,8 @@ BOOST_AUTO_TEST_CASE(cached_credentials_survive_a_failed_refresh_until_they_expi
   bool failing = false;
   test::fake_provider inner([&](int n) -> credentials {
     if (failing) detail::throw_error(errc::service_error, "endpoint down");
-    return credentials{"K" + std::to_string(n), "SECRETVALUE-" + std::to_string(n), "TOKENVALUE", start + 60min};
+    return credentials{"K" + std::to_string(n), "SECRETVALUE-" + std::to_string(n), "TOKENVALUE",
+                       start + 60min};
   });
   caching_credentials_provider cache(ctx.get_executor(), inner, options_with(clock));
   test::log_capture logs;
@@ -217,7 +226,10 @@ BOOST_AUTO_TEST_CASE(cancelling_the_caller_that_leads_a_refresh_does_not_fail_th
         co_await t.async_wait(boost::asio::use_awaitable);  // arrive while the refresh is in flight
         for (int i = 0; i < 10; ++i)
           boost::asio::co_spawn(ctx, cache.get(), [&](std::exception_ptr e, credentials c) {
-            if (e) ++errors; else keys.push_back(c.access_key_id);
+            if (e)
+              ++errors;
+            else
+              keys.push_back(c.access_key_id);
           });
       },
       boost::asio::detached);
@@ -245,9 +257,11 @@ BOOST_AUTO_TEST_CASE(invalidate_forces_a_refresh) {
 
 BOOST_AUTO_TEST_CASE(owning_constructor_rejects_null) {
   boost::asio::io_context ctx;
-  const auto e = test::error_of([&] { caching_credentials_provider c(ctx.get_executor(), std::unique_ptr<credentials_provider>{}); });
+  const auto e = test::error_of(
+      [&] { caching_credentials_provider c(ctx.get_executor(), std::unique_ptr<credentials_provider>{}); });
   BOOST_TEST(e.code() == errc::invalid_argument);
-  caching_credentials_provider owning(ctx.get_executor(), std::make_unique<static_credentials_provider>(test::make_credentials("OWNED")));
+  caching_credentials_provider owning(
+      ctx.get_executor(), std::make_unique<static_credentials_provider>(test::make_credentials("OWNED")));
   BOOST_TEST(test::run_sync(ctx, owning.get()).access_key_id == "OWNED");
 }
 

@@ -1,23 +1,25 @@
+#include <awsmp/credentials_provider_chain.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include "core/throw.hpp"
 #include "fake_provider.hpp"
 #include "test_util.hpp"
-#include "core/throw.hpp"
-
-#include <awsmp/credentials_provider_chain.hpp>
-
-#include <boost/test/unit_test.hpp>
 
 using namespace awsmp;
 
 namespace {
 
-credentials unavailable(std::string why) { detail::throw_error(errc::credentials_unavailable, why); }
+credentials unavailable(std::string why) {
+  detail::throw_error(errc::credentials_unavailable, why);
+}
 
 struct chain_fixture {
   test::fake_provider* a = nullptr;
   test::fake_provider* b = nullptr;
   test::fake_provider* c = nullptr;
 
-  std::unique_ptr<credentials_provider_chain> make(test::fake_provider::script sa, test::fake_provider::script sb,
+  std::unique_ptr<credentials_provider_chain> make(test::fake_provider::script sa,
+                                                   test::fake_provider::script sb,
                                                    test::fake_provider::script sc) {
     std::vector<named_credentials_provider> links;
     auto pa = std::make_unique<test::fake_provider>(std::move(sa));
@@ -50,12 +52,14 @@ BOOST_AUTO_TEST_CASE(first_configured_provider_wins) {
 
 BOOST_AUTO_TEST_CASE(nothing_configured_lists_every_provider_and_reason) {
   boost::asio::io_context ctx;
-  auto chain = make([](int) { return unavailable("A not set"); }, [](int) { return unavailable("B not set"); },
-                    [](int) { return unavailable("C not set"); });
+  auto chain =
+      make([](int) { return unavailable("A not set"); }, [](int) { return unavailable("B not set"); },
+           [](int) { return unavailable("C not set"); });
   const auto e = test::error_of([&] { (void)test::run_sync(ctx, chain->get()); });
   BOOST_TEST(e.code() == errc::credentials_unavailable);
   const std::string what = e.what();
-  BOOST_TEST(what.find("first (A not set); second (B not set); third (C not set)") != std::string::npos, what);
+  BOOST_TEST(what.find("first (A not set); second (B not set); third (C not set)") != std::string::npos,
+             what);
   BOOST_TEST(c->calls() == 1);
 }
 
@@ -68,7 +72,8 @@ BOOST_AUTO_TEST_CASE(configured_but_failing_stops_the_chain) {
   const auto e = test::error_of([&] { (void)test::run_sync(ctx, chain->get()); });
   BOOST_TEST(e.code() == errc::timeout);
   const std::string what = e.what();
-  BOOST_TEST(what.find("the second provider is configured but failed: endpoint slow") != std::string::npos, what);
+  BOOST_TEST(what.find("the second provider is configured but failed: endpoint slow") != std::string::npos,
+             what);
   BOOST_TEST(what.find("first (A not set)") != std::string::npos, what);
   BOOST_TEST(c->calls() == 0);  // never silently falls through to another identity
   BOOST_TEST(logs.all().find("second provider is configured but failed") != std::string::npos);
@@ -76,9 +81,10 @@ BOOST_AUTO_TEST_CASE(configured_but_failing_stops_the_chain) {
 
 BOOST_AUTO_TEST_CASE(aws_errors_keep_their_type) {
   boost::asio::io_context ctx;
-  auto chain = make([](int) -> credentials { throw aws_error(400, "InvalidIdentityToken", "bad token", "req-1"); },
-                    [](int) { return test::make_credentials("SECOND"); },
-                    [](int) { return test::make_credentials("THIRD"); });
+  auto chain =
+      make([](int) -> credentials { throw aws_error(400, "InvalidIdentityToken", "bad token", "req-1"); },
+           [](int) { return test::make_credentials("SECOND"); },
+           [](int) { return test::make_credentials("THIRD"); });
   try {
     (void)test::run_sync(ctx, chain->get());
     BOOST_FAIL("expected aws_error");

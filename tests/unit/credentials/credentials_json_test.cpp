@@ -1,13 +1,19 @@
 #include "credentials/credentials_json.hpp"
 
-#include "test_util.hpp"
-
 #include <boost/test/unit_test.hpp>
 
+#include "test_util.hpp"
+
 using namespace awsmp;
-using std::chrono::sys_days; using std::chrono::year; using std::chrono::hours; using std::chrono::minutes;
-using std::chrono::seconds; using std::chrono::milliseconds; using std::chrono::nanoseconds; using std::chrono::duration_cast;
 using detail::parse_iso8601;
+using std::chrono::duration_cast;
+using std::chrono::hours;
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+using std::chrono::nanoseconds;
+using std::chrono::seconds;
+using std::chrono::sys_days;
+using std::chrono::year;
 
 BOOST_AUTO_TEST_SUITE(credentials_json)
 
@@ -19,17 +25,19 @@ BOOST_AUTO_TEST_CASE(iso8601_forms) {
   BOOST_TEST((parse_iso8601("2026-11-25T19:04:05+02:00") == base));
   BOOST_TEST((parse_iso8601("2026-11-25T16:34:05-00:30") == base));
   BOOST_TEST((parse_iso8601("2024-02-29T00:00:00Z") == time_point(sys_days{year{2024} / 2 / 29})));
-  for (std::string_view bad : {"", "2026-11-25", "2026-11-25T17:04:05", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
-                               "2026-11-25T24:00:00Z", "2026-11-25T17:04:05.Z", "2026-11-25T17:04:05Zjunk",
-                               "2026-11-25T17:04:05+0200", "x026-11-25T17:04:05Z"})
+  for (std::string_view bad :
+       {"", "2026-11-25", "2026-11-25T17:04:05", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
+        "2026-11-25T24:00:00Z", "2026-11-25T17:04:05.Z", "2026-11-25T17:04:05Zjunk",
+        "2026-11-25T17:04:05+0200", "x026-11-25T17:04:05Z"})
     BOOST_TEST(!parse_iso8601(bad).has_value(), bad);
 }
 
 // Times come from IMDS, container and STS answers and from AWS_CREDENTIAL_EXPIRATION: an
 // untrusted year must not reach the nanosecond arithmetic, which ends in 2262 (issue 15 item 2).
 BOOST_AUTO_TEST_CASE(iso8601_years_are_bounded_like_amz_dates) {
-  for (std::string_view bad : {"9999-12-31T23:59:59Z", "2263-01-01T00:00:00Z", "2201-01-01T00:00:00Z",
-                               "0000-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "9999-12-31T23:59:59.999999999-23:59"})
+  for (std::string_view bad :
+       {"9999-12-31T23:59:59Z", "2263-01-01T00:00:00Z", "2201-01-01T00:00:00Z", "0000-01-01T00:00:00Z",
+        "1969-12-31T23:59:59Z", "9999-12-31T23:59:59.999999999-23:59"})
     BOOST_TEST(!parse_iso8601(bad).has_value(), bad);
   BOOST_TEST((parse_iso8601("1970-01-01T00:00:00Z") == time_point{}));
   BOOST_TEST((parse_iso8601("2200-12-31T23:59:59Z") ==
@@ -54,7 +62,8 @@ BOOST_AUTO_TEST_CASE(imds_document_with_code) {
       "imds");
   BOOST_TEST(c.access_key_id == "A");
   const auto e = test::error_of([] {
-    (void)detail::parse_credentials_json(R"({"Code":"Failed","AccessKeyId":"A","SecretAccessKey":"SECRETX"})", "imds");
+    (void)detail::parse_credentials_json(R"({"Code":"Failed","AccessKeyId":"A","SecretAccessKey":"SECRETX"})",
+                                         "imds");
   });
   BOOST_TEST(e.code() == errc::service_error);
   BOOST_TEST(std::string(e.what()).find("Failed") != std::string::npos);

@@ -1,21 +1,27 @@
-#include "test_util.hpp"
-
 #include <awsmp/environment_credentials_provider.hpp>
-
 #include <boost/test/unit_test.hpp>
 
+#include "test_util.hpp"
+
 using namespace awsmp;
-using std::chrono::sys_days; using std::chrono::year; using std::chrono::hours; using std::chrono::minutes;
-using std::chrono::seconds; using std::chrono::milliseconds; using std::chrono::nanoseconds; using std::chrono::duration_cast;
+using std::chrono::duration_cast;
+using std::chrono::hours;
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+using std::chrono::nanoseconds;
+using std::chrono::seconds;
+using std::chrono::sys_days;
+using std::chrono::year;
 
 BOOST_AUTO_TEST_SUITE(credentials_environment_provider)
 
 BOOST_AUTO_TEST_CASE(full_set) {
   boost::asio::io_context ctx;
-  environment_credentials_provider p(fixed_environment({{"AWS_ACCESS_KEY_ID", "AKID"},
-                                                       {"AWS_SECRET_ACCESS_KEY", "SECRET"},
-                                                       {"AWS_SESSION_TOKEN", "TOKEN"},
-                                                       {"AWS_CREDENTIAL_EXPIRATION", "2026-11-25T18:00:00Z"}}));
+  environment_credentials_provider p(
+      fixed_environment({{"AWS_ACCESS_KEY_ID", "AKID"},
+                         {"AWS_SECRET_ACCESS_KEY", "SECRET"},
+                         {"AWS_SESSION_TOKEN", "TOKEN"},
+                         {"AWS_CREDENTIAL_EXPIRATION", "2026-11-25T18:00:00Z"}}));
   const auto c = test::run_sync(ctx, p.get());
   BOOST_TEST(c.access_key_id == "AKID");
   BOOST_TEST(c.secret_access_key == "SECRET");
@@ -25,7 +31,8 @@ BOOST_AUTO_TEST_CASE(full_set) {
 
 BOOST_AUTO_TEST_CASE(legacy_names_and_no_token) {
   boost::asio::io_context ctx;
-  environment_credentials_provider p(fixed_environment({{"AWS_ACCESS_KEY", "AKID2"}, {"AWS_SECRET_KEY", "S2"}}));
+  environment_credentials_provider p(
+      fixed_environment({{"AWS_ACCESS_KEY", "AKID2"}, {"AWS_SECRET_KEY", "S2"}}));
   const auto c = test::run_sync(ctx, p.get());
   BOOST_TEST(c.access_key_id == "AKID2");
   BOOST_TEST(c.secret_access_key == "S2");
@@ -42,7 +49,8 @@ BOOST_AUTO_TEST_CASE(not_configured_vs_broken) {
     });
   };
   BOOST_TEST(get({}).code() == errc::credentials_unavailable);
-  BOOST_TEST(get({{"AWS_ACCESS_KEY_ID", ""}, {"AWS_SECRET_ACCESS_KEY", ""}}).code() == errc::credentials_unavailable);
+  BOOST_TEST(get({{"AWS_ACCESS_KEY_ID", ""}, {"AWS_SECRET_ACCESS_KEY", ""}}).code() ==
+             errc::credentials_unavailable);
 
   const auto half = get({{"AWS_SECRET_ACCESS_KEY", "SECRETVALUE"}});
   BOOST_TEST(half.code() == errc::invalid_argument);
@@ -53,8 +61,10 @@ BOOST_AUTO_TEST_CASE(not_configured_vs_broken) {
   BOOST_TEST(other_half.code() == errc::invalid_argument);
   BOOST_TEST(std::string(other_half.what()).find("AWS_SECRET_ACCESS_KEY") != std::string::npos);
 
-  const auto bad_time = get({{"AWS_ACCESS_KEY_ID", "AKID"}, {"AWS_SECRET_ACCESS_KEY", "SECRETVALUE"},
-                             {"AWS_SESSION_TOKEN", "TOKENVALUE"}, {"AWS_CREDENTIAL_EXPIRATION", "tomorrow"}});
+  const auto bad_time = get({{"AWS_ACCESS_KEY_ID", "AKID"},
+                             {"AWS_SECRET_ACCESS_KEY", "SECRETVALUE"},
+                             {"AWS_SESSION_TOKEN", "TOKENVALUE"},
+                             {"AWS_CREDENTIAL_EXPIRATION", "tomorrow"}});
   BOOST_TEST(bad_time.code() == errc::invalid_argument);
   BOOST_TEST(std::string(bad_time.what()).find("AWS_CREDENTIAL_EXPIRATION") != std::string::npos);
   test::check_no_secret(bad_time.what(), {"SECRETVALUE", "TOKENVALUE"});

@@ -1,8 +1,8 @@
 #include "credentials/ini_file.hpp"
 
-#include "test_util.hpp"
-
 #include <boost/test/unit_test.hpp>
+
+#include "test_util.hpp"
 
 using awsmp::detail::parse_ini;
 

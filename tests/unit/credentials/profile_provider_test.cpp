@@ -1,8 +1,7 @@
-#include "test_util.hpp"
-
 #include <awsmp/profile_credentials_provider.hpp>
-
 #include <boost/test/unit_test.hpp>
+
+#include "test_util.hpp"
 
 using namespace awsmp;
 
@@ -32,7 +31,9 @@ BOOST_AUTO_TEST_SUITE(credentials_profile_provider)
 
 BOOST_AUTO_TEST_CASE(default_profile_static_keys) {
   files f;
-  f.dir.write("credentials", "[default]\naws_access_key_id = AKID\naws_secret_access_key = SECRET\naws_session_token = TOK\n");
+  f.dir.write(
+      "credentials",
+      "[default]\naws_access_key_id = AKID\naws_secret_access_key = SECRET\naws_session_token = TOK\n");
   const auto c = get(f.env());
   BOOST_TEST(c.access_key_id == "AKID");
   BOOST_TEST(c.secret_access_key == "SECRET");
@@ -42,9 +43,11 @@ BOOST_AUTO_TEST_CASE(default_profile_static_keys) {
 
 BOOST_AUTO_TEST_CASE(named_profile_from_config_and_credentials_precedence) {
   files f;
-  f.dir.write("config", "[profile prod]\naws_access_key_id = FROM_CONFIG\naws_secret_access_key = CONFIG_SECRET\n"
-                        "[profile cfgonly]\naws_access_key_id = CFG\naws_secret_access_key = CFGS\n");
-  f.dir.write("credentials", "[prod]\naws_access_key_id = FROM_CREDENTIALS\naws_secret_access_key = CRED_SECRET\n");
+  f.dir.write("config",
+              "[profile prod]\naws_access_key_id = FROM_CONFIG\naws_secret_access_key = CONFIG_SECRET\n"
+              "[profile cfgonly]\naws_access_key_id = CFG\naws_secret_access_key = CFGS\n");
+  f.dir.write("credentials",
+              "[prod]\naws_access_key_id = FROM_CREDENTIALS\naws_secret_access_key = CRED_SECRET\n");
   const auto c = get(f.env({{"AWS_PROFILE", "prod"}}));
   BOOST_TEST(c.access_key_id == "FROM_CREDENTIALS");
   BOOST_TEST(c.secret_access_key == "CRED_SECRET");
@@ -91,7 +94,8 @@ BOOST_AUTO_TEST_CASE(broken_profiles_are_reported_without_secrets) {
     std::string expected;
   };
   const bad_case cases[] = {
-      {"[default]\naws_secret_access_key = SECRETVALUE\n", "has aws_secret_access_key but no aws_access_key_id"},
+      {"[default]\naws_secret_access_key = SECRETVALUE\n",
+       "has aws_secret_access_key but no aws_access_key_id"},
       {"[default]\naws_access_key_id = AKID\n", "has aws_access_key_id but no aws_secret_access_key"},
       {"[default]\ncredential_process = /bin/get-SECRETVALUE\n", "uses credential_process"},
       {"[default]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = base\n", "uses source_profile"},
@@ -115,8 +119,9 @@ BOOST_AUTO_TEST_CASE(broken_profiles_are_reported_without_secrets) {
 
 BOOST_AUTO_TEST_CASE(web_identity_profile_with_missing_token_file_is_reported) {
   files f;
-  f.dir.write("config", "[profile wi]\nrole_arn = arn:aws:iam::123456789012:role/r\nweb_identity_token_file = " +
-                            (f.dir.path() / "no-token").string() + "\nregion = us-west-2\n");
+  f.dir.write("config",
+              "[profile wi]\nrole_arn = arn:aws:iam::123456789012:role/r\nweb_identity_token_file = " +
+                  (f.dir.path() / "no-token").string() + "\nregion = us-west-2\n");
   const auto e = test::error_of([&] { (void)get(f.env({{"AWS_PROFILE", "wi"}})); });
   BOOST_TEST(e.code() == errc::invalid_argument);
   BOOST_TEST(std::string(e.what()).find("does not exist") != std::string::npos);

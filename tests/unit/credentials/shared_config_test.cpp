@@ -1,10 +1,9 @@
 #include "credentials/shared_config.hpp"
 
-#include "test_util.hpp"
-
 #include <awsmp/environment.hpp>
-
 #include <boost/test/unit_test.hpp>
+
+#include "test_util.hpp"
 
 using namespace awsmp;
 using detail::parse_ini;
@@ -42,7 +41,8 @@ BOOST_AUTO_TEST_CASE(environment_overrides_and_tilde) {
   const auto legacy = detail::locate_shared_config(fixed_environment({{"AWS_DEFAULT_PROFILE", "legacy"}}));
   BOOST_TEST(legacy.profile == "legacy");
 
-  const auto args = detail::locate_shared_config(fixed_environment({{"AWS_PROFILE", "prod"}}), "arg", "/x/c", "/x/k");
+  const auto args =
+      detail::locate_shared_config(fixed_environment({{"AWS_PROFILE", "prod"}}), "arg", "/x/c", "/x/k");
   BOOST_TEST(args.profile == "arg");
   BOOST_TEST(args.credentials_file == std::filesystem::path("/x/c"));
   BOOST_TEST(args.config_file == std::filesystem::path("/x/k"));
@@ -85,7 +85,8 @@ BOOST_AUTO_TEST_CASE(profile_headers_in_each_file) {
 }
 
 BOOST_AUTO_TEST_CASE(profile_default_header_wins_over_bare_default_in_config) {
-  const auto config = parse_ini("[default]\nregion = us-east-1\n[profile default]\nregion = us-west-2\n", "config");
+  const auto config =
+      parse_ini("[default]\nregion = us-east-1\n[profile default]\nregion = us-west-2\n", "config");
   const auto def = select_profile(nullptr, &config, "default");
   BOOST_REQUIRE(def);
   BOOST_TEST(def->at("region") == "us-west-2");

@@ -1,15 +1,20 @@
 #include "credentials/sts_xml.hpp"
 
-#include "test_util.hpp"
-
 #include <boost/test/unit_test.hpp>
-
 #include <fstream>
 #include <sstream>
 
+#include "test_util.hpp"
+
 using namespace awsmp;
-using std::chrono::sys_days; using std::chrono::year; using std::chrono::hours; using std::chrono::minutes;
-using std::chrono::seconds; using std::chrono::milliseconds; using std::chrono::nanoseconds; using std::chrono::duration_cast;
+using std::chrono::duration_cast;
+using std::chrono::hours;
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+using std::chrono::nanoseconds;
+using std::chrono::seconds;
+using std::chrono::sys_days;
+using std::chrono::year;
 
 namespace {
 std::string data(const std::string& name) {
@@ -34,7 +39,8 @@ BOOST_AUTO_TEST_CASE(form_body_bytes) {
 }
 
 BOOST_AUTO_TEST_CASE(success_response) {
-  const auto c = detail::parse_assume_role_with_web_identity_response(data("sts_assume_role_with_web_identity.xml"));
+  const auto c =
+      detail::parse_assume_role_with_web_identity_response(data("sts_assume_role_with_web_identity.xml"));
   BOOST_TEST(c.access_key_id == "ASIAIOSFODNN7EXAMPLE");
   BOOST_TEST(c.secret_access_key == "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY");
   BOOST_TEST(c.session_token == "AQoDYXdzEE0a8ANXXXXXXXXNO1ewxE5TijQyp+IEXAMPLE&more");
@@ -53,7 +59,8 @@ BOOST_AUTO_TEST_CASE(error_response) {
 
 BOOST_AUTO_TEST_CASE(element_lookup_details) {
   BOOST_TEST(detail::xml_element_text("<a><Code>x</Code></a>", "Code").value() == "x");
-  BOOST_TEST(detail::xml_element_text("<a><CodeX>y</CodeX><Code attr=\"1\"> z </Code></a>", "Code").value() == "z");
+  BOOST_TEST(detail::xml_element_text("<a><CodeX>y</CodeX><Code attr=\"1\"> z </Code></a>", "Code").value() ==
+             "z");
   BOOST_TEST(detail::xml_element_text("<a><Code/></a>", "Code").value() == "");
   BOOST_TEST(detail::xml_element_text("<a><Code><![CDATA[a<b]]></Code></a>", "Code").value() == "a<b");
   BOOST_TEST(detail::xml_element_text("<a>&#65;&#x42;&unknown;</a>", "a").value() == "AB&unknown;");
@@ -75,7 +82,8 @@ BOOST_AUTO_TEST_CASE(incomplete_responses_name_the_element_never_a_value) {
     BOOST_TEST(what.find("element " + std::string(element) + " is missing") != std::string::npos, what);
     test::check_no_secret(what, {"wJalrXUtnFEMI", "AQoDYXdzEE0a8"});
   }
-  const auto e = test::error_of([] { (void)detail::parse_assume_role_with_web_identity_response("<Other/>"); });
+  const auto e =
+      test::error_of([] { (void)detail::parse_assume_role_with_web_identity_response("<Other/>"); });
   BOOST_TEST(e.code() == errc::malformed_message);
 }
 

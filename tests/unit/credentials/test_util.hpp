@@ -1,30 +1,31 @@
-// Helpers shared by the credentials tests: capture log lines and checks that an error carries a code and no secret.
+// Helpers shared by the credentials tests: capture log lines and checks that an error carries a code and no
+// secret.
 #pragma once
 
-#include "support/run_sync.hpp"
-#include "support/temp_dir.hpp"
-
+#include <atomic>
 #include <awsmp/error.hpp>
 #include <awsmp/log.hpp>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/test/unit_test.hpp>
-
-#include <atomic>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <ostream>
 #include <optional>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "support/run_sync.hpp"
+#include "support/temp_dir.hpp"
+
 namespace awsmp {
 /// Lets BOOST_TEST print awsmp error codes.
-inline std::ostream& operator<<(std::ostream& os, errc e) { return os << make_error_code(e).message(); }
+inline std::ostream& operator<<(std::ostream& os, errc e) {
+  return os << make_error_code(e).message();
+}
 }  // namespace awsmp
 
 namespace awsmp::test {
@@ -49,7 +50,7 @@ boost::system::system_error error_of(F&& f) {
 
 /// Captures every log line (all levels) while alive; restores the default sink afterwards.
 class log_capture {
-public:
+ public:
   log_capture() {
     awsmp::set_log_sink(awsmp::log_level::debug, [this](awsmp::log_level, std::string_view line) {
       std::lock_guard lock(mutex_);
@@ -71,14 +72,15 @@ public:
     return lines_.size();
   }
 
-private:
+ private:
   mutable std::mutex mutex_;
   std::vector<std::string> lines_;
 };
 
 /// Asserts that none of `secrets` occurs in `text`.
 inline void check_no_secret(const std::string& text, std::initializer_list<std::string_view> secrets) {
-  for (auto s : secrets) BOOST_TEST(text.find(s) == std::string::npos, "secret '" << s << "' leaked into: " << text);
+  for (auto s : secrets)
+    BOOST_TEST(text.find(s) == std::string::npos, "secret '" << s << "' leaked into: " << text);
 }
 
 }  // namespace awsmp::test

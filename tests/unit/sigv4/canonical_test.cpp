@@ -1,13 +1,10 @@
 // Each canonicalisation rule of SigV4 on its own: URI, query, headers, date, payload, scope.
-#include "sigv4_test_support.hpp"
+#include <awsmp/sigv4.hpp>
+#include <boost/test/unit_test.hpp>
+#include <string>
 
 #include "core/crypto.hpp"
-
-#include <awsmp/sigv4.hpp>
-
-#include <boost/test/unit_test.hpp>
-
-#include <string>
+#include "sigv4_test_support.hpp"
 
 using namespace awsmp;
 using namespace awsmp::test_sigv4;
@@ -38,7 +35,9 @@ std::vector<std::string> lines(const std::string& s) {
   return out;
 }
 
-std::string empty_hash() { return detail::to_hex(detail::sha256("")); }
+std::string empty_hash() {
+  return detail::to_hex(detail::sha256(""));
+}
 
 }  // namespace
 
@@ -114,12 +113,12 @@ BOOST_AUTO_TEST_CASE(empty_values_are_kept) {
 }
 
 BOOST_AUTO_TEST_CASE(names_and_values_are_decoded_then_re_encoded) {
-  BOOST_TEST(sigv4::canonical_query_string("k=%2f%3a") == "k=%2F%3A");            // upper-case hex
-  BOOST_TEST(sigv4::canonical_query_string("%41%7e=%2D") == "A~=-");               // unreserved decoded
-  BOOST_TEST(sigv4::canonical_query_string("k=a b/c") == "k=a%20b%2Fc");           // raw bytes encoded
-  BOOST_TEST(sigv4::canonical_query_string("k=a+b") == "k=a%2Bb");                 // '+' is a plus
-  BOOST_TEST(sigv4::canonical_query_string("k=1=2") == "k=1%3D2");                 // first '=' splits
-  BOOST_TEST(sigv4::canonical_query_string("k=%zz%4") == "k=%25zz%254");           // bad escapes literal
+  BOOST_TEST(sigv4::canonical_query_string("k=%2f%3a") == "k=%2F%3A");    // upper-case hex
+  BOOST_TEST(sigv4::canonical_query_string("%41%7e=%2D") == "A~=-");      // unreserved decoded
+  BOOST_TEST(sigv4::canonical_query_string("k=a b/c") == "k=a%20b%2Fc");  // raw bytes encoded
+  BOOST_TEST(sigv4::canonical_query_string("k=a+b") == "k=a%2Bb");        // '+' is a plus
+  BOOST_TEST(sigv4::canonical_query_string("k=1=2") == "k=1%3D2");        // first '=' splits
+  BOOST_TEST(sigv4::canonical_query_string("k=%zz%4") == "k=%25zz%254");  // bad escapes literal
   BOOST_TEST(sigv4::canonical_query_string("\xE1\x88\xB4=1") == "%E1%88%B4=1");
   BOOST_TEST(sigv4::canonical_query_string("%E1%88%B4=1") == "%E1%88%B4=1");
 }
@@ -226,9 +225,10 @@ BOOST_AUTO_TEST_CASE(canonical_request_of_an_unsigned_request_uses_signable_head
   http_request r = make("POST", "/path?b=2&a=1");
   r.set("User-Agent", "ua");
   r.set("X-Amz-Target", "AWSMPMeteringService.BatchMeterUsage");
-  const std::string want = "POST\n/path\na=1&b=2\nhost:example.amazonaws.com\n"
-                           "x-amz-target:AWSMPMeteringService.BatchMeterUsage\n\nhost;x-amz-target\n" +
-                           empty_hash();
+  const std::string want =
+      "POST\n/path\na=1&b=2\nhost:example.amazonaws.com\n"
+      "x-amz-target:AWSMPMeteringService.BatchMeterUsage\n\nhost;x-amz-target\n" +
+      empty_hash();
   BOOST_TEST(sigv4::canonical_request(r) == want);
 }
 
@@ -239,10 +239,12 @@ BOOST_AUTO_TEST_SUITE(sigv4_date_and_scope)
 BOOST_AUTO_TEST_CASE(amz_date_is_utc_and_truncates_fractions) {
   using namespace std::chrono;
   BOOST_TEST(sigv4::amz_date(awsmp::time_point{}) == "19700101T000000Z");
-  BOOST_TEST(sigv4::amz_date(sys_days{2024y / February / 29} + 23h + 59min + 59s + 999ms) == "20240229T235959Z");
+  BOOST_TEST(sigv4::amz_date(sys_days{2024y / February / 29} + 23h + 59min + 59s + 999ms) ==
+             "20240229T235959Z");
   BOOST_TEST(sigv4::amz_date(sys_days{2025y / December / 31} + 23h + 59min + 59s) == "20251231T235959Z");
   BOOST_TEST(sigv4::amz_date(sys_days{2026y / January / 1}) == "20260101T000000Z");
-  BOOST_TEST(sigv4::amz_date(sys_days{1969y / December / 31} + 23h + 59min + 59s + 500ms) == "19691231T235959Z");
+  BOOST_TEST(sigv4::amz_date(sys_days{1969y / December / 31} + 23h + 59min + 59s + 500ms) ==
+             "19691231T235959Z");
   // The extremes of system_clock (nanoseconds on libstdc++: years 1677 to 2262) still format.
   BOOST_TEST(sigv4::amz_date(awsmp::time_point::min()).size() == 16u);
   BOOST_TEST(sigv4::amz_date(awsmp::time_point::max()).starts_with("2262"));
@@ -254,16 +256,19 @@ BOOST_AUTO_TEST_CASE(scope_and_date_follow_the_signing_time_across_midnight) {
   const auto before = sigv4::sign(r, creds, "us-west-2", "aws-marketplace",
                                   sys_days{2025y / December / 31} + 23h + 59min + 59s, {});
   BOOST_TEST(before.amz_date == "20251231T235959Z");
-  BOOST_TEST(before.string_to_sign.find("\n20251231/us-west-2/aws-marketplace/aws4_request\n") != std::string::npos);
-  const auto after = sigv4::sign(r, creds, "us-west-2", "aws-marketplace", sys_days{2026y / January / 1}, {});
-  BOOST_TEST(after.authorization.find("Credential=AKIDEXAMPLE/20260101/us-west-2/aws-marketplace/aws4_request, ") !=
+  BOOST_TEST(before.string_to_sign.find("\n20251231/us-west-2/aws-marketplace/aws4_request\n") !=
              std::string::npos);
+  const auto after = sigv4::sign(r, creds, "us-west-2", "aws-marketplace", sys_days{2026y / January / 1}, {});
+  BOOST_TEST(
+      after.authorization.find("Credential=AKIDEXAMPLE/20260101/us-west-2/aws-marketplace/aws4_request, ") !=
+      std::string::npos);
   BOOST_TEST(before.signature != after.signature);
 }
 
 BOOST_AUTO_TEST_CASE(signing_key_matches_the_aws_documentation_example) {
   // The derivation example of the AWS General Reference (IAM, 2012-02-15).
-  const auto key = sigv4::derive_signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1", "iam");
+  const auto key =
+      sigv4::derive_signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1", "iam");
   BOOST_TEST(detail::to_hex(key) == "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
 }
 
@@ -271,7 +276,8 @@ BOOST_AUTO_TEST_CASE(signature_is_the_hmac_of_the_string_to_sign) {
   http_request r = make("POST", "/");
   r.body() = "{}";
   const auto steps = sigv4::sign(r, creds, "us-east-1", "aws-marketplace", when, {});
-  const auto key = sigv4::derive_signing_key(creds.secret_access_key, "20150830", "us-east-1", "aws-marketplace");
+  const auto key =
+      sigv4::derive_signing_key(creds.secret_access_key, "20150830", "us-east-1", "aws-marketplace");
   BOOST_TEST(steps.signature == detail::to_hex(detail::hmac_sha256(key, steps.string_to_sign)));
   BOOST_TEST(lines(steps.string_to_sign).at(3) == detail::to_hex(detail::sha256(steps.canonical_request)));
   BOOST_TEST(steps.signature.size() == 64u);
@@ -287,8 +293,10 @@ BOOST_AUTO_TEST_CASE(token_is_signed_by_default) {
   http_request r = make("POST", "/");
   const auto steps = sigv4::sign(r, c, "us-east-1", "service", when, {});
   BOOST_TEST(std::string(r["X-Amz-Security-Token"]) == c.session_token);
-  BOOST_TEST(steps.canonical_request.find("\nx-amz-security-token:" + c.session_token + "\n") != std::string::npos);
-  BOOST_TEST(steps.authorization.find("SignedHeaders=host;x-amz-date;x-amz-security-token,") != std::string::npos);
+  BOOST_TEST(steps.canonical_request.find("\nx-amz-security-token:" + c.session_token + "\n") !=
+             std::string::npos);
+  BOOST_TEST(steps.authorization.find("SignedHeaders=host;x-amz-date;x-amz-security-token,") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(token_can_be_added_after_signing) {
@@ -314,7 +322,8 @@ BOOST_AUTO_TEST_CASE(a_stale_token_header_is_replaced_or_removed) {
   c.session_token = "new-token";
   r.set("X-Amz-Security-Token", "old-token");
   sigv4::sign(r, c, "us-east-1", "service", when, {});
-  BOOST_TEST(std::distance(r.equal_range("X-Amz-Security-Token").first, r.equal_range("X-Amz-Security-Token").second) == 1);
+  BOOST_TEST(std::distance(r.equal_range("X-Amz-Security-Token").first,
+                           r.equal_range("X-Amz-Security-Token").second) == 1);
   BOOST_TEST(std::string(r["X-Amz-Security-Token"]) == "new-token");
 }
 

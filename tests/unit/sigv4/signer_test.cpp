@@ -1,24 +1,21 @@
 // Bad input, the signing key cache and the asynchronous sigv4_signer.
-#include "sigv4_test_support.hpp"
-#include "support/run_sync.hpp"
-#include "core/throw.hpp"
-
-#include "core/crypto.hpp"
-
+#include <atomic>
 #include <awsmp/credentials.hpp>
 #include <awsmp/error.hpp>
 #include <awsmp/sigv4.hpp>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/test/unit_test.hpp>
-
-#include <atomic>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "core/crypto.hpp"
+#include "core/throw.hpp"
+#include "sigv4_test_support.hpp"
+#include "support/run_sync.hpp"
 
 using namespace awsmp;
 using namespace awsmp::test_sigv4;
@@ -43,8 +40,8 @@ http_request make() {
 }
 
 // Signing must throw invalid_argument, name `field`, and leak no secret.
-void expect_invalid(const credentials& c, std::string_view region, std::string_view service, std::string_view field,
-                    http_request r = make()) {
+void expect_invalid(const credentials& c, std::string_view region, std::string_view service,
+                    std::string_view field, http_request r = make()) {
   try {
     sigv4::sign(r, c, region, service, when);
     BOOST_ERROR("no exception for " << field);
@@ -140,7 +137,8 @@ BOOST_AUTO_TEST_CASE(each_distinct_tuple_is_derived_once) {
   BOOST_TEST(cache.derivations() == 1u);
   BOOST_TEST(detail::to_hex(k1) ==
              detail::to_hex(sigv4::derive_signing_key(secret, "20260115", "us-east-1", "aws-marketplace")));
-  for (int i = 0; i < 10; ++i) BOOST_TEST(cache.get(secret, "20260115", "us-east-1", "aws-marketplace") == k1);
+  for (int i = 0; i < 10; ++i)
+    BOOST_TEST(cache.get(secret, "20260115", "us-east-1", "aws-marketplace") == k1);
   BOOST_TEST(cache.derivations() == 1u);
   // Any part of the tuple changing is another key.
   BOOST_TEST(cache.get(secret, "20260116", "us-east-1", "aws-marketplace") != k1);
@@ -240,7 +238,8 @@ BOOST_AUTO_TEST_CASE(uses_the_system_clock_by_default) {
   const auto after = std::chrono::system_clock::now();
   const time_point signed_at = parse_amz_date(std::string(r["X-Amz-Date"]));
   BOOST_TEST((signed_at >= before && signed_at <= after));
-  BOOST_TEST(std::string(r["Authorization"]).find("/us-east-1/aws-marketplace/aws4_request, ") != std::string::npos);
+  BOOST_TEST(std::string(r["Authorization"]).find("/us-east-1/aws-marketplace/aws4_request, ") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(provider_failures_and_bad_credentials_propagate) {

@@ -1,22 +1,19 @@
 // The state layer with its io_context run by two threads and many coroutines at once.
 // CI also builds this folder under ThreadSanitizer, so every case is small and bounded.
-#include "state_test_support.hpp"
-
+#include <atomic>
 #include <awsmp/entitlement_checker.hpp>
 #include <awsmp/metering_api.hpp>
 #include <awsmp/subscription_manager.hpp>
-
-#include "core/async_mutex.hpp"
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/test/unit_test.hpp>
-
-#include <atomic>
 #include <stdexcept>
 #include <thread>
 #include <vector>
+
+#include "core/async_mutex.hpp"
+#include "state_test_support.hpp"
 
 using namespace awsmp;
 using namespace std::chrono_literals;
@@ -43,7 +40,7 @@ int run_many(asio::io_context& ctx, int count, Make make) {
 
 // An entitlement store whose get takes a little time, so that misses overlap.
 class slow_store final : public entitlement_store {
-public:
+ public:
   slow_store(entitlement_store& inner, asio::any_io_executor ex) : inner_(inner), ex_(std::move(ex)) {}
   std::atomic<int> gets{0};
   using entitlement_store::erase;
@@ -58,9 +55,11 @@ public:
     co_return row;
   }
   awaitable<std::vector<entitlement>> list(billed_customer c) override { return inner_.list(std::move(c)); }
-  awaitable<void> erase(billed_customer c, std::string d) override { return inner_.erase(std::move(c), std::move(d)); }
+  awaitable<void> erase(billed_customer c, std::string d) override {
+    return inner_.erase(std::move(c), std::move(d));
+  }
 
-private:
+ private:
   entitlement_store& inner_;
   asio::any_io_executor ex_;
 };
@@ -143,19 +142,24 @@ BOOST_AUTO_TEST_CASE(checker_is_coherent_after_racing_grants_and_revokes) {
   memory_entitlement_store backing(ctx.get_executor());
   slow_store store(backing, ctx.get_executor());
   awsmp::test::manual_clock clock;
-  entitlement_checker checker(ctx.get_executor(), store, entitlement_checker_options{1h, 64, clock.function()});
+  entitlement_checker checker(ctx.get_executor(), store,
+                              entitlement_checker_options{1h, 64, clock.function()});
   constexpr int keys = 6;
   const int failures = run_many(ctx, 60, [&](int w) -> awaitable<void> {
     for (int r = 0; r < 8; ++r) {
       const std::string c = "c" + std::to_string((w + r) % keys);
       switch ((w + r) % 3) {
-        case 0: co_await checker.is_entitled(c, "d"); break;
+        case 0:
+          co_await checker.is_entitled(c, "d");
+          break;
         case 1: {
           entitlement e{c, "p", "d", 1, never_expires};
           co_await checker.grant_entitlement(e);
           break;
         }
-        default: co_await checker.revoke_entitlement(c, "d"); break;
+        default:
+          co_await checker.revoke_entitlement(c, "d");
+          break;
       }
     }
   });
@@ -192,7 +196,7 @@ BOOST_AUTO_TEST_CASE(async_mutex_excludes_across_suspension) {
 
 namespace {
 class echo_metering final : public metering_api {
-public:
+ public:
   awaitable<resolve_customer_output> resolve_customer(std::string token) override {
     resolve_customer_output out{token.substr(6), "prod", "", ""};  // "token-<customer>"
     co_return out;

@@ -1,12 +1,11 @@
 // entitlement_checker: the Go original's behaviours, the TTL and expiry with an injected
 // clock, single-flight, coherence against racing grants, store errors, the LRU bound.
-#include "lifecycle_fakes.hpp"
-
 #include <awsmp/entitlement_checker.hpp>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/test/unit_test.hpp>
+
+#include "lifecycle_fakes.hpp"
 
 using namespace awsmp;
 using awsmp::test::run;
@@ -19,12 +18,15 @@ struct fixture {
   awsmp::test::manual_clock clock;
   memory_entitlement_store backing{ctx.get_executor()};
   awsmp::test::instrumented_store store{backing, ctx.get_executor()};
-  entitlement_checker checker{ctx.get_executor(), store, entitlement_checker_options{1min, 1000, clock.function()}};
+  entitlement_checker checker{ctx.get_executor(), store,
+                              entitlement_checker_options{1min, 1000, clock.function()}};
 
   entitlement ent(std::string customer, std::string dimension, std::int64_t value, time_point expires) {
     return entitlement{std::move(customer), "prod", std::move(dimension), value, expires};
   }
-  bool entitled(std::string c, std::string d) { return run(ctx, checker.is_entitled(std::move(c), std::move(d))); }
+  bool entitled(std::string c, std::string d) {
+    return run(ctx, checker.is_entitled(std::move(c), std::move(d)));
+  }
   // Polls the io_context until `pred` holds (bounded), for tests that interleave coroutines.
   template <class Pred>
   void run_until(Pred pred) {
@@ -246,9 +248,11 @@ BOOST_AUTO_TEST_CASE(answers_per_license) {
   row.license_arn = lic_a;
   run(ctx, checker.grant_entitlement(row));
   BOOST_TEST(run(ctx, checker.is_entitled(a, "tokens")));
-  BOOST_TEST(!run(ctx, checker.is_entitled(b, "tokens")), "another license of the same account is not entitled");
+  BOOST_TEST(!run(ctx, checker.is_entitled(b, "tokens")),
+             "another license of the same account is not entitled");
   BOOST_TEST(!run(ctx, checker.is_entitled(a, "seats")));
-  BOOST_TEST(entitled("cust-x", "tokens"), "the legacy lookup finds the license's row by its customer identifier");
+  BOOST_TEST(entitled("cust-x", "tokens"),
+             "the legacy lookup finds the license's row by its customer identifier");
 
   // Cached now: a revoke of the license drops both the license's and the legacy answer.
   BOOST_TEST(run(ctx, checker.is_entitled(a, "tokens")));
@@ -273,8 +277,9 @@ BOOST_AUTO_TEST_CASE(answers_per_license) {
 BOOST_AUTO_TEST_CASE(bad_billed_customers_are_refused_before_the_store) {
   const auto invalid = awsmp::test::has_code(errc::invalid_argument);
   const int gets_before = store.gets.load();
-  BOOST_CHECK_EXCEPTION(run(ctx, checker.is_entitled(billed_customer::account("x1", "arn:aws:a:b:c:d"), "tokens")),
-                        boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(
+      run(ctx, checker.is_entitled(billed_customer::account("x1", "arn:aws:a:b:c:d"), "tokens")),
+      boost::system::system_error, invalid);
   BOOST_CHECK_EXCEPTION(run(ctx, checker.is_entitled(billed_customer::account("1", "no-arn"), "tokens")),
                         boost::system::system_error, invalid);
   BOOST_CHECK_EXCEPTION(run(ctx, checker.is_entitled(billed_customer::legacy("caf\xc3"), "tokens")),

@@ -1,10 +1,9 @@
 // sync_entitlements: mirrors AWS into the store, removes what AWS dropped, never acts on a
 // partial fetch, keeps the checker's cache coherent; plus the pure mapping and planning.
-#include "lifecycle_fakes.hpp"
-
 #include <awsmp/entitlement_sync.hpp>
-
 #include <boost/test/unit_test.hpp>
+
+#include "lifecycle_fakes.hpp"
 
 using namespace awsmp;
 using awsmp::test::run;
@@ -66,15 +65,13 @@ BOOST_AUTO_TEST_CASE(values_map_to_positive_when_granted) {
 
 BOOST_AUTO_TEST_CASE(plan_upserts_changes_and_removes_only_this_product) {
   const std::vector<entitlement> stored = {
-      {"c1", "prod-1", "same", 1, never_expires},
-      {"c1", "prod-1", "changed", 1, never_expires},
-      {"c1", "prod-1", "dropped", 1, never_expires},
-      {"c1", "prod-9", "other-product", 1, never_expires},
+      {"c1", "prod-1", "same", 1, never_expires},    {"c1", "prod-1", "changed", 1, never_expires},
+      {"c1", "prod-1", "dropped", 1, never_expires}, {"c1", "prod-9", "other-product", 1, never_expires},
       {"c1", "", "manual", 1, never_expires},
   };
   const std::vector<marketplace_entitlement> from_aws = {
-      aws("c1", "same", std::int64_t{1}), aws("c1", "changed", std::int64_t{5}), aws("c2", "new", std::int64_t{3}),
-      aws("", "bad", std::int64_t{3})};
+      aws("c1", "same", std::int64_t{1}), aws("c1", "changed", std::int64_t{5}),
+      aws("c2", "new", std::int64_t{3}), aws("", "bad", std::int64_t{3})};
   const auto plan = plan_entitlement_sync("prod-1", from_aws, stored);
   BOOST_TEST(plan.unchanged == 1u);
   BOOST_TEST(plan.skipped == 1u);
@@ -99,7 +96,8 @@ BOOST_FIXTURE_TEST_CASE(sync_mirrors_aws_and_removes_what_it_dropped, fixture) {
   BOOST_TEST(r.written == 4u);
   BOOST_TEST(r.removed == 1u);
   BOOST_TEST(r.unchanged == 0u);
-  BOOST_TEST((run(ctx, store.get("c1", "d")) == std::optional<entitlement>(entitlement{"c1", "prod-1", "d", 10, t1})));
+  BOOST_TEST((run(ctx, store.get("c1", "d")) ==
+              std::optional<entitlement>(entitlement{"c1", "prod-1", "d", 10, t1})));
   BOOST_TEST(run(ctx, store.get("c2", "d"))->value == 3);
   BOOST_TEST(!run(ctx, store.get("c3", "d")).has_value(), "AWS no longer lists it");
   BOOST_TEST(run(ctx, store.get("c3", "x")).has_value(), "another product's row stays");
@@ -120,7 +118,8 @@ BOOST_FIXTURE_TEST_CASE(sync_mirrors_aws_and_removes_what_it_dropped, fixture) {
 BOOST_FIXTURE_TEST_CASE(a_failed_fetch_changes_nothing, fixture) {
   subscribe("c1", subscription_status::active);
   run(ctx, store.put(entitlement{"c1", "prod-1", "d", 1, never_expires}));
-  service.all = {aws("c9", "d", std::int64_t{1}), aws("c9", "e", std::int64_t{1}), aws("c9", "f", std::int64_t{1})};
+  service.all = {aws("c9", "d", std::int64_t{1}), aws("c9", "e", std::int64_t{1}),
+                 aws("c9", "f", std::int64_t{1})};
   service.fail_on_page = 1;
   BOOST_CHECK_THROW(run(ctx, sync_entitlements(service, store, subs, "prod-1")), aws_error);
   BOOST_TEST(run(ctx, store.get("c1", "d")).has_value(), "not revoked on a partial fetch");
@@ -131,7 +130,8 @@ BOOST_FIXTURE_TEST_CASE(a_failed_fetch_changes_nothing, fixture) {
 
 BOOST_FIXTURE_TEST_CASE(syncing_through_the_checker_keeps_its_cache_coherent, fixture) {
   awsmp::test::manual_clock clock;
-  entitlement_checker checker(ctx.get_executor(), store, entitlement_checker_options{1h, 100, clock.function()});
+  entitlement_checker checker(ctx.get_executor(), store,
+                              entitlement_checker_options{1h, 100, clock.function()});
   subscribe("c1", subscription_status::active);
   BOOST_TEST(!run(ctx, checker.is_entitled("c1", "d")));  // cached "no" for an hour
   service.all = {aws("c1", "d", std::int64_t{1})};
@@ -166,11 +166,12 @@ BOOST_AUTO_TEST_CASE(an_aws_entitlement_with_a_license_is_stored_by_license) {
 
 BOOST_FIXTURE_TEST_CASE(sync_of_one_license_touches_only_that_license, fixture) {
   awsmp::test::manual_clock clock;
-  entitlement_checker checker(ctx.get_executor(), store, entitlement_checker_options{1h, 100, clock.function()});
+  entitlement_checker checker(ctx.get_executor(), store,
+                              entitlement_checker_options{1h, 100, clock.function()});
   const auto a = billed_customer::account("111122223333", lic_a);
   const auto b = billed_customer::account("111122223333", lic_b);
-  service.all = {aws_license(lic_a, "tokens", 5), aws_license(lic_a, "seats", 1), aws_license(lic_b, "tokens", 7),
-                 aws("cust-y", "tokens", std::int64_t{1})};
+  service.all = {aws_license(lic_a, "tokens", 5), aws_license(lic_a, "seats", 1),
+                 aws_license(lic_b, "tokens", 7), aws("cust-y", "tokens", std::int64_t{1})};
   BOOST_TEST(!run(ctx, checker.is_entitled(a, "tokens")));  // a cached "no"
   auto r = run(ctx, sync_entitlements(service, checker, "prod-1", a));
   BOOST_TEST((service.last_filter == std::map<entitlement_filter, std::vector<std::string>>{
@@ -197,7 +198,8 @@ BOOST_FIXTURE_TEST_CASE(sync_of_one_license_touches_only_that_license, fixture) 
 
 BOOST_FIXTURE_TEST_CASE(sync_of_one_legacy_customer_uses_the_customer_identifier_filter, fixture) {
   awsmp::test::manual_clock clock;
-  entitlement_checker checker(ctx.get_executor(), store, entitlement_checker_options{1h, 100, clock.function()});
+  entitlement_checker checker(ctx.get_executor(), store,
+                              entitlement_checker_options{1h, 100, clock.function()});
   run(ctx, store.put(entitlement{"c1", "prod-1", "old", 1, never_expires}));
   run(ctx, store.put(entitlement{"c1", "prod-9", "other-product", 1, never_expires}));
   run(ctx, store.put(entitlement{"c2", "prod-1", "old", 1, never_expires}));

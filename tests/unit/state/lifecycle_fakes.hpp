@@ -1,26 +1,25 @@
 // Fakes for the lifecycle tests: a metering_api, a counting/gated/failing entitlement store,
 // and an entitlement service, each built from plain data and counters.
-// TODO(lead): migrate to tests/support: fake_metering -> tests/support/fake_metering.hpp (on_resolve_customer).
+// TODO(lead): migrate to tests/support: fake_metering -> tests/support/fake_metering.hpp
+// (on_resolve_customer).
 #pragma once
 
-#include "state_test_support.hpp"
-
+#include <algorithm>
 #include <awsmp/entitlement_service_client.hpp>
 #include <awsmp/metering_api.hpp>
-
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/as_tuple.hpp>
-
-#include <algorithm>
 #include <map>
 #include <stdexcept>
+
+#include "state_test_support.hpp"
 
 namespace awsmp::test {
 
 /// ResolveCustomer from a table of tokens; counts calls.
 class fake_metering final : public metering_api {
-public:
+ public:
   std::map<std::string, resolve_customer_output> customers;
   int resolve_calls = 0;
 
@@ -33,13 +32,15 @@ public:
   awaitable<batch_meter_usage_output> batch_meter_usage(batch_meter_usage_input) override {
     throw std::logic_error("not used");
   }
-  awaitable<meter_usage_output> meter_usage(meter_usage_input) override { throw std::logic_error("not used"); }
+  awaitable<meter_usage_output> meter_usage(meter_usage_input) override {
+    throw std::logic_error("not used");
+  }
 };
 
 /// Wraps a store: counts get calls, can fail the next N gets, and can hold gets at a gate
 /// (the row is read first, so a held get returns what the store had when it was called).
 class instrumented_store final : public entitlement_store {
-public:
+ public:
   explicit instrumented_store(entitlement_store& inner, asio::any_io_executor ex) : inner_(inner), gate_(ex) {
     gate_.expires_at(asio::steady_timer::time_point::max());
   }
@@ -79,14 +80,14 @@ public:
     return inner_.erase(std::move(customer), std::move(dimension));
   }
 
-private:
+ private:
   entitlement_store& inner_;
   asio::steady_timer gate_;
 };
 
 /// GetEntitlements over fixed pages of `pages_size`; can fail on a given page.
 class fake_entitlement_service final : public entitlement_service_api {
-public:
+ public:
   std::vector<marketplace_entitlement> all;
   std::size_t page_size = 2;
   int fail_on_page = -1;
@@ -96,12 +97,14 @@ public:
   std::map<entitlement_filter, std::vector<std::string>> last_filter;
 
   // Filters as GetEntitlements applies them: every filter must match, any of its values.
-  static bool matches(const marketplace_entitlement& e, const std::map<entitlement_filter, std::vector<std::string>>& f) {
+  static bool matches(const marketplace_entitlement& e,
+                      const std::map<entitlement_filter, std::vector<std::string>>& f) {
     for (const auto& [name, values] : f) {
-      const std::string& field = name == entitlement_filter::customer_identifier       ? e.customer_identifier
-                                 : name == entitlement_filter::dimension               ? e.dimension
-                                 : name == entitlement_filter::customer_aws_account_id ? e.customer_aws_account_id
-                                                                                       : e.license_arn;
+      const std::string& field = name == entitlement_filter::customer_identifier ? e.customer_identifier
+                                 : name == entitlement_filter::dimension         ? e.dimension
+                                 : name == entitlement_filter::customer_aws_account_id
+                                     ? e.customer_aws_account_id
+                                     : e.license_arn;
       if (std::find(values.begin(), values.end(), field) == values.end()) return false;
     }
     return true;

@@ -1,21 +1,18 @@
 // What only the durable store must do: survive reopening, refuse damaged or foreign files
 // without touching them, and run its blocking calls where it is told to.
-#include "state_test_support.hpp"
-
-#include <boost/asio/thread_pool.hpp>
-#include <boost/test/unit_test.hpp>
-
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <awsmp/log.hpp>
-
+#include <boost/asio/thread_pool.hpp>
+#include <boost/test/unit_test.hpp>
 #include <fstream>
 #include <iterator>
 #include <mutex>
 #include <thread>
 #include <vector>
 
-#include <sys/stat.h>
+#include "state_test_support.hpp"
 
 using namespace awsmp;
 using awsmp::test::run;
@@ -81,7 +78,7 @@ unsigned mode_of(const fs::path& p) {
 
 // Collects the log lines at warning and above while alive.
 class captured_warnings {
-public:
+ public:
   captured_warnings() {
     set_log_sink(log_level::warning, [this](log_level, std::string_view m) {
       std::lock_guard lock(mutex_);
@@ -96,7 +93,7 @@ public:
     return false;
   }
 
-private:
+ private:
   mutable std::mutex mutex_;
   std::vector<std::string> lines_;
 };
@@ -180,9 +177,10 @@ BOOST_AUTO_TEST_CASE(a_010_database_is_migrated_in_place_keeping_every_row) {
   sqlite_store store(ctx.get_executor(), awsmp::test::sqlite_options(path));
   BOOST_TEST(run(ctx, store.subscriptions().list(subscription_status::active)).size() == 2u);
   BOOST_TEST(run(ctx, store.entitlements().list("cust-alpha")).size() == 3u);
-  BOOST_TEST(run(ctx, store.entitlements().get(billed_customer::account(
-                                                   "111122223333", "arn:aws:license-manager::111122223333:license:l-second"),
-                                               "tokens_1m"))
+  BOOST_TEST(run(ctx, store.entitlements().get(
+                          billed_customer::account("111122223333",
+                                                   "arn:aws:license-manager::111122223333:license:l-second"),
+                          "tokens_1m"))
                  ->value == 7);
 }
 
@@ -190,14 +188,15 @@ BOOST_AUTO_TEST_CASE(a_format_1_license_shared_by_two_customers_keeps_both_rows)
   // AWS never does this, but a 0.1.0 file may say it; both rows must survive the migration.
   awsmp::test::temp_dir dir;
   const fs::path path = copy_of_010_database(dir.path());
-  sql(path, ("UPDATE subscriptions SET customer_aws_account_id = '111122223333', license_arn = '" + lic_alpha +
-             "' WHERE customer_identifier = 'cust-gamma';")
+  sql(path, ("UPDATE subscriptions SET customer_aws_account_id = '111122223333', license_arn = '" +
+             lic_alpha + "' WHERE customer_identifier = 'cust-gamma';")
                 .c_str());
   captured_warnings warnings;
   asio::io_context ctx;
   sqlite_store store(ctx.get_executor(), awsmp::test::sqlite_options(path));
   std::size_t total = 0;
-  for (auto st : {subscription_status::active, subscription_status::pending, subscription_status::unsubscribed})
+  for (auto st :
+       {subscription_status::active, subscription_status::pending, subscription_status::unsubscribed})
     total += run(ctx, store.subscriptions().list(st)).size();
   BOOST_TEST(total == 3u);
   BOOST_TEST(run(ctx, store.subscriptions().get("cust-alpha")).has_value());
@@ -280,7 +279,8 @@ BOOST_AUTO_TEST_CASE(a_file_that_is_not_sqlite_is_refused) {
 BOOST_AUTO_TEST_CASE(a_foreign_sqlite_file_is_refused) {
   awsmp::test::temp_dir dir;
   const auto path = dir.path() / "other.db";
-  sql(path, "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total INTEGER); INSERT INTO invoices VALUES (1, 100);");
+  sql(path,
+      "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total INTEGER); INSERT INTO invoices VALUES (1, 100);");
   check_refused(path, "another application");
   sql(path, "PRAGMA application_id = 1234;");
   check_refused(path, "0x000004d2");
@@ -307,7 +307,8 @@ BOOST_AUTO_TEST_CASE(a_damaged_file_is_refused_not_emptied) {
     sqlite_store store(ctx.get_executor(), o);
     // Enough rows for a multi-level b-tree, so that damage lands inside the table's pages.
     for (int i = 0; i < 2000; ++i)
-      run(ctx, store.entitlements().put(entitlement{"customer-" + std::to_string(i), "p", "dimension", i, never_expires}));
+      run(ctx, store.entitlements().put(
+                   entitlement{"customer-" + std::to_string(i), "p", "dimension", i, never_expires}));
   }
   auto bytes = read_file(path);
   BOOST_REQUIRE_GT(bytes.size(), 8u * 4096u);
@@ -364,7 +365,7 @@ BOOST_AUTO_TEST_CASE(blocking_executor_runs_the_sql_and_the_caller_resumes_at_ho
     co_await store.entitlements().put(e);
     const bool home_after_put = ctx.get_executor().running_in_this_thread();
     auto got = co_await store.entitlements().get("c", "d");
-    co_return home_after_put && ctx.get_executor().running_in_this_thread() && got.has_value();
+    co_return home_after_put&& ctx.get_executor().running_in_this_thread() && got.has_value();
   };
   BOOST_TEST(run(ctx, body()));
   pool.join();
@@ -390,7 +391,8 @@ BOOST_AUTO_TEST_CASE(a_write_lock_held_elsewhere_is_busy_after_the_timeout) {
     BOOST_TEST((err.code() == boost::system::errc::device_or_resource_busy), err.what());
     BOOST_TEST(std::string(err.what()).find(path.string()) != std::string::npos, err.what());
   }
-  BOOST_TEST((std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(50)), "it waited busy_timeout");
+  BOOST_TEST((std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(50)),
+             "it waited busy_timeout");
   BOOST_TEST(run(ctx, store.entitlements().list("c")).empty(), "reads still work while the lock is held");
   sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(other);

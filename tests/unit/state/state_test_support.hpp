@@ -1,29 +1,28 @@
 // Helpers shared by the state tests (stores, lifecycle, concurrency_state, integration/stores).
-// TODO(lead): migrate to tests/support: run -> tests/support/run_sync.hpp, temp_dir -> tests/support/temp_dir.hpp, manual_clock -> tests/support/manual_clock.hpp.
+// TODO(lead): migrate to tests/support: run -> tests/support/run_sync.hpp, temp_dir ->
+// tests/support/temp_dir.hpp, manual_clock -> tests/support/manual_clock.hpp.
 #pragma once
 
+#include <unistd.h>
+
+#include <atomic>
 #include <awsmp/common.hpp>
 #include <awsmp/entitlement_store.hpp>
 #include <awsmp/error.hpp>
 #include <awsmp/sqlite_store.hpp>
 #include <awsmp/subscription_store.hpp>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/system/system_error.hpp>
-
-#include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <random>
 #include <stdexcept>
-#include <future>
 #include <string>
-
-#include <unistd.h>
 
 namespace awsmp::test {
 
@@ -35,19 +34,20 @@ T run(asio::io_context& ctx, awaitable<T> a) {
   auto fut = asio::co_spawn(ctx, std::move(a), asio::use_future);
   ctx.restart();
   while (fut.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-    if (ctx.run_one() == 0) throw std::runtime_error("the io_context ran out of work before the awaitable completed");
+    if (ctx.run_one() == 0)
+      throw std::runtime_error("the io_context ran out of work before the awaitable completed");
   }
   return fut.get();
 }
 
 /// A fresh directory under the system temp dir, removed with everything in it at the end.
 class temp_dir {
-public:
+ public:
   temp_dir() {
     static std::atomic<unsigned> counter{0};
     std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() /
-            ("awsmp-state-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" + std::to_string(rd()));
+    path_ = std::filesystem::temp_directory_path() / ("awsmp-state-" + std::to_string(::getpid()) + "-" +
+                                                      std::to_string(counter++) + "-" + std::to_string(rd()));
     std::filesystem::create_directories(path_);
   }
   ~temp_dir() {
@@ -58,13 +58,13 @@ public:
   temp_dir& operator=(const temp_dir&) = delete;
   const std::filesystem::path& path() const { return path_; }
 
-private:
+ private:
   std::filesystem::path path_;
 };
 
 /// A settable wall clock for the clock_function parameters; thread-safe.
 class manual_clock {
-public:
+ public:
   explicit manual_clock(time_point start = time_point(std::chrono::hours(24 * 365 * 56))) : now_(start) {}
   time_point now() const {
     std::lock_guard lock(mutex_);
@@ -78,7 +78,7 @@ public:
     return [this] { return now(); };
   }
 
-private:
+ private:
   mutable std::mutex mutex_;
   time_point now_;
 };

@@ -1,10 +1,9 @@
 // The behaviour every store must have, written once and run on the memory and SQLite stores.
-#include "state_test_support.hpp"
-
 #include <awsmp/validation.hpp>
-
 #include <boost/mpl/list.hpp>
 #include <boost/test/unit_test.hpp>
+
+#include "state_test_support.hpp"
 
 using namespace awsmp;
 using awsmp::test::run;
@@ -14,9 +13,11 @@ namespace {
 
 using backends = boost::mpl::list<awsmp::test::memory_backend, awsmp::test::sqlite_backend>;
 
-const time_point t0 = time_point(std::chrono::sys_days(std::chrono::year(2026) / 3 / 1).time_since_epoch()) + 123456789ns;
+const time_point t0 =
+    time_point(std::chrono::sys_days(std::chrono::year(2026) / 3 / 1).time_since_epoch()) + 123456789ns;
 
-entitlement ent(std::string customer, std::string dimension, std::int64_t value = 1, time_point expires = never_expires) {
+entitlement ent(std::string customer, std::string dimension, std::int64_t value = 1,
+                time_point expires = never_expires) {
   return entitlement{std::move(customer), "prod-1", std::move(dimension), value, expires};
 }
 
@@ -31,7 +32,9 @@ subscription sub(std::string customer, subscription_status status, time_point at
   return s;
 }
 
-std::string license(std::string_view id) { return "arn:aws:license-manager::123456789012:license:l-" + std::string(id); }
+std::string license(std::string_view id) {
+  return "arn:aws:license-manager::123456789012:license:l-" + std::string(id);
+}
 
 // An account-form subscription of `account` to `license_id` (the key is the license).
 subscription account_sub(std::string account, std::string license_id, std::string customer,
@@ -46,8 +49,8 @@ subscription account_sub(std::string account, std::string license_id, std::strin
   return s;
 }
 
-entitlement account_ent(std::string account, std::string license_id, std::string dimension, std::int64_t value,
-                        std::string customer = {}) {
+entitlement account_ent(std::string account, std::string license_id, std::string dimension,
+                        std::int64_t value, std::string customer = {}) {
   entitlement e = ent(std::move(customer), std::move(dimension), value);
   e.customer_aws_account_id = std::move(account);
   e.license_arn = license(license_id);
@@ -127,14 +130,17 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(entitlement_bad_keys_are_rejected_before_storage, 
   const auto invalid = awsmp::test::has_code(errc::invalid_argument);
   BOOST_CHECK_EXCEPTION(run(ctx, store.put(ent("", "d"))), boost::system::system_error, invalid);
   BOOST_CHECK_EXCEPTION(run(ctx, store.put(ent("c", ""))), boost::system::system_error, invalid);
-  BOOST_CHECK_EXCEPTION(run(ctx, store.put(ent(std::string(256, 'c'), "d"))), boost::system::system_error, invalid);
-  BOOST_CHECK_EXCEPTION(run(ctx, store.put(ent("c", std::string(256, 'd')))), boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, store.put(ent(std::string(256, 'c'), "d"))), boost::system::system_error,
+                        invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, store.put(ent("c", std::string(256, 'd')))), boost::system::system_error,
+                        invalid);
   BOOST_CHECK_EXCEPTION(run(ctx, store.put(ent("c\n", "d"))), boost::system::system_error, invalid);
   auto long_product = ent("c", "d");
   long_product.product_code = std::string(256, 'p');
   BOOST_CHECK_EXCEPTION(run(ctx, store.put(long_product)), boost::system::system_error, invalid);
   BOOST_CHECK_EXCEPTION(run(ctx, store.get("", "d")), boost::system::system_error, invalid);
-  BOOST_CHECK_EXCEPTION(run(ctx, store.get("c", std::string(256, 'd'))), boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, store.get("c", std::string(256, 'd'))), boost::system::system_error,
+                        invalid);
   BOOST_CHECK_EXCEPTION(run(ctx, store.list("")), boost::system::system_error, invalid);
   BOOST_CHECK_EXCEPTION(run(ctx, store.erase("c", "")), boost::system::system_error, invalid);
   try {
@@ -189,7 +195,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(subscription_bad_fields_are_rejected, Backend, bac
   Backend b(ctx);
   auto& store = b.subscriptions();
   const auto invalid = awsmp::test::has_code(errc::invalid_argument);
-  BOOST_CHECK_EXCEPTION(run(ctx, store.put(sub("", subscription_status::active))), boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, store.put(sub("", subscription_status::active))),
+                        boost::system::system_error, invalid);
   BOOST_CHECK_EXCEPTION(run(ctx, store.put(sub(std::string(256, 'c'), subscription_status::active))),
                         boost::system::system_error, invalid);
   auto bad_arn = sub("c", subscription_status::active);
@@ -242,7 +249,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(legacy_lookup_finds_the_account_form_row, Backend,
   auto& store = b.subscriptions();
   const auto old_one = account_sub("111122223333", "a", "cust-x", subscription_status::unsubscribed, t0);
   const auto new_one = account_sub("111122223333", "b", "cust-x", subscription_status::active, t0 - 1h);
-  const auto newest_pending = account_sub("111122223333", "c", "cust-x", subscription_status::pending, t0 + 1h);
+  const auto newest_pending =
+      account_sub("111122223333", "c", "cust-x", subscription_status::pending, t0 + 1h);
   for (const auto& s : {old_one, new_one, newest_pending}) run(ctx, store.put(s));
   run(ctx, store.put(account_sub("444455556666", "d", "cust-y", subscription_status::active)));
 
@@ -340,7 +348,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(bad_billed_customers_are_rejected_before_storage, 
   BOOST_CHECK_EXCEPTION(run(ctx, b.subscriptions().erase(bad_license)), boost::system::system_error, invalid);
   BOOST_CHECK_EXCEPTION(run(ctx, b.entitlements().list(bad_license)), boost::system::system_error, invalid);
   const auto bad_account = billed_customer::account("1111-2222", license("a"));
-  BOOST_CHECK_EXCEPTION(run(ctx, b.entitlements().erase(bad_account, "d")), boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, b.entitlements().erase(bad_account, "d")), boost::system::system_error,
+                        invalid);
   auto partial = account_ent("111122223333", "a", "d", 1);
   partial.license_arn = "not-an-arn";  // then the legacy form, with an empty customer identifier
   BOOST_CHECK_EXCEPTION(run(ctx, b.entitlements().put(partial)), boost::system::system_error, invalid);

@@ -1,10 +1,9 @@
 // subscription_manager: the Go original's behaviours plus product checks, token validation,
 // reactivation, and the clock.
-#include "lifecycle_fakes.hpp"
-
 #include <awsmp/subscription_manager.hpp>
-
 #include <boost/test/unit_test.hpp>
+
+#include "lifecycle_fakes.hpp"
 
 using namespace awsmp;
 using awsmp::test::run;
@@ -14,7 +13,8 @@ namespace {
 
 struct fixture {
   fixture() {
-    metering.customers["token-a"] = {"cust-a", "prod-1", "111122223333", "arn:aws:license-manager::1:license:l-a"};
+    metering.customers["token-a"] = {"cust-a", "prod-1", "111122223333",
+                                     "arn:aws:license-manager::1:license:l-a"};
     metering.customers["token-b"] = {"cust-b", "prod-1", "444455556666", ""};
     metering.customers["token-other"] = {"cust-x", "prod-2", "777788889999", ""};
     metering.customers["token-nobody"] = {"", "prod-1", "", ""};
@@ -120,7 +120,8 @@ BOOST_AUTO_TEST_CASE(an_empty_product_code_accepts_any_product) {
 BOOST_AUTO_TEST_CASE(bad_tokens_are_rejected_before_resolving) {
   const auto invalid = awsmp::test::has_code(errc::invalid_argument);
   BOOST_CHECK_EXCEPTION(run(ctx, manager.subscribe("")), boost::system::system_error, invalid);
-  BOOST_CHECK_EXCEPTION(run(ctx, manager.subscribe(std::string(4097, 'a'))), boost::system::system_error, invalid);
+  BOOST_CHECK_EXCEPTION(run(ctx, manager.subscribe(std::string(4097, 'a'))), boost::system::system_error,
+                        invalid);
   BOOST_CHECK_EXCEPTION(run(ctx, manager.subscribe("abc def")), boost::system::system_error, invalid);
   BOOST_CHECK_EXCEPTION(run(ctx, manager.subscribe("abc\ndef")), boost::system::system_error, invalid);
   BOOST_TEST(metering.resolve_calls == 0);

@@ -1,9 +1,8 @@
 // Endpoint URL parsing and the Host header it implies.
-#include "transport/http_client.hpp"
-
 #include <awsmp/error.hpp>
-
 #include <boost/test/unit_test.hpp>
+
+#include "transport/http_client.hpp"
 
 using awsmp::detail::endpoint;
 
@@ -38,9 +37,9 @@ BOOST_AUTO_TEST_CASE(ipv6_literals_lose_and_regain_brackets) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_urls_name_the_field_and_rule) {
-  for (const char* bad : {"", "metering.example.com", "ftp://example.com", "https://", "https://user:pw@example.com",
-                          "https://example.com:0", "https://example.com:65536", "https://example.com:x",
-                          "https://example.com/?a=b", "https://example.com/#frag"}) {
+  for (const char* bad : {"", "metering.example.com", "ftp://example.com", "https://",
+                          "https://user:pw@example.com", "https://example.com:0", "https://example.com:65536",
+                          "https://example.com:x", "https://example.com/?a=b", "https://example.com/#frag"}) {
     BOOST_TEST_CONTEXT(bad) {
       try {
         (void)endpoint::parse(bad);

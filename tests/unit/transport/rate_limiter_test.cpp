@@ -2,9 +2,7 @@
 #include "transport/rate_limiter.hpp"
 
 #include <awsmp/error.hpp>
-
 #include <boost/test/unit_test.hpp>
-
 #include <cmath>
 #include <limits>
 
@@ -54,7 +52,8 @@ BOOST_AUTO_TEST_CASE(invalid_rates_are_rejected) {
   const token_bucket::clock::time_point t0{};
   BOOST_CHECK_THROW(token_bucket(0.0, 1.0, t0), boost::system::system_error);
   BOOST_CHECK_THROW(token_bucket(-1.0, 1.0, t0), boost::system::system_error);
-  BOOST_CHECK_THROW(token_bucket(std::numeric_limits<double>::infinity(), 1.0, t0), boost::system::system_error);
+  BOOST_CHECK_THROW(token_bucket(std::numeric_limits<double>::infinity(), 1.0, t0),
+                    boost::system::system_error);
   BOOST_CHECK_THROW(token_bucket(1.0, 0.5, t0), boost::system::system_error);
   try {
     token_bucket(0.0, 1.0, t0);

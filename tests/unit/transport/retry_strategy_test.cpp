@@ -2,12 +2,10 @@
 #include "transport/retry_strategy.hpp"
 
 #include <awsmp/error.hpp>
-
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <stdexcept>
 #include <vector>
 
@@ -123,7 +121,9 @@ template <class E>
 failure_kind kind_of(E e) {
   return classify_failure(std::make_exception_ptr(std::move(e)));
 }
-boost::system::system_error sys(boost::system::error_code ec) { return boost::system::system_error(ec, "test"); }
+boost::system::system_error sys(boost::system::error_code ec) {
+  return boost::system::system_error(ec, "test");
+}
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(classification_follows_the_standard_mode) {

@@ -2,20 +2,19 @@
 // rejects, nor decode anything differently: checked on the samples, on random responses and on
 // random corruptions of them.
 #include "wire/batch_result_parser.hpp"
-#include "wire_samples.hpp"
 
 #include <awsmp/error.hpp>
 #include <awsmp/wire.hpp>
-
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
 #include <boost/json/value_to.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <filesystem>
 #include <optional>
 #include <random>
+
+#include "wire_samples.hpp"
 
 using namespace awsmp;
 namespace json = boost::json;
@@ -60,19 +59,37 @@ void check_agreement(std::string_view body) {
 }
 
 std::string random_string(std::mt19937& rng) {
-  static const std::string pieces[] = {"a", "Z", "9", "-", "_", " ", "\"", "\\", "/", "\n", "\t", "\x01",
-                                       "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "cust-", "tokens_1m"};
+  static const std::string pieces[] = {"a",
+                                       "Z",
+                                       "9",
+                                       "-",
+                                       "_",
+                                       " ",
+                                       "\"",
+                                       "\\",
+                                       "/",
+                                       "\n",
+                                       "\t",
+                                       "\x01",
+                                       "\xc3\xa9",
+                                       "\xe2\x82\xac",
+                                       "\xf0\x9f\x98\x80",
+                                       "cust-",
+                                       "tokens_1m"};
   std::string s;
   const auto n = std::uniform_int_distribution<int>(1, 12)(rng);
-  for (int i = 0; i < n; ++i) s += pieces[std::uniform_int_distribution<std::size_t>(0, std::size(pieces) - 1)(rng)];
+  for (int i = 0; i < n; ++i)
+    s += pieces[std::uniform_int_distribution<std::size_t>(0, std::size(pieces) - 1)(rng)];
   return s;
 }
 
 usage_record random_record(std::mt19937& rng) {
   usage_record r;
   auto coin = [&] { return std::uniform_int_distribution<int>(0, 1)(rng) == 1; };
-  if (coin()) r.customer_identifier = random_string(rng);
-  else r.customer_aws_account_id = "123456789012";
+  if (coin())
+    r.customer_identifier = random_string(rng);
+  else
+    r.customer_aws_account_id = "123456789012";
   if (coin()) r.license_arn = test::license_arn;
   r.dimension = random_string(rng);
   r.quantity = std::uniform_int_distribution<std::int32_t>(0, std::numeric_limits<std::int32_t>::max())(rng);
@@ -114,8 +131,8 @@ BOOST_AUTO_TEST_CASE(samples_and_malformed_files) {
   check_agreement(sample);
   check_agreement(test::read_data_file("BatchMeterUsage/response_empty.json"));
   int malformed = 0;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(std::string(AWSMP_TEST_DATA_DIR) + "/wire/BatchMeterUsage/malformed")) {
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(AWSMP_TEST_DATA_DIR) +
+                                                               "/wire/BatchMeterUsage/malformed")) {
     const auto body = test::read_data_file("BatchMeterUsage/malformed/" + entry.path().filename().string());
     BOOST_TEST(!fast(body).has_value(), entry.path().filename());
     check_agreement(body);
@@ -147,8 +164,8 @@ BOOST_AUTO_TEST_CASE(random_responses_decode_identically) {
   std::mt19937 rng(20240601);
   for (int i = 0; i < 300; ++i) {
     const auto out = random_output(rng);
-    const auto spaced = wire::encode(out);                          // botocore-style separators
-    const auto compact = json::serialize(json::value_from(out));     // AWS-style, no spaces
+    const auto spaced = wire::encode(out);                        // botocore-style separators
+    const auto compact = json::serialize(json::value_from(out));  // AWS-style, no spaces
     for (const auto& body : {spaced, compact}) {
       const auto f = fast(body);
       BOOST_TEST_REQUIRE(f.has_value(), body);
@@ -160,16 +177,23 @@ BOOST_AUTO_TEST_CASE(random_responses_decode_identically) {
 
 BOOST_AUTO_TEST_CASE(random_corruptions_never_diverge) {
   std::mt19937 rng(7);
-  const char replacements[] = {'"', '{', '}', '[', ']', ',', ':', '0', '-', '.', 'e', 'n', ' ', '\\', 'x', '\xff'};
+  const char replacements[] = {'"', '{', '}', '[', ']', ',',  ':', '0',
+                               '-', '.', 'e', 'n', ' ', '\\', 'x', '\xff'};
   int accepted = 0;
   for (int i = 0; i < 3000; ++i) {
     std::string body = wire::encode(random_output(rng));
     if (body.empty()) continue;
     const auto pos = std::uniform_int_distribution<std::size_t>(0, body.size() - 1)(rng);
     switch (std::uniform_int_distribution<int>(0, 2)(rng)) {
-      case 0: body[pos] = replacements[std::uniform_int_distribution<std::size_t>(0, sizeof replacements - 1)(rng)]; break;
-      case 1: body.erase(pos, 1); break;
-      default: body.resize(pos); break;
+      case 0:
+        body[pos] = replacements[std::uniform_int_distribution<std::size_t>(0, sizeof replacements - 1)(rng)];
+        break;
+      case 1:
+        body.erase(pos, 1);
+        break;
+      default:
+        body.resize(pos);
+        break;
     }
     if (fast(body)) ++accepted;
     check_agreement(body);

@@ -2,7 +2,6 @@
 #include "wire/json_writer.hpp"
 
 #include <boost/test/unit_test.hpp>
-
 #include <chrono>
 #include <limits>
 
@@ -40,10 +39,11 @@ BOOST_AUTO_TEST_CASE(escapes_like_python_json_dumps) {
 }
 
 BOOST_AUTO_TEST_CASE(invalid_utf8_becomes_replacement_characters) {
-  BOOST_TEST(str("a\xff" "b") == R"("a\ufffdb")");
-  BOOST_TEST(str("\xc0\x80") == R"("\ufffd\ufffd")");          // overlong NUL
-  BOOST_TEST(str("\xed\xa0\x80") == R"("\ufffd\ufffd\ufffd")");  // surrogate
-  BOOST_TEST(str("\xe2\x82") == R"("\ufffd\ufffd")");          // truncated
+  BOOST_TEST(str("a\xff"
+                 "b") == R"("a\ufffdb")");
+  BOOST_TEST(str("\xc0\x80") == R"("\ufffd\ufffd")");                      // overlong NUL
+  BOOST_TEST(str("\xed\xa0\x80") == R"("\ufffd\ufffd\ufffd")");            // surrogate
+  BOOST_TEST(str("\xe2\x82") == R"("\ufffd\ufffd")");                      // truncated
   BOOST_TEST(str("\xf4\x90\x80\x80") == R"("\ufffd\ufffd\ufffd\ufffd")");  // above U+10FFFF
 }
 

@@ -2,19 +2,18 @@
 // (test/data/wire/models/), so that a model change cannot silently drift from the code.
 #include <awsmp/error.hpp>
 #include <awsmp/validation.hpp>
-#include "wire/rules.hpp"
-#include "wire/wire_codec.hpp"
-
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <chrono>
 #include <fstream>
 #include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "wire/rules.hpp"
+#include "wire/wire_codec.hpp"
 
 using namespace awsmp;
 namespace json = boost::json;
@@ -65,7 +64,8 @@ usage_record record_with_allocations(std::size_t allocations, std::size_t tags, 
   r.timestamp = time_point(std::chrono::seconds(1700000000));
   r.quantity = 0;
   r.usage_allocations.assign(allocations,
-                             usage_allocation{0, std::vector<tag>(tags, tag{std::string(key_len, 'k'), std::string(value_len, 'v')})});
+                             usage_allocation{0, std::vector<tag>(tags, tag{std::string(key_len, 'k'),
+                                                                            std::string(value_len, 'v')})});
   return r;
 }
 
@@ -80,18 +80,24 @@ BOOST_AUTO_TEST_CASE(constants_equal_the_model) {
   BOOST_TEST(limit(metering(), "UsageQuantity", "min") == 0);
   BOOST_TEST(static_cast<std::int64_t>(max_identifier_length) == limit(metering(), "ProductCode", "max"));
   BOOST_TEST(static_cast<std::int64_t>(max_identifier_length) == limit(metering(), "UsageDimension", "max"));
-  BOOST_TEST(static_cast<std::int64_t>(max_identifier_length) == limit(metering(), "CustomerIdentifier", "max"));
+  BOOST_TEST(static_cast<std::int64_t>(max_identifier_length) ==
+             limit(metering(), "CustomerIdentifier", "max"));
   BOOST_TEST(static_cast<std::int64_t>(max_identifier_length) == limit(entitlement(), "ProductCode", "max"));
   // The rule book's limits, which the emulator reads as well.
   namespace rules = awsmp::detail;
-  BOOST_TEST(static_cast<std::int64_t>(rules::max_product_code_length) == limit(metering(), "ProductCode", "max"));
-  BOOST_TEST(static_cast<std::int64_t>(rules::max_dimension_length) == limit(metering(), "UsageDimension", "max"));
-  BOOST_TEST(static_cast<std::int64_t>(rules::max_allocations) == limit(metering(), "UsageAllocations", "max"));
+  BOOST_TEST(static_cast<std::int64_t>(rules::max_product_code_length) ==
+             limit(metering(), "ProductCode", "max"));
+  BOOST_TEST(static_cast<std::int64_t>(rules::max_dimension_length) ==
+             limit(metering(), "UsageDimension", "max"));
+  BOOST_TEST(static_cast<std::int64_t>(rules::max_allocations) ==
+             limit(metering(), "UsageAllocations", "max"));
   BOOST_TEST(static_cast<std::int64_t>(rules::max_tags) == limit(metering(), "TagList", "max"));
   BOOST_TEST(static_cast<std::int64_t>(rules::max_tag_key_length) == limit(metering(), "TagKey", "max"));
   BOOST_TEST(static_cast<std::int64_t>(rules::max_tag_value_length) == limit(metering(), "TagValue", "max"));
-  BOOST_TEST(static_cast<std::int64_t>(rules::max_client_token_length) == limit(metering(), "ClientToken", "max"));
-  BOOST_TEST(static_cast<std::int64_t>(rules::max_page_size) == limit(entitlement(), "PageSizeInteger", "max"));
+  BOOST_TEST(static_cast<std::int64_t>(rules::max_client_token_length) ==
+             limit(metering(), "ClientToken", "max"));
+  BOOST_TEST(static_cast<std::int64_t>(rules::max_page_size) ==
+             limit(entitlement(), "PageSizeInteger", "max"));
 }
 
 BOOST_AUTO_TEST_CASE(patterns_are_the_ones_implemented) {
@@ -100,9 +106,10 @@ BOOST_AUTO_TEST_CASE(patterns_are_the_ones_implemented) {
   BOOST_TEST(pattern(metering(), "CustomerAWSAccountId") == "^[0-9]+$");
   BOOST_TEST(pattern(metering(), "TagKey") == "^[a-zA-Z0-9+ -=._:\\/@]+$");
   BOOST_TEST(pattern(metering(), "TagValue") == "^[a-zA-Z0-9+ -=._:\\/@]+$");
-  BOOST_TEST(pattern(metering(), "LicenseArn") ==
-             "^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:"
-             "[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$");
+  BOOST_TEST(
+      pattern(metering(), "LicenseArn") ==
+      "^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:"
+      "[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$");
   BOOST_TEST(pattern(metering(), "UsageDimension") == "[\\s\\S]+");
 }
 
@@ -163,7 +170,8 @@ template <class T>
 std::vector<std::string> table_required() {
   std::vector<std::string> out;
   awsmp::detail::for_each_member<T>([&](const auto& row) {
-    if (std::remove_cvref_t<decltype(row)>::how == awsmp::detail::presence::required) out.emplace_back(row.name);
+    if (std::remove_cvref_t<decltype(row)>::how == awsmp::detail::presence::required)
+      out.emplace_back(row.name);
   });
   return out;
 }

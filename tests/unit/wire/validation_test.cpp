@@ -2,19 +2,20 @@
 // names the field and the rule.
 #include <awsmp/error.hpp>
 #include <awsmp/validation.hpp>
-#include "wire/rules.hpp"
-
 #include <boost/test/unit_test.hpp>
-
 #include <chrono>
 #include <functional>
 #include <string>
+
+#include "wire/rules.hpp"
 
 using namespace awsmp;
 
 namespace {
 
-time_point at(std::int64_t s) { return time_point(std::chrono::seconds(s)); }
+time_point at(std::int64_t s) {
+  return time_point(std::chrono::seconds(s));
+}
 
 usage_record good_record() {
   usage_record r;
@@ -42,7 +43,8 @@ meter_usage_input good_meter() {
 }
 
 // Expects invalid_argument whose message starts with "<field>: " and mentions `rule_word`.
-void expect_invalid(const std::function<void()>& f, const std::string& field, const std::string& rule_word = "") {
+void expect_invalid(const std::function<void()>& f, const std::string& field,
+                    const std::string& rule_word = "") {
   try {
     f();
     BOOST_ERROR("accepted; expected a rejection of " << field);
@@ -54,7 +56,9 @@ void expect_invalid(const std::function<void()>& f, const std::string& field, co
   }
 }
 
-void expect_valid(const std::function<void()>& f) { BOOST_CHECK_NO_THROW(f()); }
+void expect_valid(const std::function<void()>& f) {
+  BOOST_CHECK_NO_THROW(f());
+}
 
 batch_meter_usage_input batch_with(const usage_record& r) {
   auto in = good_batch();
@@ -99,7 +103,8 @@ BOOST_AUTO_TEST_CASE(records_are_named_by_index) {
 BOOST_AUTO_TEST_CASE(exactly_one_customer_id) {
   auto r = good_record();
   r.customer_aws_account_id = "123456789012";
-  expect_invalid([&] { validate(batch_with(r)); }, "UsageRecords[0].CustomerIdentifier", "CustomerAWSAccountId");
+  expect_invalid([&] { validate(batch_with(r)); }, "UsageRecords[0].CustomerIdentifier",
+                 "CustomerAWSAccountId");
   r.customer_identifier.clear();
   expect_valid([&] { validate(batch_with(r)); });
   r.customer_aws_account_id.clear();
@@ -139,18 +144,18 @@ BOOST_AUTO_TEST_CASE(license_arn_pattern) {
   BOOST_TEST(!detail::is_license_arn(""));
   BOOST_TEST(!detail::is_license_arn("arn:aws"));
   BOOST_TEST(!detail::is_license_arn("arn:azure:s:::a"));
-  BOOST_TEST(!detail::is_license_arn("arn:aws1:s:::a"));           // partition: letters and '-' only
-  BOOST_TEST(!detail::is_license_arn("arn:aws::::a"));             // service must start alphanumeric
+  BOOST_TEST(!detail::is_license_arn("arn:aws1:s:::a"));  // partition: letters and '-' only
+  BOOST_TEST(!detail::is_license_arn("arn:aws::::a"));    // service must start alphanumeric
   BOOST_TEST(!detail::is_license_arn("arn:aws:_s:::a"));
   BOOST_TEST(!detail::is_license_arn("arn:aws:s" + std::string(63, 'v') + ":::a"));  // service > 63
-  BOOST_TEST(!detail::is_license_arn("arn:aws:s:" + std::string(64, 'r') + "::a"));   // region > 63
-  BOOST_TEST(!detail::is_license_arn("arn:aws:s::" + std::string(64, 'a') + ":a"));   // account > 63
-  BOOST_TEST(!detail::is_license_arn("arn:aws:s:::"));             // resource must be non-empty
-  BOOST_TEST(!detail::is_license_arn("arn:aws:s:::-a"));           // resource must start alphanumeric
+  BOOST_TEST(!detail::is_license_arn("arn:aws:s:" + std::string(64, 'r') + "::a"));  // region > 63
+  BOOST_TEST(!detail::is_license_arn("arn:aws:s::" + std::string(64, 'a') + ":a"));  // account > 63
+  BOOST_TEST(!detail::is_license_arn("arn:aws:s:::"));    // resource must be non-empty
+  BOOST_TEST(!detail::is_license_arn("arn:aws:s:::-a"));  // resource must start alphanumeric
   BOOST_TEST(!detail::is_license_arn("arn:aws:s:::a b"));
   BOOST_TEST(!detail::is_license_arn("arn:aws:s:::a\n"));
   BOOST_TEST(!detail::is_license_arn("arn:aws:s:::x" + std::string(1024, 'a')));
-  BOOST_TEST(!detail::is_license_arn("arn:aws:s:r:a"));            // too few segments
+  BOOST_TEST(!detail::is_license_arn("arn:aws:s:r:a"));  // too few segments
   BOOST_TEST(!detail::is_license_arn("arn:aws:s:r*:a:b"));
   auto r = good_record();
   r.customer_identifier.clear();
@@ -329,7 +334,8 @@ BOOST_AUTO_TEST_CASE(registration_token) {
   expect_valid([] { validate(resolve_customer_input{"AbC+dEf/0123456789=="}); });
   expect_valid([] { validate(resolve_customer_input{std::string(4096, 'x')}); });
   expect_invalid([] { validate(resolve_customer_input{""}); }, "RegistrationToken", "empty");
-  expect_invalid([] { validate(resolve_customer_input{std::string(4097, 'x')}); }, "RegistrationToken", "1..4096");
+  expect_invalid([] { validate(resolve_customer_input{std::string(4097, 'x')}); }, "RegistrationToken",
+                 "1..4096");
   expect_invalid([] { validate(resolve_customer_input{"abc def"}); }, "RegistrationToken", "'+'");
   expect_invalid([] { validate(resolve_customer_input{"abc\ndef"}); }, "RegistrationToken", "printable");
   expect_invalid([] { validate(resolve_customer_input{"abc\xc3\xa9"}); }, "RegistrationToken", "printable");
@@ -376,7 +382,8 @@ BOOST_AUTO_TEST_CASE(identifiers_for_stores) {
   expect_valid([] { validate_identifier("customer_identifier", std::string(255, 'c')); });
   expect_valid([] { validate_identifier("dimension", "t\xc3\xb6kens"); });
   expect_invalid([] { validate_identifier("customer_identifier", ""); }, "customer_identifier", "1..255");
-  expect_invalid([] { validate_identifier("customer_identifier", std::string(256, 'c')); }, "customer_identifier");
+  expect_invalid([] { validate_identifier("customer_identifier", std::string(256, 'c')); },
+                 "customer_identifier");
   expect_invalid([] { validate_identifier("dimension", "a\nb"); }, "dimension", "control");
   expect_invalid([] { validate_identifier("dimension", std::string("a\0b", 3)); }, "dimension", "control");
   expect_invalid([] { validate_identifier("dimension", "a\x7f"); }, "dimension", "control");

@@ -1,12 +1,9 @@
 // Random requests encoded by awsmp, checked byte for byte by botocore's own serializer
 // (test/data/wire/botocore_compare.py). Skipped when python3 or botocore is missing.
-#include "support/skip.hpp"
-#include "wire_samples.hpp"
+#include <sys/wait.h>
 
 #include <awsmp/wire.hpp>
-
 #include <boost/test/unit_test.hpp>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,23 +11,44 @@
 #include <iterator>
 #include <random>
 
-#include <sys/wait.h>
+#include "support/skip.hpp"
+#include "wire_samples.hpp"
 
 using namespace awsmp;
 
 namespace {
 
 class generator {
-public:
+ public:
   explicit generator(unsigned seed) : rng_(seed) {}
 
   int between(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
   bool coin() { return between(0, 1) == 1; }
 
   std::string text() {
-    static const char* const pieces[] = {"a", "Z", "9", "-", "_", " ", "\"", "\\", "/", "\n", "\t", "\x01", "\x1f",
-                                         "\x7f", "~", "\xc2\x80", "\xc3\xa9", "\xe2\x82\xac", "\xef\xbf\xbf",
-                                         "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf", "tokens_1m", "+/="};
+    static const char* const pieces[] = {"a",
+                                         "Z",
+                                         "9",
+                                         "-",
+                                         "_",
+                                         " ",
+                                         "\"",
+                                         "\\",
+                                         "/",
+                                         "\n",
+                                         "\t",
+                                         "\x01",
+                                         "\x1f",
+                                         "\x7f",
+                                         "~",
+                                         "\xc2\x80",
+                                         "\xc3\xa9",
+                                         "\xe2\x82\xac",
+                                         "\xef\xbf\xbf",
+                                         "\xf0\x9f\x98\x80",
+                                         "\xf4\x8f\xbf\xbf",
+                                         "tokens_1m",
+                                         "+/="};
     std::string s;
     const int n = between(1, 10);
     for (int i = 0; i < n; ++i) s += pieces[between(0, static_cast<int>(std::size(pieces)) - 1)];
@@ -95,7 +113,7 @@ public:
     return in;
   }
 
-private:
+ private:
   std::mt19937 rng_;
 };
 
@@ -121,8 +139,8 @@ BOOST_AUTO_TEST_CASE(random_requests_match_botocore_byte_for_byte) {
   }
   const std::string script = std::string(AWSMP_TEST_DATA_DIR) + "/wire/botocore_compare.py";
   const std::string log = (dir / "result.txt").string();
-  const std::string command =
-      std::string("\"") + AWSMP_PYTHON + "\" \"" + script + "\" \"" + bodies.string() + "\" > \"" + log + "\" 2>&1";
+  const std::string command = std::string("\"") + AWSMP_PYTHON + "\" \"" + script + "\" \"" +
+                              bodies.string() + "\" > \"" + log + "\" 2>&1";
   const int status = std::system(command.c_str());
   std::ifstream in(log);
   const std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
