@@ -41,7 +41,10 @@ struct usage_record {
 };
 
 /// AWS's verdict on one record (wire: "Success", "CustomerNotSubscribed", "DuplicateRecord").
-enum class usage_record_status { success, customer_not_subscribed, duplicate_record };
+/// `unknown`: the answer carried a Status this version does not know (AWS may add some); it is
+/// decoded rather than refused so that it affects only its own record (the tracker keeps that
+/// record pending and logs it). Never sent, and from_string refuses it.
+enum class usage_record_status { success, customer_not_subscribed, duplicate_record, unknown };
 
 /// The AWS wire spelling of a status; never throws.
 std::string_view to_string(usage_record_status status) noexcept;

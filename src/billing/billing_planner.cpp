@@ -172,6 +172,8 @@ record_action on_status(usage_record_status status, bool maybe_delivered) noexce
       return record_action::dead;
     case usage_record_status::duplicate_record:
       return maybe_delivered ? record_action::dead_in_doubt : record_action::unseal;
+    case usage_record_status::unknown:
+      return record_action::keep;  // only this record: pending, resent unchanged, logged
   }
   return record_action::keep;
 }

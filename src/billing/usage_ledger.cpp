@@ -180,6 +180,10 @@ batch_outcome usage_ledger::apply_response(const planned_batch& batch, const bat
       }
       default:
         p.in_flight = false;
+        if (result.status == usage_record_status::unknown) {
+          p.maybe_delivered = true;  // AWS answered for it: it may have billed it
+          o.unknown_status.push_back(seq);
+        }
         o.unprocessed.push_back(seq);
         break;
     }

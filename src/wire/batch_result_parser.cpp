@@ -273,6 +273,8 @@ class handler {
                          usage_record_status::duplicate_record}) {
             if (to_string(s) == v) return res_->status = s, true;
           }
+          // A Status AWS added later affects only this record (the tracker keeps it pending).
+          return res_->status = usage_record_status::unknown, true;
         }
         return false;
       case where::record:

@@ -223,6 +223,11 @@ struct wire_form<E> {
         return;
       }
     }
+    // An answer enum AWS may extend names the value its unknown spellings decode to.
+    if constexpr (requires { wire_enum<E>::unrecognised; }) {
+      out = wire_enum<E>::unrecognised;
+      return;
+    }
     throw_malformed(path, choices());
   }
   static boost::json::value to_value(E v, boost::json::storage_ptr sp) {

@@ -18,6 +18,8 @@ struct wire_enum<usage_record_status> {
   static constexpr std::array values{usage_record_status::success,
                                      usage_record_status::customer_not_subscribed,
                                      usage_record_status::duplicate_record};
+  /// A Status AWS adds later decodes to this instead of failing the whole answer.
+  static constexpr usage_record_status unrecognised = usage_record_status::unknown;
 };
 
 template <>

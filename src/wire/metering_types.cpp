@@ -16,6 +16,8 @@ std::string_view to_string(usage_record_status status) noexcept {
       return "CustomerNotSubscribed";
     case usage_record_status::duplicate_record:
       return "DuplicateRecord";
+    case usage_record_status::unknown:
+      return "Unknown";
   }
   return "Unknown";
 }

@@ -201,6 +201,45 @@ BOOST_AUTO_TEST_CASE(unprocessed_records_are_resent_unchanged_until_answered) {
   BOOST_TEST(t.stats().retries >= 3u);
 }
 
+// Issue 11: a Status AWS adds later affects only its own record: it stays pending (resent
+// unchanged, marked possibly delivered), the error is visible in stats(), and the rest of the
+// batch is retired as usual.
+BOOST_AUTO_TEST_CASE(an_unknown_status_keeps_only_that_record_pending) {
+  asio::io_context io;
+  fake_metering m;
+  manual_clock clock;
+  int calls = 0;
+  m.handler = [&](const batch_meter_usage_input& in) {
+    ++calls;
+    auto out = fake_metering::all_success(in);
+    if (calls == 1)
+      for (auto& r : out.results)
+        if (r.record.customer_identifier == "b") r.status = usage_record_status::unknown;
+    return out;
+  };
+  auto o = opts(clock);
+  o.max_send_rounds = 1;
+  token_billing_tracker t(io.get_executor(), "p", m, o);
+  run_sync(io, t.record_usage("a", 3000, 0));
+  run_sync(io, t.record_usage("b", 2000, 0));
+  clock.advance(1h);
+  auto out = run_sync(io, t.flush());
+  BOOST_REQUIRE_EQUAL(out.results.size(), 2u);
+  BOOST_TEST(t.stats().records_acknowledged == 1u);
+  BOOST_TEST(t.stats().records_pending == 1u);
+  BOOST_TEST(t.stats().records_dead_lettered == 0u);
+  BOOST_TEST(t.stats().last_error.find("Status awsmp does not know") != std::string::npos);
+  out = run_sync(io, t.flush());  // the pending record goes again, unchanged
+  BOOST_TEST(t.stats().records_pending == 0u);
+  BOOST_TEST(m.accepted_units("a") == 3);
+  BOOST_TEST(m.accepted_units("b") == 2);
+  BOOST_REQUIRE(m.requests.size() >= 2u);
+  BOOST_REQUIRE_EQUAL(m.requests.back().usage_records.size(), 1u);
+  BOOST_TEST((m.requests.back().usage_records[0] == m.requests[0].usage_records[1] ||
+              m.requests.back().usage_records[0] == m.requests[0].usage_records[0]));
+  BOOST_TEST(run_sync(io, t.dead_letters()).empty());
+}
+
 BOOST_AUTO_TEST_CASE(every_failure_step_keeps_usage_pending_and_nothing_is_lost) {
   // The fake fails in each way a call can fail; after it recovers, every unit lands once.
   const std::vector<std::function<batch_meter_usage_output(const batch_meter_usage_input&)>> failures = {

@@ -141,6 +141,24 @@ BOOST_AUTO_TEST_CASE(samples_and_malformed_files) {
   BOOST_TEST(malformed >= 15);
 }
 
+// A Status AWS adds later must not discard the whole answer (issue 11): it decodes to
+// usage_record_status::unknown in both decoders, and the other results stay as they are.
+BOOST_AUTO_TEST_CASE(an_unknown_status_affects_only_its_record) {
+  const auto body = test::read_data_file("BatchMeterUsage/response_status_unknown.json");
+  const auto f = fast(body);
+  const auto s = strict(body);
+  BOOST_TEST_REQUIRE(f.has_value());
+  BOOST_TEST_REQUIRE(s.has_value());
+  BOOST_TEST((*f == *s));
+  BOOST_TEST_REQUIRE(f->results.size() == 2u);
+  BOOST_TEST((f->results[0].status == usage_record_status::success));
+  BOOST_TEST((f->results[1].status == usage_record_status::unknown));
+  BOOST_TEST(f->results[1].record.customer_identifier == "c");
+  check_agreement(body);
+  // Still never accepted as input: "Unknown" is no status a caller may name.
+  BOOST_CHECK_THROW(from_string<usage_record_status>("Unknown"), boost::system::system_error);
+}
+
 BOOST_AUTO_TEST_CASE(unusual_but_valid_shapes_fall_back_to_the_strict_decoder) {
   const char* bodies[] = {
       R"({"Results":null})",
