@@ -2,11 +2,9 @@
 #pragma once
 
 #include <awsmp/common.hpp>
-
 #include <boost/json/fwd.hpp>
 #include <boost/json/value_from.hpp>
 #include <boost/json/value_to.hpp>
-
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -115,20 +113,29 @@ usage_allocation tag_invoke(const boost::json::value_to_tag<usage_allocation>&, 
 void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const usage_record& v);
 usage_record tag_invoke(const boost::json::value_to_tag<usage_record>&, const boost::json::value& jv);
 void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const usage_record_status& v);
-usage_record_status tag_invoke(const boost::json::value_to_tag<usage_record_status>&, const boost::json::value& jv);
+usage_record_status tag_invoke(const boost::json::value_to_tag<usage_record_status>&,
+                               const boost::json::value& jv);
 void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const usage_record_result& v);
-usage_record_result tag_invoke(const boost::json::value_to_tag<usage_record_result>&, const boost::json::value& jv);
+usage_record_result tag_invoke(const boost::json::value_to_tag<usage_record_result>&,
+                               const boost::json::value& jv);
 void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const batch_meter_usage_input& v);
-batch_meter_usage_input tag_invoke(const boost::json::value_to_tag<batch_meter_usage_input>&, const boost::json::value& jv);
-void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const batch_meter_usage_output& v);
-batch_meter_usage_output tag_invoke(const boost::json::value_to_tag<batch_meter_usage_output>&, const boost::json::value& jv);
+batch_meter_usage_input tag_invoke(const boost::json::value_to_tag<batch_meter_usage_input>&,
+                                   const boost::json::value& jv);
+void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv,
+                const batch_meter_usage_output& v);
+batch_meter_usage_output tag_invoke(const boost::json::value_to_tag<batch_meter_usage_output>&,
+                                    const boost::json::value& jv);
 void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const meter_usage_input& v);
-meter_usage_input tag_invoke(const boost::json::value_to_tag<meter_usage_input>&, const boost::json::value& jv);
+meter_usage_input tag_invoke(const boost::json::value_to_tag<meter_usage_input>&,
+                             const boost::json::value& jv);
 void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const meter_usage_output& v);
-meter_usage_output tag_invoke(const boost::json::value_to_tag<meter_usage_output>&, const boost::json::value& jv);
+meter_usage_output tag_invoke(const boost::json::value_to_tag<meter_usage_output>&,
+                              const boost::json::value& jv);
 void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const resolve_customer_input& v);
-resolve_customer_input tag_invoke(const boost::json::value_to_tag<resolve_customer_input>&, const boost::json::value& jv);
+resolve_customer_input tag_invoke(const boost::json::value_to_tag<resolve_customer_input>&,
+                                  const boost::json::value& jv);
 void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const resolve_customer_output& v);
-resolve_customer_output tag_invoke(const boost::json::value_to_tag<resolve_customer_output>&, const boost::json::value& jv);
+resolve_customer_output tag_invoke(const boost::json::value_to_tag<resolve_customer_output>&,
+                                   const boost::json::value& jv);
 
 }  // namespace awsmp

@@ -465,8 +465,9 @@ class token_billing_core : public std::enable_shared_from_this<token_billing_cor
         o = ledger_.apply_response(batch, response);
         if (!o.unprocessed.empty()) st->resend = true;
         if (!o.unknown_status.empty())
-          note_error("BatchMeterUsage answered " + std::to_string(o.unknown_status.size()) +
-                     " record(s) with a Status awsmp does not know; they stay pending and are resent unchanged");
+          note_error(
+              "BatchMeterUsage answered " + std::to_string(o.unknown_status.size()) +
+              " record(s) with a Status awsmp does not know; they stay pending and are resent unchanged");
         if (st->out != nullptr)
           for (auto& r : response.results) st->out->results.push_back(std::move(r));
       } catch (const boost::system::system_error& e) {

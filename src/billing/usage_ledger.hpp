@@ -52,7 +52,7 @@ struct batch_outcome {
   std::vector<std::uint64_t> acknowledged;
   std::vector<dead_move> dead;
   std::vector<unseal_move> unsealed;
-  std::vector<std::uint64_t> unprocessed;  ///< still pending
+  std::vector<std::uint64_t> unprocessed;     ///< still pending
   std::vector<std::uint64_t> unknown_status;  ///< of which answered with a Status awsmp does not know
   bool empty() const noexcept { return acknowledged.empty() && dead.empty() && unsealed.empty(); }
 };

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <awsmp/metering_types.hpp>
-
 #include <string_view>
 
 namespace awsmp::detail {

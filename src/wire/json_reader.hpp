@@ -4,11 +4,9 @@
 #pragma once
 
 #include <awsmp/common.hpp>
-
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -60,15 +58,15 @@ bool timestamp_from_seconds(double seconds, time_point& out) noexcept;
 
 /// Reads an optional member into `out` with `reader` when present and not null.
 template <class T, class Reader>
-void read_optional(const boost::json::object& obj, std::string_view key, const json_path& parent,
-                   T& out, Reader reader) {
+void read_optional(const boost::json::object& obj, std::string_view key, const json_path& parent, T& out,
+                   Reader reader) {
   if (const auto* v = find_member(obj, key)) out = reader(*v, parent.member(key));
 }
 
 /// Reads a required member into `out` with `reader`.
 template <class T, class Reader>
-void read_required(const boost::json::object& obj, std::string_view key, const json_path& parent,
-                   T& out, Reader reader) {
+void read_required(const boost::json::object& obj, std::string_view key, const json_path& parent, T& out,
+                   Reader reader) {
   out = reader(require_member(obj, key, parent), parent.member(key));
 }
 

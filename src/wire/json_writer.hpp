@@ -4,7 +4,6 @@
 #pragma once
 
 #include <awsmp/common.hpp>
-
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -28,7 +27,7 @@ void append_json_timestamp(std::string& out, time_point t);
 
 /// Writes the members of one JSON object: `{` on construction, `}` on close().
 class json_object_writer {
-public:
+ public:
   explicit json_object_writer(std::string& out) : out_(out) { out_ += '{'; }
   /// Starts member `name` (a constant that needs no escaping) and returns the buffer for its value.
   std::string& key(std::string_view name) {
@@ -42,7 +41,7 @@ public:
   /// Ends the object.
   void close() { out_ += '}'; }
 
-private:
+ private:
   std::string& out_;
   bool first_ = true;
 };
