@@ -4,13 +4,13 @@
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <awsmp/subscription_store.hpp>
 #include <awsmp/token_billing_tracker.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/test/unit_test.hpp>
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <optional>
