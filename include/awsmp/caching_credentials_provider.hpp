@@ -1,11 +1,9 @@
 // Caches another provider's credentials and refreshes them before they expire.
 #pragma once
 
-#include <awsmp/credentials.hpp>
-
-#include <boost/asio/strand.hpp>
-
 #include <atomic>
+#include <awsmp/credentials.hpp>
+#include <boost/asio/strand.hpp>
 #include <chrono>
 #include <cstdint>
 #include <exception>
@@ -27,7 +25,7 @@ struct caching_credentials_options {
 /// margin), the cached ones are returned and the failure is logged; once expired, the failure
 /// is thrown to every waiting caller.
 class caching_credentials_provider final : public credentials_provider {
-public:
+ public:
   /// `inner` must outlive this object. Never throws beyond std::bad_alloc.
   caching_credentials_provider(asio::any_io_executor ex, credentials_provider& inner,
                                caching_credentials_options options = {});
@@ -39,6 +37,8 @@ public:
   /// Cached credentials, refreshed when due; throws what the inner provider throws when
   /// nothing valid is cached. The object must outlive the returned awaitable.
   awaitable<credentials> get() override;
+  /// The cached snapshot itself (no copy of the secret), refreshed when due; throws like get().
+  awaitable<std::shared_ptr<const credentials>> get_shared() override;
 
   /// Drops the cache so that the next get() refreshes (e.g. after AWS answered ExpiredToken).
   awaitable<void> invalidate();
@@ -46,9 +46,9 @@ public:
   /// How many times the inner provider was called; never throws.
   std::uint64_t refreshes() const noexcept;
 
-private:
+ private:
   struct flight;
-  awaitable<credentials> get_on_strand();
+  awaitable<std::shared_ptr<const credentials>> get_on_strand();
   time_point now() const;
   time_point refresh_time(const credentials& creds, time_point fetched) const;
 
@@ -56,7 +56,7 @@ private:
   std::unique_ptr<credentials_provider> owned_;
   credentials_provider& inner_;
   caching_credentials_options options_;
-  std::optional<credentials> cached_;
+  std::shared_ptr<const credentials> cached_;
   time_point refresh_at_{};
   std::shared_ptr<flight> flight_;
   std::atomic<std::uint64_t> refreshes_{0};

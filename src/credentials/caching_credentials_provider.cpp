@@ -17,7 +17,7 @@ struct caching_credentials_provider::flight {
     done.expires_at(asio::steady_timer::time_point::max());
   }
   asio::steady_timer done;
-  std::optional<credentials> result;
+  std::shared_ptr<const credentials> result;
   std::exception_ptr error;
 };
 
@@ -59,6 +59,11 @@ time_point caching_credentials_provider::refresh_time(const credentials& creds, 
 }
 
 awaitable<credentials> caching_credentials_provider::get() {
+  const auto snapshot = co_await get_shared();
+  co_return *snapshot;
+}
+
+awaitable<std::shared_ptr<const credentials>> caching_credentials_provider::get_shared() {
   co_return co_await asio::co_spawn(strand_, get_on_strand(), asio::use_awaitable);
 }
 
@@ -89,13 +94,13 @@ bool is_cancellation(const std::exception_ptr& e) {
 }
 }  // namespace
 
-awaitable<credentials> caching_credentials_provider::get_on_strand() {
+awaitable<std::shared_ptr<const credentials>> caching_credentials_provider::get_on_strand() {
   for (;;) {
-    if (cached_ && now() < refresh_at_) co_return *cached_;
+    if (cached_ && now() < refresh_at_) co_return cached_;
     if (!flight_) break;
     auto f = flight_;
     co_await f->done.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (f->result) co_return *f->result;
+    if (f->result) co_return f->result;
     // The caller that led the refresh was cancelled: that is not this caller's failure, so it
     // looks again (and may lead the next refresh).
     if (f->error && is_cancellation(f->error)) continue;
@@ -107,10 +112,10 @@ awaitable<credentials> caching_credentials_provider::get_on_strand() {
   auto f = std::make_shared<flight>(strand_);
   flight_ = f;
   refreshes_.fetch_add(1, std::memory_order_relaxed);
-  std::optional<credentials> fresh;
+  std::shared_ptr<const credentials> fresh;
   std::exception_ptr error;
   try {
-    fresh = co_await inner_.get();
+    fresh = co_await inner_.get_shared();
   } catch (...) {
     error = std::current_exception();
   }
@@ -142,7 +147,7 @@ awaitable<credentials> caching_credentials_provider::get_on_strand() {
   }
   flight_.reset();
   f->done.cancel();
-  if (f->result) co_return *f->result;
+  if (f->result) co_return f->result;
   std::rethrow_exception(f->error);
 }
 

@@ -1,5 +1,6 @@
 // Bad input, the signing key cache and the asynchronous sigv4_signer.
 #include <atomic>
+#include <awsmp/caching_credentials_provider.hpp>
 #include <awsmp/credentials.hpp>
 #include <awsmp/error.hpp>
 #include <awsmp/sigv4.hpp>
@@ -213,6 +214,48 @@ BOOST_AUTO_TEST_CASE(signs_with_provider_credentials_and_injected_clock) {
   BOOST_TEST(std::string(r["X-Amz-Security-Token"]) == token);
   BOOST_TEST(std::string(r["X-Amz-Date"]) == "20260115T101500Z");
   BOOST_TEST(provider.calls == 1);
+}
+
+// Issue 15 item 7: the signer takes the provider's shared snapshot instead of a copy of the
+// secret per signature. A provider whose get() would fail proves the signer never calls it;
+// the caching provider hands out one snapshot, the same object every time.
+struct snapshot_provider final : credentials_provider {
+  std::shared_ptr<const credentials> snapshot;
+  int shared_calls = 0;
+  explicit snapshot_provider(credentials c) : snapshot(std::make_shared<const credentials>(std::move(c))) {}
+  awaitable<credentials> get() override {
+    detail::throw_error(errc::credentials_unavailable, "the signer must not copy the credentials");
+    co_return credentials{};
+  }
+  awaitable<std::shared_ptr<const credentials>> get_shared() override {
+    ++shared_calls;
+    co_return snapshot;
+  }
+};
+
+BOOST_AUTO_TEST_CASE(signing_uses_the_shared_snapshot_not_a_copy) {
+  snapshot_provider provider(good);
+  sigv4_signer signer(provider, "us-east-1", "aws-marketplace", [] { return when; });
+  http_request r = make();
+  run_sign(signer, r);
+  http_request want = make();
+  sigv4::sign(want, good, "us-east-1", "aws-marketplace", when);
+  BOOST_TEST(std::string(r["Authorization"]) == std::string(want["Authorization"]));
+  BOOST_TEST(provider.shared_calls == 1);
+
+  static_credentials_provider fixed(good);
+  asio::io_context io;
+  const auto a = awsmp::test::run_sync(io, fixed.get_shared());
+  const auto b = awsmp::test::run_sync(io, fixed.get_shared());
+  BOOST_TEST(a.get() == b.get());  // one snapshot, never copied
+
+  counting_provider inner(good);
+  caching_credentials_provider cache(io.get_executor(), inner);
+  const auto c1 = awsmp::test::run_sync(io, cache.get_shared());
+  const auto c2 = awsmp::test::run_sync(io, cache.get_shared());
+  BOOST_TEST(c1.get() == c2.get());
+  BOOST_TEST(inner.calls == 1);
+  BOOST_TEST(c1->secret_access_key == good.secret_access_key);
 }
 
 BOOST_AUTO_TEST_CASE(asks_the_provider_every_time_so_rotation_takes_effect) {
