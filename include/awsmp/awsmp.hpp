@@ -24,6 +24,7 @@
 #include <awsmp/error.hpp>
 #include <awsmp/imds_credentials_provider.hpp>
 #include <awsmp/log.hpp>
+#include <awsmp/marketplace_components_sink.hpp>
 #include <awsmp/marketplace_event.hpp>
 #include <awsmp/marketplace_event_consumer.hpp>
 #include <awsmp/metering_api.hpp>
