@@ -140,7 +140,9 @@ BOOST_AUTO_TEST_CASE(no_role_token_refused_or_unreachable_mean_not_configured) {
       [&] { (void)fetch(env_for("http://127.0.0.1:" + std::to_string(test::closed_port()))); });
   BOOST_TEST(e.code() == errc::credentials_unavailable);
   BOOST_TEST(std::string(e.what()).find("not reachable") != std::string::npos);
-  BOOST_TEST((std::chrono::steady_clock::now() - start < 5s));
+  // Refused at once: the bound only has to tell "no retry storm with backoff" apart, with
+  // ample headroom for a loaded machine running sanitizers (issue 15 item 14).
+  BOOST_TEST((std::chrono::steady_clock::now() - start < 30s));
 }
 
 BOOST_AUTO_TEST_CASE(a_silent_endpoint_times_out_after_one_retry) {
@@ -152,8 +154,9 @@ BOOST_AUTO_TEST_CASE(a_silent_endpoint_times_out_after_one_retry) {
   const auto elapsed = std::chrono::steady_clock::now() - start;
   BOOST_TEST(e.code() == errc::credentials_unavailable);
   BOOST_TEST(server.request_count() == 2u);  // the first attempt and one retry
+  // Timed out (an answer after the 2 s delay would have succeeded): order and outcome, no
+  // upper wall-clock bound (issue 15 item 14).
   BOOST_TEST((elapsed >= 500ms));
-  BOOST_TEST((elapsed < 1900ms));
 }
 
 BOOST_AUTO_TEST_CASE(a_5xx_is_retried_once) {
