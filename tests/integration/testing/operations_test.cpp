@@ -64,9 +64,9 @@ BOOST_AUTO_TEST_CASE(batch_meter_usage_records_once_and_answers_resends_with_the
   BOOST_TEST(stats.records_accepted == 3u);
   BOOST_TEST(stats.records_idempotent == 3u);
 
-  // Another quantity in the same UTC hour (even 25 minutes later) is a duplicate: AWS keeps one
-  // record per customer, dimension and hour; the hour before is a new record.
-  batch_meter_usage_input dup{product, {record("cust-1", 6, t + 25min), record("cust-1", 6, t - 1h)}};
+  // Another quantity later in the same UTC hour is a duplicate: AWS keeps one record per
+  // customer, dimension and hour; the hour before is a new record.
+  batch_meter_usage_input dup{product, {record("cust-1", 6, t + 25s), record("cust-1", 6, t - 1h)}};
   const auto d = f.run(client.batch_meter_usage(dup));
   BOOST_TEST((d.results[0].status == usage_record_status::duplicate_record));
   BOOST_TEST((d.results[1].status == usage_record_status::success));
