@@ -1,7 +1,5 @@
 // metering_client / entitlement_service_client over a scripted loopback server: the request on
 // the wire, retries of what is retryable (counted), no retry of what is not, clear errors.
-#include "misbehaving_server.hpp"
-
 #include <awsmp/credentials.hpp>
 #include <awsmp/entitlement_service_client.hpp>
 #include <awsmp/error.hpp>
@@ -9,11 +7,11 @@
 #include <awsmp/metering_client.hpp>
 #include <awsmp/sigv4.hpp>
 #include <awsmp/wire.hpp>
-
 #include <boost/beast/http/error.hpp>
-
 #include <mutex>
 #include <vector>
+
+#include "misbehaving_server.hpp"
 
 using namespace awsmp;
 using namespace awsmp::test;
@@ -116,8 +114,10 @@ BOOST_AUTO_TEST_CASE(the_request_on_the_wire_is_a_signed_aws_json_post) {
 
 BOOST_AUTO_TEST_CASE(service_unavailable_twice_then_success_is_retried) {
   asio::io_context ioc;
-  misbehaving_server server(ioc, fail_then_succeed(2, json_response(503, R"({"__type":"ServiceUnavailableException","message":"busy"})"),
-                                                   json_response(200, batch_ok)));
+  misbehaving_server server(
+      ioc,
+      fail_then_succeed(2, json_response(503, R"({"__type":"ServiceUnavailableException","message":"busy"})"),
+                        json_response(200, batch_ok)));
   metering_client client(ioc.get_executor(), signer, options_for(server));
   batch_meter_usage_output out;
   run_test(ioc, [&]() -> asio::awaitable<void> { out = co_await client.batch_meter_usage(one_record()); });
@@ -158,7 +158,7 @@ BOOST_AUTO_TEST_CASE(meter_usage_retries_carry_one_generated_client_token) {
   std::vector<std::string> tokens;
   for (const auto& b : *bodies) tokens.push_back(wire::decode<meter_usage_input>(b).client_token);
   BOOST_TEST(tokens[0].size() == 36u);
-  BOOST_TEST(tokens[0][14] == '4');  // a version 4 UUID
+  BOOST_TEST(tokens[0][14] == '4');    // a version 4 UUID
   BOOST_TEST(tokens[0] == tokens[1]);  // the retry is the same call
   BOOST_TEST(tokens[2] == tokens[3]);
   BOOST_TEST(tokens[0] != tokens[2]);  // another call, another token
@@ -170,13 +170,18 @@ BOOST_AUTO_TEST_CASE(meter_usage_retries_carry_one_generated_client_token) {
 
 BOOST_AUTO_TEST_CASE(throttling_beyond_max_attempts_surfaces_the_aws_error) {
   asio::io_context ioc;
-  misbehaving_server server(ioc, fail_then_succeed(100, json_response(400, R"({"__type":"com.amazonaws#ThrottlingException","message":"Rate exceeded"})"),
-                                                   json_response(200, batch_ok)));
+  misbehaving_server server(
+      ioc,
+      fail_then_succeed(
+          100,
+          json_response(400, R"({"__type":"com.amazonaws#ThrottlingException","message":"Rate exceeded"})"),
+          json_response(200, batch_ok)));
   auto o = options_for(server);
   o.max_attempts = 4;
   metering_client client(ioc.get_executor(), signer, o);
   std::exception_ptr e;
-  run_test(ioc, [&]() -> asio::awaitable<void> { e = co_await capture(client.batch_meter_usage(one_record())); });
+  run_test(ioc,
+           [&]() -> asio::awaitable<void> { e = co_await capture(client.batch_meter_usage(one_record())); });
   BOOST_REQUIRE(e);
   try {
     std::rethrow_exception(e);
@@ -192,11 +197,15 @@ BOOST_AUTO_TEST_CASE(throttling_beyond_max_attempts_surfaces_the_aws_error) {
 
 BOOST_AUTO_TEST_CASE(client_errors_are_not_retried) {
   asio::io_context ioc;
-  misbehaving_server server(ioc, fail_then_succeed(100, json_response(400, R"({"__type":"InvalidProductCodeException","message":"no such product"})"),
-                                                   json_response(200, batch_ok)));
+  misbehaving_server server(
+      ioc,
+      fail_then_succeed(
+          100, json_response(400, R"({"__type":"InvalidProductCodeException","message":"no such product"})"),
+          json_response(200, batch_ok)));
   metering_client client(ioc.get_executor(), signer, options_for(server));
   std::exception_ptr e;
-  run_test(ioc, [&]() -> asio::awaitable<void> { e = co_await capture(client.batch_meter_usage(one_record())); });
+  run_test(ioc,
+           [&]() -> asio::awaitable<void> { e = co_await capture(client.batch_meter_usage(one_record())); });
   BOOST_REQUIRE(e);
   try {
     std::rethrow_exception(e);
@@ -212,7 +221,8 @@ BOOST_AUTO_TEST_CASE(invalid_json_in_a_success_is_malformed_and_not_retried) {
   misbehaving_server server(ioc, fail_then_succeed(0, "", json_response(200, R"({"Results":[{"Status":)")));
   metering_client client(ioc.get_executor(), signer, options_for(server));
   std::exception_ptr e;
-  run_test(ioc, [&]() -> asio::awaitable<void> { e = co_await capture(client.batch_meter_usage(one_record())); });
+  run_test(ioc,
+           [&]() -> asio::awaitable<void> { e = co_await capture(client.batch_meter_usage(one_record())); });
   rethrow_into(e, [](const auto& err) { BOOST_TEST((err.code() == errc::malformed_message), err.what()); });
   BOOST_TEST(server.requests == 1);
 }
@@ -221,11 +231,13 @@ BOOST_AUTO_TEST_CASE(truncated_bodies_are_retried_then_reported) {
   asio::io_context ioc;
   misbehaving_server server(ioc, [](server_session& s) -> asio::awaitable<void> {
     http::request<http::string_body> req;
-    if (co_await s.read_request(req)) co_await s.write("HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{\"Results\":");
+    if (co_await s.read_request(req))
+      co_await s.write("HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{\"Results\":");
   });
   metering_client client(ioc.get_executor(), signer, options_for(server));
   std::exception_ptr e;
-  run_test(ioc, [&]() -> asio::awaitable<void> { e = co_await capture(client.batch_meter_usage(one_record())); });
+  run_test(ioc,
+           [&]() -> asio::awaitable<void> { e = co_await capture(client.batch_meter_usage(one_record())); });
   rethrow_into(e, [](const auto& err) {
     BOOST_TEST((err.code() == boost::beast::http::error::partial_message), err.what());
   });
@@ -245,7 +257,8 @@ BOOST_AUTO_TEST_CASE(timeouts_are_retried_and_bounded) {
   metering_client client(ioc.get_executor(), signer, o);
   std::exception_ptr e;
   const auto start = clk::now();
-  run_test(ioc, [&]() -> asio::awaitable<void> { e = co_await capture(client.batch_meter_usage(one_record())); });
+  run_test(ioc,
+           [&]() -> asio::awaitable<void> { e = co_await capture(client.batch_meter_usage(one_record())); });
   const auto elapsed = clk::now() - start;
   rethrow_into(e, [](const auto& err) { BOOST_TEST((err.code() == errc::timeout), err.what()); });
   BOOST_TEST(server.requests == 2);
@@ -254,8 +267,9 @@ BOOST_AUTO_TEST_CASE(timeouts_are_retried_and_bounded) {
 
 BOOST_AUTO_TEST_CASE(an_empty_retry_quota_stops_retries) {
   asio::io_context ioc;
-  misbehaving_server server(ioc, fail_then_succeed(100, json_response(500, R"({"__type":"InternalServiceErrorException"})"),
-                                                   json_response(200, batch_ok)));
+  misbehaving_server server(
+      ioc, fail_then_succeed(100, json_response(500, R"({"__type":"InternalServiceErrorException"})"),
+                             json_response(200, batch_ok)));
   auto o = options_for(server);
   o.max_attempts = 10;
   o.retry_quota = 12;  // two retries at 5 tokens each, then nothing
@@ -267,9 +281,12 @@ BOOST_AUTO_TEST_CASE(an_empty_retry_quota_stops_retries) {
   });
   metering_client client(ioc.get_executor(), signer, o);
   std::exception_ptr e;
-  run_test(ioc, [&]() -> asio::awaitable<void> { e = co_await capture(client.batch_meter_usage(one_record())); });
+  run_test(ioc,
+           [&]() -> asio::awaitable<void> { e = co_await capture(client.batch_meter_usage(one_record())); });
   set_log_sink(log_level::warning, {});
-  rethrow_into(e, [](const auto& err) { BOOST_TEST((err.code() != errc::retry_quota_exhausted), "the last failure is kept"); });
+  rethrow_into(e, [](const auto& err) {
+    BOOST_TEST((err.code() != errc::retry_quota_exhausted), "the last failure is kept");
+  });
   BOOST_TEST(server.requests == 3);
   bool noted = false;
   for (const auto& l : lines) noted = noted || l.find("retry") != std::string::npos;
@@ -327,9 +344,10 @@ BOOST_AUTO_TEST_CASE(resolve_customer_and_meter_usage_round_trip) {
   misbehaving_server server(ioc, [](server_session& s) -> asio::awaitable<void> {
     http::request<http::string_body> req;
     while (co_await s.read_request(req)) {
-      std::string body = req["X-Amz-Target"] == "AWSMPMeteringService.ResolveCustomer"
-                             ? R"({"CustomerIdentifier":"cust-9","ProductCode":"prod-abc123","CustomerAWSAccountId":"123456789012","LicenseArn":"arn:aws:license-manager::123456789012:license:l-1"})"
-                             : R"({"MeteringRecordId":"mr-7"})";
+      std::string body =
+          req["X-Amz-Target"] == "AWSMPMeteringService.ResolveCustomer"
+              ? R"({"CustomerIdentifier":"cust-9","ProductCode":"prod-abc123","CustomerAWSAccountId":"123456789012","LicenseArn":"arn:aws:license-manager::123456789012:license:l-1"})"
+              : R"({"MeteringRecordId":"mr-7"})";
       if (!co_await s.write(json_response(200, body))) co_return;
     }
   });
@@ -378,9 +396,11 @@ BOOST_AUTO_TEST_CASE(get_all_entitlements_follows_next_token) {
       tokens_seen.push_back(in.next_token);
       std::string body;
       if (in.next_token.empty())
-        body = R"({"Entitlements":[{"ProductCode":"prod-abc123","Dimension":"seats","CustomerIdentifier":"c1","Value":{"IntegerValue":5}}],"NextToken":"page-2"})";
+        body =
+            R"({"Entitlements":[{"ProductCode":"prod-abc123","Dimension":"seats","CustomerIdentifier":"c1","Value":{"IntegerValue":5}}],"NextToken":"page-2"})";
       else if (in.next_token == "page-2")
-        body = R"({"Entitlements":[{"ProductCode":"prod-abc123","Dimension":"tier","CustomerIdentifier":"c1","Value":{"StringValue":"gold"}}],"NextToken":"page-3"})";
+        body =
+            R"({"Entitlements":[{"ProductCode":"prod-abc123","Dimension":"tier","CustomerIdentifier":"c1","Value":{"StringValue":"gold"}}],"NextToken":"page-3"})";
       else
         body = R"({"Entitlements":[]})";
       if (!co_await s.write(json_response(200, body))) co_return;
@@ -404,7 +424,8 @@ BOOST_AUTO_TEST_CASE(get_all_entitlements_follows_next_token) {
 
 BOOST_AUTO_TEST_CASE(a_next_token_loop_is_detected) {
   asio::io_context ioc;
-  misbehaving_server server(ioc, fail_then_succeed(0, "", json_response(200, R"({"Entitlements":[],"NextToken":"same"})")));
+  misbehaving_server server(
+      ioc, fail_then_succeed(0, "", json_response(200, R"({"Entitlements":[],"NextToken":"same"})")));
   entitlement_service_client client(ioc.get_executor(), signer, options_for(server));
   std::exception_ptr e;
   run_test(ioc, [&]() -> asio::awaitable<void> {
