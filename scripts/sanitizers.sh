@@ -25,7 +25,9 @@ run_preset() {
     # ctest names a Boost.Test suite after its executable (awsmp_add_test).
     local names targets
     names=$(ctest --preset "$preset" -N | sed -n 's/^ *Test *#[0-9]*: *//p')
-    targets=$(comm -12 <(sort <<<"$names") <(ninja -C "$dir" -t targets all | sed -n 's/^\([^:/]*\): CXX_EXECUTABLE_LINKER.*/\1/p' | sort))
+    # Each executable has a phony target of its own name (the real one carries its folder).
+    targets=$(comm -12 <(sort <<<"$names") <(ninja -C "$dir" -t targets all | sed -n 's/^\([^:/]*\): phony$/\1/p' | sort))
+    [ -n "$targets" ] || { echo "== $preset: no test executable matches the preset's tests" >&2; return 1; }
     echo "== $preset: building $(wc -w <<<"$targets") test executables"
     # shellcheck disable=SC2086
     cmake --build --preset "$preset" -j "$jobs" --target $targets
