@@ -90,6 +90,11 @@ parsed_url parse_url(std::string_view url, std::string_view field, bool allow_qu
     out.ep.port = out.ep.tls ? "443" : "80";
   }
   const auto path = u.encoded_path();
+  // Boost.URL 1.81 reads "https://[::1]:8443e/x" as port 8443 and path "e/x" (found by
+  // fuzz_credentials_parsers): a path that does not start at '/' means the authority was not
+  // what it looked like, so the URL is refused rather than guessed at.
+  if (!path.empty() && path.front() != '/')
+    throw_invalid_argument(field, "must be an absolute URL such as https://host[:port][/path]");
   out.ep.path = path.empty() ? std::string("/") : std::string(path);
   out.target = out.ep.path;
   if (u.has_query()) {

@@ -39,7 +39,8 @@ BOOST_AUTO_TEST_CASE(ipv6_literals_lose_and_regain_brackets) {
 BOOST_AUTO_TEST_CASE(bad_urls_name_the_field_and_rule) {
   for (const char* bad : {"", "metering.example.com", "ftp://example.com", "https://",
                           "https://user:pw@example.com", "https://example.com:0", "https://example.com:65536",
-                          "https://example.com:x", "https://example.com/?a=b", "https://example.com/#frag"}) {
+                          "https://example.com:x", "https://example.com/?a=b", "https://example.com/#frag",
+                          "https://[::1]:8443e/x", "https://example.com:443x/path"}) {
     BOOST_TEST_CONTEXT(bad) {
       try {
         (void)endpoint::parse(bad);
