@@ -37,7 +37,7 @@ run_preset() {
   ASAN_OPTIONS="log_path=$PWD/$logs/asan:detect_leaks=1:strict_init_order=1:detect_stack_use_after_return=1:check_initialization_order=1:halt_on_error=1" \
   UBSAN_OPTIONS="log_path=$PWD/$logs/ubsan:print_stacktrace=1:halt_on_error=1" \
   LSAN_OPTIONS="log_path=$PWD/$logs/lsan" \
-  TSAN_OPTIONS="log_path=$PWD/$logs/tsan:halt_on_error=1:second_deadlock_stack=1" \
+  TSAN_OPTIONS="log_path=$PWD/$logs/tsan:halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp" \
     scripts/ctest_summary.sh --preset "$preset" -j "$jobs" || status=$?
   local reports
   reports=$(find "$logs" -type f -size +0 | sort)
