@@ -3,7 +3,7 @@
 # of awsmp) as `cmake -DSRC=<src> -DINCLUDE=<include> -DSTAMP=<file> -P check_layers.cmake`.
 # The order is the architecture (docs/design.md): each layer may include itself and the layers
 # before it in this list.
-set(AWSMP_LAYERS core wire sigv4 transport credentials clients state billing dynamodb events testing)
+set(AWSMP_LAYERS core wire sigv4 transport credentials clients dynamodb state billing events testing)
 
 get_filename_component(SRC "${SRC}" ABSOLUTE)
 get_filename_component(INCLUDE "${INCLUDE}" ABSOLUTE)

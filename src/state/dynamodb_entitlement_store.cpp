@@ -3,7 +3,7 @@
 #include "core/crypto.hpp"
 #include "core/throw.hpp"
 #include "dynamodb/dynamodb_limits.hpp"
-#include "dynamodb/store_rows.hpp"
+#include "state/store_rows.hpp"
 #include "state/store_support.hpp"
 #include "wire/rules.hpp"
 

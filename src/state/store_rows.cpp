@@ -1,4 +1,4 @@
-#include "dynamodb/store_rows.hpp"
+#include "state/store_rows.hpp"
 
 #include <boost/system/system_error.hpp>
 
