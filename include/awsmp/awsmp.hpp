@@ -22,6 +22,7 @@
 #include <awsmp/environment.hpp>
 #include <awsmp/environment_credentials_provider.hpp>
 #include <awsmp/error.hpp>
+#include <awsmp/fleet_ledger.hpp>
 #include <awsmp/imds_credentials_provider.hpp>
 #include <awsmp/log.hpp>
 #include <awsmp/marketplace_components_sink.hpp>

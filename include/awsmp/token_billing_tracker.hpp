@@ -4,6 +4,7 @@
 
 #include <awsmp/billed_customer.hpp>
 #include <awsmp/common.hpp>
+#include <awsmp/fleet_ledger.hpp>
 #include <awsmp/metering_api.hpp>
 #include <awsmp/metering_types.hpp>
 #include <awsmp/subscription_store.hpp>
@@ -65,6 +66,10 @@ struct token_billing_options {
   int max_send_rounds = 3;  ///< per flush: how often UnprocessedRecords are resent before flush returns; >= 1
   std::size_t max_split_records = 60;  ///< a quantity above 2^31-1 is split over at most this many distinct
                                        ///< hours per seal; 1..300 (AWS's window allows 5)
+  /// When set, the tracker meters as one instance of a fleet (docs/fleet.md): it journals its
+  /// usage, pushes cumulative shares to the fleet table, and seals and sends only while it holds
+  /// the fleet's lease. Requires a journal (the shares are replayed from it).
+  std::optional<fleet_options> fleet;
 };
 
 /// Counters and health of a tracker, for observability; a consistent-enough snapshot (each
@@ -93,6 +98,7 @@ struct token_billing_stats {
       0;                   ///< longest write + fdatasync: how long one executor thread was blocked
   std::string last_error;  ///< last failure of a send, flush or journal write; never holds secrets
   std::optional<time_point> last_error_at;
+  std::optional<fleet_ledger_stats> fleet;  ///< set in fleet mode
 };
 
 namespace detail {

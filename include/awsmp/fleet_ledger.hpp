@@ -1,0 +1,90 @@
+// Fleet metering: N servers, each running a token_billing_tracker with token_billing_options::fleet
+// set, bill one record per (billed customer, dimension, UTC hour) for the whole fleet through a
+// shared DynamoDB table (design and failure analysis in docs/fleet.md).
+#pragma once
+
+#include <awsmp/common.hpp>
+#include <awsmp/dynamodb_client.hpp>
+#include <awsmp/metering_types.hpp>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace awsmp {
+
+/// How a tracker takes part in a fleet. Every instance of one fleet must use the same table,
+/// shards, product code, dimension and tokens_per_unit.
+struct fleet_options {
+  dynamodb::dynamodb_client* client = nullptr;  ///< required; must outlive the tracker
+  std::string table = "awsmp-fleet";            ///< created by create_fleet_table
+  /// This process's name in the fleet, unique and stable across restarts of the same journal
+  /// (its shares are cumulative totals replayed from that journal): 1..64 of [A-Za-z0-9._-].
+  std::string instance_id;
+  std::chrono::seconds lease_duration{60};  ///< how long a dead sealer blocks the others; 5 s..1 h
+  /// How long after an hour ends the lease holder waits before sealing it, so that every
+  /// instance's last push of the hour arrives first (a later share moves to a later hour);
+  /// 0 s..30 min; keep it above the push interval plus the worst clock skew.
+  std::chrono::seconds seal_grace{300};
+  std::uint32_t shards = 16;  ///< partitions the keys are spread over; 1..1024
+};
+
+/// Counters of one instance's part in the fleet; each read atomically, not all together.
+struct fleet_ledger_stats {
+  std::uint64_t pushes = 0;                ///< push rounds (one per flush, settle, stop)
+  std::uint64_t share_writes = 0;          ///< share UpdateItem calls (<= keys touched per push)
+  std::uint64_t share_writes_stale = 0;    ///< of which DynamoDB already held a higher total (a replay)
+  std::uint64_t lease_acquisitions = 0;    ///< times this instance took the sealing lease
+  bool lease_held = false;                 ///< whether it holds the lease now
+  std::uint64_t hours_sealed = 0;          ///< keys × hours this instance sealed
+  std::uint64_t seal_conflicts = 0;        ///< seals another instance won first (nothing written)
+  std::uint64_t records_sent = 0;          ///< record transmissions by this instance
+  std::uint64_t records_acknowledged = 0;  ///< answered Success and marked answered
+  std::uint64_t records_dead_lettered = 0;
+  std::uint64_t units_sealed = 0;
+  std::uint64_t dynamodb_failures = 0;  ///< push, lease or seal calls that failed (retried next flush)
+  std::int64_t last_sealed_hour = -1;   ///< newest hour (UTC hours since 1970) this instance sealed; -1: none
+};
+
+/// A key's sealed record awaiting AWS's answer, or refused for good.
+struct fleet_record {
+  usage_record record;
+  std::string status;  ///< "pending" or "dead"
+  std::string reason;  ///< why it is dead
+};
+
+/// One instance as the fleet table last saw it.
+struct fleet_instance {
+  std::string instance_id;
+  time_point last_push{};         ///< the instance's clock at its last push
+  std::chrono::seconds lag{0};    ///< now - last_push (negative with clock skew)
+  std::uint64_t keys = 0;         ///< keys it has pushed shares for
+  std::int64_t unsealed_tokens = 0;  ///< not part of a sealed record yet (all instances' shares of these keys)
+};
+
+/// What `awsmp fleet status` prints: the fleet's state read from its table.
+struct fleet_status {
+  std::string lease_holder;               ///< empty when nobody holds it
+  std::optional<time_point> lease_expires;
+  std::uint64_t keys = 0;                 ///< keys with shares
+  std::int64_t newest_sealed_hour = -1;   ///< newest hour any key was sealed in; -1: none
+  std::int64_t oldest_unsealed_hour = -1; ///< oldest hour with usage not sealed yet; -1: none
+  std::int64_t unsealed_tokens = 0;       ///< shares not in a sealed record (carries included)
+  std::vector<fleet_record> pending;      ///< sealed, not answered by AWS yet
+  std::vector<fleet_record> dead_letters; ///< refused for good
+  std::vector<fleet_instance> instances;
+};
+
+/// Creates the fleet table (on demand, key pk/sk strings) unless it exists and declares its key
+/// to the client. Throws aws_error / system_error as the client does, errc::invalid_argument
+/// for a bad table name.
+awaitable<void> create_fleet_table(dynamodb::dynamodb_client& client, std::string table);
+
+/// Reads the fleet's state (strongly consistent; one Query per shard plus one for the lease and
+/// the instances). Throws system_error(errc::invalid_argument) for bad options,
+/// errc::store_corrupt for an item that is not awsmp's, aws_error / system_error as the client.
+awaitable<fleet_status> read_fleet_status(dynamodb::dynamodb_client& client, fleet_options options,
+                                          time_point now);
+
+}  // namespace awsmp
