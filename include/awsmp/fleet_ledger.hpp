@@ -7,6 +7,7 @@
 #include <awsmp/dynamodb_client.hpp>
 #include <awsmp/metering_types.hpp>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,7 +28,8 @@ struct fleet_options {
   /// instance's last push of the hour arrives first (a later share moves to a later hour);
   /// 0 s..30 min; keep it above the push interval plus the worst clock skew.
   std::chrono::seconds seal_grace{300};
-  std::uint32_t shards = 16;  ///< partitions the keys are spread over; 1..1024
+  std::uint32_t shards = 16;     ///< partitions the keys are spread over; 1..1024
+  std::size_t concurrency = 16;  ///< DynamoDB calls in flight while pushing and sealing; 1..256
 };
 
 /// Counters of one instance's part in the fleet; each read atomically, not all together.
@@ -43,8 +45,9 @@ struct fleet_ledger_stats {
   std::uint64_t records_acknowledged = 0;  ///< answered Success and marked answered
   std::uint64_t records_dead_lettered = 0;
   std::uint64_t units_sealed = 0;
-  std::uint64_t dynamodb_failures = 0;  ///< push, lease or seal calls that failed (retried next flush)
-  std::int64_t last_sealed_hour = -1;   ///< newest hour (UTC hours since 1970) this instance sealed; -1: none
+  std::uint64_t dynamodb_failures =
+      0;  ///< push, lease, seal or answer-marking rounds that failed (retried next flush)
+  std::int64_t last_sealed_hour = -1;  ///< newest hour (UTC hours since 1970) this instance sealed; -1: none
 };
 
 /// A key's sealed record awaiting AWS's answer, or refused for good.
@@ -57,22 +60,23 @@ struct fleet_record {
 /// One instance as the fleet table last saw it.
 struct fleet_instance {
   std::string instance_id;
-  time_point last_push{};         ///< the instance's clock at its last push
-  std::chrono::seconds lag{0};    ///< now - last_push (negative with clock skew)
-  std::uint64_t keys = 0;         ///< keys it has pushed shares for
-  std::int64_t unsealed_tokens = 0;  ///< not part of a sealed record yet (all instances' shares of these keys)
+  time_point last_push{};       ///< the instance's clock at its last push
+  std::chrono::seconds lag{0};  ///< now - last_push (negative with clock skew)
+  std::uint64_t keys = 0;       ///< keys it has pushed shares for
+  std::int64_t tokens = 0;      ///< its cumulative tokens over those keys
 };
 
 /// What `awsmp fleet status` prints: the fleet's state read from its table.
 struct fleet_status {
-  std::string lease_holder;               ///< empty when nobody holds it
+  std::string lease_holder;  ///< empty when nobody holds it
   std::optional<time_point> lease_expires;
-  std::uint64_t keys = 0;                 ///< keys with shares
-  std::int64_t newest_sealed_hour = -1;   ///< newest hour any key was sealed in; -1: none
-  std::int64_t oldest_unsealed_hour = -1; ///< oldest hour with usage not sealed yet; -1: none
-  std::int64_t unsealed_tokens = 0;       ///< shares not in a sealed record (carries included)
-  std::vector<fleet_record> pending;      ///< sealed, not answered by AWS yet
-  std::vector<fleet_record> dead_letters; ///< refused for good
+  std::uint64_t keys = 0;  ///< keys with shares
+  std::int64_t newest_sealed_hour =
+      -1;                             ///< newest hour (UTC hours since 1970) any key was sealed in; -1: none
+  std::uint64_t keys_unsealed = 0;    ///< keys with tokens not in a sealed record yet
+  std::int64_t unsealed_tokens = 0;   ///< shares not in a sealed record (carries included)
+  std::vector<fleet_record> pending;  ///< sealed, not answered by AWS yet
+  std::vector<fleet_record> dead_letters;  ///< refused for good
   std::vector<fleet_instance> instances;
 };
 
@@ -81,10 +85,11 @@ struct fleet_status {
 /// for a bad table name.
 awaitable<void> create_fleet_table(dynamodb::dynamodb_client& client, std::string table);
 
-/// Reads the fleet's state (strongly consistent; one Query per shard plus one for the lease and
-/// the instances). Throws system_error(errc::invalid_argument) for bad options,
-/// errc::store_corrupt for an item that is not awsmp's, aws_error / system_error as the client.
+/// Reads the state of one product's fleet (strongly consistent; one GetItem for the lease and
+/// one Query per shard; options.client and instance_id are not needed). Throws
+/// system_error(errc::invalid_argument) for bad options, errc::store_corrupt for an item that
+/// is not awsmp's, aws_error / system_error as the client.
 awaitable<fleet_status> read_fleet_status(dynamodb::dynamodb_client& client, fleet_options options,
-                                          time_point now);
+                                          std::string product_code, time_point now);
 
 }  // namespace awsmp

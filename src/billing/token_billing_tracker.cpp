@@ -20,6 +20,7 @@
 
 #include "billing/billing_journal.hpp"
 #include "billing/billing_planner.hpp"
+#include "billing/fleet_ledger.hpp"
 #include "billing/usage_accumulator.hpp"
 #include "billing/usage_ledger.hpp"
 #include "core/async_mutex.hpp"
@@ -86,7 +87,9 @@ class token_billing_core : public std::enable_shared_from_this<token_billing_cor
     policy_.round = options_.round;
     policy_.max_split_records = options_.max_split_records;
     if (!options_.clock) options_.clock = [] { return std::chrono::system_clock::now(); };
+    if (options_.fleet) check_fleet_mode();
     if (!options_.journal.empty()) open_journal();
+    if (options_.fleet) start_fleet();
   }
 
   // ---- any thread
@@ -166,6 +169,7 @@ class token_billing_core : public std::enable_shared_from_this<token_billing_cor
       s.journal_compactions = js.compactions;
       s.journal_max_sync_micros = js.max_commit_micros;
     }
+    if (fleet_) s.fleet = fleet_->stats();
     std::lock_guard lock(error_mutex_);
     s.last_error = last_error_;
     s.last_error_at = last_error_at_;
@@ -185,6 +189,10 @@ class token_billing_core : public std::enable_shared_from_this<token_billing_cor
   // Never waits for an hour: when none is free, the usage stays open and 0 is returned.
   awaitable<std::int64_t> bill_one(std::string key, bool settle) {
     auto guard = co_await mutex_.lock();
+    if (fleet_) {
+      co_await push_shares(&key);
+      co_return co_await fleet_->seal_now(std::move(key), settle, options_.clock(), nullptr);
+    }
     const time_point now = options_.clock();
     std::int64_t units = 0;
     accumulator_.visit(key, false, [&](std::string_view k, account_state& st) {
@@ -242,6 +250,11 @@ class token_billing_core : public std::enable_shared_from_this<token_billing_cor
 
   awaitable<std::size_t> redrive(bool force) {
     auto guard = co_await mutex_.lock();
+    if (fleet_) {
+      // The fleet's dead letters live in its table, shared by every instance (docs/fleet.md).
+      log(log_level::warning, "token_billing_tracker: re-drive is not available in fleet mode");
+      co_return 0;
+    }
     const time_point now = options_.clock();
     const auto moves = ledger_.redrive(force, now, options_.dead_letter_age);
     std::string entries;
@@ -267,6 +280,7 @@ class token_billing_core : public std::enable_shared_from_this<token_billing_cor
   }
 
   std::vector<dead_letter> dead_letters() const {
+    if (fleet_) return fleet_->dead_letters();
     std::vector<dead_letter> out;
     out.reserve(ledger_.dead_letters().size());
     for (const auto& d : ledger_.dead_letters()) out.push_back(d.letter);
@@ -381,6 +395,7 @@ class token_billing_core : public std::enable_shared_from_this<token_billing_cor
   }
 
   awaitable<batch_meter_usage_output> flush_locked(seal_mode mode) {
+    if (fleet_) co_return co_await fleet_flush(mode == seal_mode::current_hour);
     ++flushes_;
     const time_point now = options_.clock();
     std::int64_t unplaced = 0;
@@ -415,6 +430,70 @@ class token_billing_core : public std::enable_shared_from_this<token_billing_cor
     co_await send_pending(now, &out);
     for (const auto& [seq, p] : ledger_.pending()) out.unprocessed_records.push_back(p.record);
     if (journal_ && options_.compaction_bytes > 0 && journal_->stats().bytes > options_.compaction_bytes)
+      co_await compact();
+    co_return out;
+  }
+
+  // ---- fleet mode (docs/fleet.md): the accounts hold cumulative totals, never sealed locally.
+
+  void check_fleet_mode() const {
+    check_fleet_options(*options_.fleet);
+    if (options_.journal.empty())
+      throw_invalid_argument("token_billing_options.journal",
+                             "fleet mode needs a journal (the instance's shares are replayed from it)");
+    if (options_.heartbeat_store != nullptr)
+      throw_invalid_argument("token_billing_options.heartbeat_store",
+                             "heartbeats are not available in fleet mode");
+  }
+
+  void start_fleet() {
+    // A journal written without a fleet has local seals: its totals are not cumulative.
+    bool sealed = !ledger_.pending().empty() || !ledger_.dead_letters().empty();
+    accumulator_.for_each([&](std::string_view, account_state& st) {
+      sealed = sealed || st.carried != 0 || st.last_sealed != no_hour;
+    });
+    if (sealed)
+      throw_invalid_argument(
+          "token_billing_options.journal",
+          "was written by a tracker outside a fleet (it holds sealed records); use a new journal");
+    fleet_ = std::make_unique<fleet_ledger>(strand_, *options_.fleet, product_code_, options_.dimension,
+                                            policy_, metering_, options_.dead_letter_age,
+                                            [this](const std::string& what) { note_error(what); });
+  }
+
+  // Pushes every key's durable cumulative total (or only `only`'s). The totals and the journal
+  // generation are read under every shard lock, so each total is covered by that generation:
+  // a share never gets ahead of the journal (after a crash the replayed total would be lower
+  // than the table's, and the monotonic condition would swallow new usage up to it).
+  awaitable<bool> push_shares(const std::string* only) {
+    std::vector<fleet_total> totals;
+    std::uint64_t gen = 0;
+    const auto take = [&](std::string_view key, account_state& st) {
+      if (st.input + st.output > 0) totals.push_back({std::string(key), st.input + st.output});
+    };
+    if (only != nullptr) {
+      accumulator_.visit(*only, false, [&](std::string_view key, account_state& st) {
+        take(key, st);
+        gen = journal_->current_generation();
+      });
+      if (totals.empty()) gen = journal_->current_generation();
+    } else {
+      accumulator_.with_all_locked([&] {
+        accumulator_.for_each_locked(take);
+        gen = journal_->current_generation();
+      });
+    }
+    co_await wait_durable(gen);
+    co_return co_await fleet_->push(std::move(totals), options_.clock());
+  }
+
+  awaitable<batch_meter_usage_output> fleet_flush(bool final) {
+    ++flushes_;
+    batch_meter_usage_output out;
+    co_await push_shares(nullptr);
+    co_await fleet_->seal_and_send(options_.clock(), &out);
+    if (final) co_await fleet_->release(options_.clock());
+    if (options_.compaction_bytes > 0 && journal_->stats().bytes > options_.compaction_bytes)
       co_await compact();
     co_return out;
   }
@@ -655,8 +734,9 @@ class token_billing_core : public std::enable_shared_from_this<token_billing_cor
   ledger_policy policy_;
   usage_accumulator accumulator_;
   std::shared_ptr<billing_journal> journal_;
-  usage_ledger ledger_;  // strand only
-  async_mutex mutex_;    // held by flush, settle, bill_now, stop and re-drive across their suspensions
+  usage_ledger ledger_;                  // strand only
+  std::unique_ptr<fleet_ledger> fleet_;  // fleet mode only; strand only
+  async_mutex mutex_;  // held by flush, settle, bill_now, stop and re-drive across their suspensions
 
   asio::steady_timer* run_timer_ = nullptr;
   bool stopping_ = false;

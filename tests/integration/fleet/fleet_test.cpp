@@ -1,0 +1,213 @@
+// Fleet metering in one process: three token_billing_trackers in fleet mode share a DynamoDB
+// table on moto and bill the emulator (hour identity, like AWS). Clocks are settable, so hours
+// pass without waiting; each instance may run up to 2 minutes off the emulator's clock.
+#include <awsmp/credentials.hpp>
+#include <awsmp/dynamodb_client.hpp>
+#include <awsmp/fleet_ledger.hpp>
+#include <awsmp/metering_client.hpp>
+#include <awsmp/sigv4.hpp>
+#include <awsmp/testing/marketplace_emulator.hpp>
+#include <awsmp/token_billing_tracker.hpp>
+#include <boost/test/unit_test.hpp>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+
+#include "fleet_support.hpp"
+
+namespace {
+
+using namespace awsmp;
+using namespace awsmp::test;
+using namespace std::chrono_literals;
+
+BOOST_AUTO_TEST_SUITE(fleet)
+
+BOOST_AUTO_TEST_CASE(three_instances_bill_one_record_per_customer_and_hour) {
+  fleet_world w(3);
+  std::mt19937 rng(20261130);
+  // Distinct powers of two per customer: a unit counted twice or lost changes the total in a
+  // way no other combination can hide.
+  std::map<std::string, int> next_bit;
+  std::map<std::string, std::int64_t> recorded;
+  for (int step = 0; step < 24; ++step) {  // 8 hours in 20-minute steps
+    for (int call = 0; call < 3; ++call) {
+      const int i = static_cast<int>(rng() % w.customers.size());
+      const auto& who = w.customers[i];
+      const std::string name = to_string(who);
+      if (next_bit[name] >= 29) continue;
+      const std::int64_t amount = std::int64_t{1} << next_bit[name]++;
+      const std::size_t inst = rng() % 3;
+      w.run(w.instance(inst).tracker->record_usage(who, amount, 0));
+      recorded[name] += amount;
+    }
+    for (std::size_t inst = 0; inst < 3; ++inst)
+      if (rng() % 3 != 0) w.run(w.instance(inst).tracker->flush());
+    w.advance(20min);
+  }
+  w.advance(2h);
+  w.flush_all();
+  w.flush_all();  // the lease holder's turn came in the first round; now every share is sealed
+
+  for (const auto& who : w.customers)
+    BOOST_TEST(w.emulator_total(who) == recorded[to_string(who)], to_string(who));
+  w.check_one_record_per_hour();
+  const auto st = w.status();
+  BOOST_TEST(st.unsealed_tokens == 0);
+  BOOST_TEST(st.pending.empty());
+  BOOST_TEST(st.dead_letters.empty());
+  BOOST_TEST(st.instances.size() == 3u);
+  std::uint64_t acquisitions = 0, sealed = 0;
+  for (std::size_t inst = 0; inst < 3; ++inst) {
+    const auto fs = *w.instance(inst).tracker->stats().fleet;
+    acquisitions += fs.lease_acquisitions;
+    sealed += fs.hours_sealed;
+  }
+  BOOST_TEST(acquisitions >= 1u);
+  BOOST_TEST(sealed == w.emu->accepted_records().size());
+}
+
+BOOST_AUTO_TEST_CASE(a_share_pushed_after_its_hour_was_sealed_moves_to_a_later_hour) {
+  fleet_world w(2);
+  const auto who = w.customers[0];
+  w.run(w.instance(0).tracker->record_usage(who, 1000, 0));
+  w.run(w.instance(1).tracker->record_usage(who, 24, 0));  // instance 1 stays silent for a while
+  w.run(w.instance(0).tracker->flush());
+  w.advance(1h + 10min);
+  w.run(w.instance(0).tracker->flush());  // instance 0 takes the lease and seals the hour
+  BOOST_REQUIRE_EQUAL(w.emu->accepted_records().size(), 1u);
+  BOOST_TEST(w.emu->accepted_records()[0].record.quantity == 1000);
+  w.run(w.instance(1).tracker->flush());  // its late share arrives; it does not hold the lease
+  w.advance(1h);
+  w.run(w.instance(0).tracker->flush());
+  BOOST_REQUIRE_EQUAL(w.emu->accepted_records().size(), 2u);
+  const auto& late = w.emu->accepted_records()[1].record;
+  BOOST_TEST(late.quantity == 24);
+  BOOST_TEST(detail_hour(late.timestamp) == detail_hour(w.emu->accepted_records()[0].record.timestamp) + 1);
+  BOOST_TEST(w.emu->stats().records_duplicate == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(the_lease_passes_on_when_its_holder_dies_and_a_restart_replays_without_double_billing) {
+  fleet_world w(3);
+  const auto who = w.customers[1];
+  std::int64_t recorded = 0;
+  for (std::size_t inst = 0; inst < 3; ++inst) {
+    w.run(w.instance(inst).tracker->record_usage(who, 100 + static_cast<std::int64_t>(inst), 0));
+    recorded += 100 + static_cast<std::int64_t>(inst);
+  }
+  w.flush_all();
+  w.advance(1h + 6min);
+  w.run(w.instance(0).tracker->flush());
+  BOOST_REQUIRE(w.instance(0).tracker->stats().fleet->lease_held);
+  // Instance 0 dies holding the lease (no stop(): its journal is all that is left).
+  w.run(w.instance(0).tracker->record_usage(who, 7, 0));
+  recorded += 7;
+  w.crash(0);
+  w.run(w.instance(1).tracker->record_usage(who, 11, 0));
+  recorded += 11;
+  w.advance(1min);
+  w.run(w.instance(1).tracker->flush());
+  BOOST_TEST(!w.instance(1).tracker->stats().fleet->lease_held);  // the dead holder's lease still runs
+  w.advance(5min);
+  w.run(w.instance(1).tracker->flush());
+  BOOST_TEST(w.instance(1).tracker->stats().fleet->lease_held);
+  // Instance 0 comes back from its journal: it pushes its totals again (the 7 tokens are new).
+  w.restart(0);
+  w.flush_all();  // its share now claims the 7 tokens for the current hour
+  w.advance(2h);
+  w.flush_all();
+  w.flush_all();
+  BOOST_TEST(w.emulator_total(who) == recorded);
+  w.check_one_record_per_hour();
+  const auto st0 = *w.instance(0).tracker->stats().fleet;
+  BOOST_TEST(st0.share_writes >= 1u);
+}
+
+BOOST_AUTO_TEST_CASE(an_instance_cut_off_from_dynamodb_longer_than_the_lease_loses_nothing) {
+  fleet_world w(3);
+  const auto who = w.customers[2];
+  std::int64_t recorded = 0;
+  w.run(w.instance(2).tracker->record_usage(who, 64, 0));
+  recorded += 64;
+  w.advance(1h + 6min);
+  w.run(w.instance(2).tracker->flush());  // pushes and takes the lease
+  BOOST_REQUIRE(w.instance(2).tracker->stats().fleet->lease_held);
+  w.cut_off(2);  // from now on its DynamoDB calls fail (connection refused)
+  for (int i = 0; i < 4; ++i) {
+    w.run(w.instance(2).tracker->record_usage(who, 128 << i, 0));
+    recorded += 128 << i;
+    w.run(w.instance(2).tracker->flush());
+    w.run(w.instance(0).tracker->record_usage(who, 1 << i, 0));
+    recorded += 1 << i;
+    w.run(w.instance(0).tracker->flush());
+    w.advance(30min);
+  }
+  BOOST_TEST(w.instance(2).tracker->stats().fleet->dynamodb_failures >= 4u);
+  BOOST_TEST(w.instance(0).tracker->stats().fleet->lease_held);  // it took over after the lease ran out
+  w.reconnect(2);
+  w.flush_all();
+  w.advance(2h);
+  w.flush_all();
+  w.flush_all();
+  BOOST_TEST(w.emulator_total(who) == recorded);
+  w.check_one_record_per_hour();
+}
+
+BOOST_AUTO_TEST_CASE(settle_and_stop_in_both_identity_forms) {
+  fleet_world w(2);
+  const auto legacy = w.customers[0];
+  const auto account = w.customers[3];
+  BOOST_REQUIRE(account.is_account());
+  w.run(w.instance(0).tracker->record_usage(legacy, 1500, 0));
+  w.run(w.instance(1).tracker->record_usage(legacy, 700, 0));
+  w.run(w.instance(1).tracker->record_usage(account, 300, 0));
+  w.run(w.instance(0).tracker->flush());
+  w.run(w.instance(1).tracker->flush());
+  // settle bills everything the table has now, in the current hour, rounded up to whole units.
+  const auto units = w.run(w.instance(0).tracker->settle(legacy));
+  BOOST_TEST(units == 2200);
+  BOOST_TEST(w.emulator_total(legacy) == 2200);
+  // A second settle in the same hour has no free hour: the new usage waits for the fleet.
+  w.run(w.instance(1).tracker->record_usage(legacy, 5, 0));
+  BOOST_TEST(w.run(w.instance(1).tracker->settle(legacy)) == 0);
+  // stop() pushes what is left and gives the lease up; the other instance seals it in the next
+  // free hour (the settle took this one).
+  w.run(w.instance(1).tracker->stop());
+  w.advance(2h + 6min);
+  w.flush_all();
+  w.flush_all();
+  BOOST_TEST(w.emulator_total(legacy) == 2205);
+  BOOST_TEST(w.emulator_total(account) == 300);
+  w.check_one_record_per_hour();
+}
+
+BOOST_AUTO_TEST_CASE(bad_fleet_options_are_refused_before_anything_is_sent) {
+  fleet_world w(1);
+  const auto make = [&](auto mutate) {
+    token_billing_options o = w.options_for(0);
+    mutate(o);
+    token_billing_tracker t(w.io.get_executor(), fleet_world::product, *w.instance(0).metering, o);
+  };
+  const auto refused = [&](auto mutate, const std::string& field) {
+    try {
+      make(mutate);
+      BOOST_ERROR("accepted: " + field);
+    } catch (const boost::system::system_error& e) {
+      BOOST_TEST(std::string(e.what()).find(field) != std::string::npos, e.what());
+    }
+  };
+  refused([](token_billing_options& o) { o.journal.clear(); }, "journal");
+  refused([](token_billing_options& o) { o.fleet->instance_id = "a b"; }, "instance_id");
+  refused([](token_billing_options& o) { o.fleet->instance_id.clear(); }, "instance_id");
+  refused([](token_billing_options& o) { o.fleet->table = "x"; }, "table");
+  refused([](token_billing_options& o) { o.fleet->shards = 0; }, "shards");
+  refused([](token_billing_options& o) { o.fleet->lease_duration = 1s; }, "lease_duration");
+  refused([](token_billing_options& o) { o.fleet->seal_grace = 31min; }, "seal_grace");
+  refused([](token_billing_options& o) { o.fleet->client = nullptr; }, "client");
+  BOOST_TEST(w.emu->stats().requests == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
