@@ -8,6 +8,8 @@
 //   3. co_awaits token_billing_tracker::record_usage (durable before it returns when a
 //      journal is configured),
 // while tracker.run() flushes in the background and GET /stats shows the tracker's counters.
+// GET /metrics serves the tracker's, the clients' and the checker's counters in the Prometheus
+// text format (awsmp::prometheus_text; names in docs/metrics.md) for a Prometheus scrape.
 // SIGINT/SIGTERM (or --max-requests) stop accepting, then tracker.stop() does the final flush.
 // --no-metering skips steps 1 and 3, for measuring what metering costs (see README).
 #include <atomic>
@@ -15,6 +17,7 @@
 #include <awsmp/credentials_provider_chain.hpp>
 #include <awsmp/entitlement_checker.hpp>
 #include <awsmp/entitlement_sync.hpp>
+#include <awsmp/prometheus.hpp>
 #include <awsmp/region.hpp>
 #include <awsmp/token_billing_tracker.hpp>
 #include <boost/asio/as_tuple.hpp>
@@ -55,6 +58,8 @@ struct server_options {
 struct server_state {
   awsmp::entitlement_checker& checker;
   awsmp::token_billing_tracker& tracker;
+  awsmp::metering_client& metering;
+  awsmp::entitlement_service_client& entitlement_service;
   const server_options& options;
   std::atomic<long> served{0};
   std::function<void()> shutdown;
@@ -82,12 +87,28 @@ boost::json::value stats_json(const awsmp::token_billing_stats& s) {
           {"last_error", s.last_error}};
 }
 
+// Every counter an operator alarms on, as Prometheus scrapes it.
+http::response<http::string_body> metrics_response(const server_state& state) {
+  awsmp::metrics_sources sources;
+  sources.tracker = state.tracker.stats();
+  sources.clients = {{"metering", state.metering.stats()},
+                     {"entitlement", state.entitlement_service.stats()}};
+  sources.checker = state.checker.stats();
+  http::response<http::string_body> res{http::status::ok, 11};
+  res.set(http::field::content_type, awsmp::prometheus_content_type);
+  res.body() = awsmp::prometheus_text(sources);
+  res.prepare_payload();
+  return res;
+}
+
 asio::awaitable<http::response<http::string_body>> handle(const http::request<http::string_body>& req,
                                                           server_state& state) {
   if (req.method() == http::verb::get && req.target() == "/stats")
     co_return json_response(http::status::ok, stats_json(state.tracker.stats()));
+  if (req.method() == http::verb::get && req.target() == "/metrics") co_return metrics_response(state);
   if (req.method() != http::verb::post || req.target() != "/v1/completions")
-    co_return json_response(http::status::not_found, {{"error", "POST /v1/completions or GET /stats"}});
+    co_return json_response(http::status::not_found,
+                            {{"error", "POST /v1/completions, GET /stats or GET /metrics"}});
 
   const std::string customer(req["x-customer-id"]);
   boost::system::error_code ec;
@@ -202,7 +223,7 @@ int main(int argc, char** argv) {
     awsmp::token_billing_tracker tracker(ex, opt.product_code, metering, to);
 
     tcp::acceptor acceptor(ioc, {asio::ip::make_address("127.0.0.1"), opt.port});
-    server_state state{checker, tracker, opt, {}, {}};
+    server_state state{checker, tracker, metering, entitlement_service, opt, {}, {}};
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     state.shutdown = [&] {
       asio::post(acceptor.get_executor(), [&] {
