@@ -32,6 +32,7 @@
 #include <awsmp/metering_client.hpp>
 #include <awsmp/metering_types.hpp>
 #include <awsmp/profile_credentials_provider.hpp>
+#include <awsmp/prometheus.hpp>
 #include <awsmp/region.hpp>
 #include <awsmp/sigv4.hpp>
 #include <awsmp/sns_verifier.hpp>

@@ -5,7 +5,9 @@ example 3 serves metered requests and bills them on shutdown, example 4 (the aws
 built. Every process is bounded in time; everything listens on 127.0.0.1 only."""
 import argparse
 import json
+import math
 import os
+import re
 import shutil
 import signal
 import ssl
@@ -50,6 +52,71 @@ def http(method, url, body=None, headers=None):
             return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()
+
+
+METRIC_NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+LABEL_VALUE = r'"((?:[^"\\\n]|\\[\\"n])*)"'
+LABEL = r"([a-zA-Z_][a-zA-Z0-9_]*)=" + LABEL_VALUE
+LABEL_NC = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"'
+SAMPLE = re.compile(r"(" + METRIC_NAME + r")(?:\{((?:" + LABEL_NC + r"(?:," + LABEL_NC + r")*,?)?)\})? (\S+)(?: (-?[0-9]+))?")
+FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|NaN|[+-]?Inf")
+
+
+def parse_prometheus(text):
+    """The text format 0.0.4 read strictly (the rules of docs/metrics.md, as the C++ test's
+    parser): returns {(name, ((label, value), ...)): float}; raises ValueError at the first
+    rule broken."""
+    if not text.endswith("\n"):
+        raise ValueError("the last line does not end in a line feed")
+    types, helps, seen, closed, current, samples = {}, set(), set(), set(), None, {}
+
+    def enter(name):
+        nonlocal current
+        if name != current:
+            if name in closed:
+                raise ValueError(f"{name}: lines not in one group")
+            if current:
+                closed.add(current)
+            current = name
+
+    for n, line in enumerate(text[:-1].split("\n"), 1):
+        if not line:
+            continue
+        m = re.fullmatch(r"# (HELP|TYPE) (" + METRIC_NAME + r")(?: (.*))?", line)
+        if m:
+            kind, name, rest = m.groups()
+            enter(name)
+            if name in seen:
+                raise ValueError(f"line {n}: {kind} after samples of {name}")
+            if kind == "HELP":
+                if name in helps or "\\" in re.sub(r"\\[\\n]", "", rest or ""):
+                    raise ValueError(f"line {n}: second HELP or bad escape")
+                helps.add(name)
+            else:
+                if name in types or rest not in ("counter", "gauge", "histogram", "summary", "untyped"):
+                    raise ValueError(f"line {n}: second or bad TYPE")
+                types[name] = rest
+            continue
+        if line.startswith("#"):
+            continue
+        m = SAMPLE.fullmatch(line)
+        if not m or not FLOAT.fullmatch(m.group(3)):
+            raise ValueError(f"line {n}: malformed sample {line!r}")
+        name = m.group(1)
+        unescape = {"\\\\": "\\", '\\"': '"', "\\n": "\n"}
+        labels = tuple(sorted((k, re.sub(r'\\[\\"n]', lambda e: unescape[e.group(0)], v))
+                              for k, v in re.findall(LABEL, m.group(2) or "")))
+        if len({k for k, _ in labels}) != len(labels):
+            raise ValueError(f"line {n}: a label twice")
+        enter(name)
+        if types.get(name) == "counter" and not name.endswith("_total"):
+            raise ValueError(f"line {n}: counter {name} without _total")
+        if (name, labels) in samples:
+            raise ValueError(f"line {n}: duplicate series")
+        seen.add(name)
+        value = m.group(3)
+        samples[(name, labels)] = math.inf if value in ("+Inf", "Inf") else float(value)
+    return samples
 
 
 def ledger_total(endpoint, ca, customer):
@@ -118,6 +185,25 @@ def main():
         check(status == 402, "example 3 refuses a customer without entitlement (402)")
         status, text = http("GET", url + "/stats")
         check(status == 200 and json.loads(text)["record_usage_calls"] == 20, "example 3 /stats counts 20 calls")
+        with urllib.request.urlopen(url + "/metrics", timeout=20) as r:
+            content_type, text = r.headers.get("Content-Type"), r.read().decode()
+        check(content_type == "text/plain; version=0.0.4; charset=utf-8", f"example 3 /metrics content type ({content_type})")
+        try:
+            metrics = parse_prometheus(text)
+        except ValueError as e:
+            metrics = {}
+            check(False, f"example 3 /metrics parses strictly ({e})")
+        check(metrics.get(("awsmp_tracker_record_usage_calls_total", ())) == 20,
+              "example 3 /metrics counts 20 record_usage calls")
+        check(metrics.get(("awsmp_tracker_tokens_recorded_total", ())) == recorded,
+              f"example 3 /metrics counts the {recorded} tokens recorded")
+        check(metrics.get(("awsmp_client_requests_total", (("client", "entitlement"),)), 0) >= 1,
+              "example 3 /metrics counts the entitlement client's GetEntitlements")
+        check(("awsmp_client_requests_total", (("client", "metering"),)) in metrics,
+              "example 3 /metrics has the metering client")
+        check(metrics.get(("awsmp_entitlement_checker_hits_total", ()), 0) +
+              metrics.get(("awsmp_entitlement_checker_misses_total", ()), 0) >= 21,
+              "example 3 /metrics counts the checker's 21 is_entitled calls")
         server.send_signal(signal.SIGTERM)
         out, err = server.communicate(timeout=60)
         check(server.returncode == 0, "example 3 exits 0 after SIGTERM")
