@@ -7,8 +7,10 @@
 //   awsmp inspect-journal PATH                        unbilled usage, pending, dead letters
 //   awsmp stats --journal PATH [--product-code P]     the tracker's counters after replay
 //   awsmp dynamodb create-tables [--subscriptions-table T] [--entitlements-table T]
-//                                [--region R] [--endpoint URL]
-//                                                     the DynamoDB stores' tables, on demand
+//                                [--fleet-table T] [--region R] [--endpoint URL]
+//                                                     the DynamoDB stores' and the fleet's tables
+//   awsmp fleet status --product-code P [--fleet-table T] [--shards N] [--region R] [--endpoint URL]
+//                                                     lease holder, sealed hours, lag, dead letters
 //
 // Credentials and region come from the default chain; AWSMP_ENDPOINT / AWSMP_CA_FILE point it
 // at the emulator (the Marketplace commands); --endpoint points `dynamodb` at another DynamoDB
@@ -19,6 +21,7 @@
 #include <awsmp/dynamodb_client.hpp>
 #include <awsmp/dynamodb_entitlement_store.hpp>
 #include <awsmp/dynamodb_subscription_store.hpp>
+#include <awsmp/fleet_ledger.hpp>
 #include <awsmp/region.hpp>
 #include <awsmp/token_billing_tracker.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -43,7 +46,9 @@ namespace {
                "  awsmp inspect-journal PATH\n"
                "  awsmp stats --journal PATH [--product-code P]\n"
                "  awsmp dynamodb create-tables [--subscriptions-table T] [--entitlements-table T]\n"
-               "                               [--region R] [--endpoint URL]\n";
+               "                               [--fleet-table T] [--region R] [--endpoint URL]\n"
+               "  awsmp fleet status --product-code P [--fleet-table T] [--shards N] [--region R]\n"
+               "                     [--endpoint URL]\n";
   std::exit(2);
 }
 
@@ -103,6 +108,72 @@ void print_stats(const awsmp::token_billing_stats& s) {
             << "last_error            " << (s.last_error.empty() ? "-" : s.last_error) << "\n";
 }
 
+// A DynamoDB client from --region / --endpoint and the default credential chain.
+struct dynamodb_access {
+  dynamodb_access(asio::any_io_executor ex, const arguments& args)
+      : credentials(awsmp::default_credentials_provider(ex)),
+        signer(*credentials, region_of(args), "dynamodb"),
+        client(ex, signer, options_of(args)) {}
+  static std::string region_of(const arguments& args) {
+    const std::string r = args.flag("region");
+    return r.empty() ? awsmp::resolve_region() : r;
+  }
+  static awsmp::client_options options_of(const arguments& args) {
+    awsmp::client_options o;
+    o.region = region_of(args);
+    o.endpoint = args.flag("endpoint");
+    return o;
+  }
+  std::unique_ptr<awsmp::credentials_provider> credentials;
+  awsmp::sigv4_signer signer;
+  awsmp::dynamodb::dynamodb_client client;
+};
+
+std::string utc_hour(std::int64_t hour) {
+  if (hour < 0) return "-";
+  const auto t = std::chrono::sys_seconds(std::chrono::hours(hour));
+  const auto day = std::chrono::floor<std::chrono::days>(t);
+  const std::chrono::year_month_day ymd(day);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lldZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<long long>((t - day) / std::chrono::hours(1)));
+  return buf;
+}
+
+std::string describe_customer(const awsmp::usage_record& r) {
+  return r.customer_identifier.empty() ? r.customer_aws_account_id + " " + r.license_arn
+                                       : r.customer_identifier;
+}
+
+// `awsmp fleet status`: what the fleet table says, for an operator (docs/fleet.md). Exit code 1
+// when records are dead-lettered or the lease is free while usage waits to be sealed.
+asio::awaitable<int> fleet_status(const arguments& args) {
+  auto ex = co_await asio::this_coro::executor;
+  dynamodb_access db(ex, args);
+  awsmp::fleet_options options;
+  options.table = args.flag("fleet-table", "awsmp-fleet");
+  options.shards = static_cast<std::uint32_t>(std::stoul(args.flag("shards", "16")));
+  const auto now = std::chrono::system_clock::now();
+  const auto st = co_await awsmp::read_fleet_status(db.client, options, args.flag("product-code"), now);
+  std::cout << "lease holder        " << (st.lease_holder.empty() ? "(none)" : st.lease_holder);
+  if (st.lease_expires)
+    std::cout << " (expires in "
+              << std::chrono::duration_cast<std::chrono::seconds>(*st.lease_expires - now).count() << " s)";
+  std::cout << "\nkeys                " << st.keys << "\nnewest sealed hour  "
+            << utc_hour(st.newest_sealed_hour) << "\nunsealed            " << st.unsealed_tokens
+            << " tokens in " << st.keys_unsealed << " keys"
+            << "\npending records     " << st.pending.size() << "\ndead letters        "
+            << st.dead_letters.size() << "\ninstances           " << st.instances.size() << "\n";
+  for (const auto& in : st.instances)
+    std::cout << "  " << in.instance_id << ": last push " << in.lag.count() << " s ago, " << in.keys
+              << " keys, " << in.tokens << " tokens\n";
+  for (const auto& d : st.dead_letters)
+    std::cout << "  dead: " << describe_customer(d.record) << " " << d.record.dimension << " "
+              << d.record.quantity << ": " << d.reason << "\n";
+  co_return st.dead_letters.empty() && (st.keys_unsealed == 0 || !st.lease_holder.empty()) ? 0 : 1;
+}
+
 // How a store creates its table: dynamodb_subscription_store::create_table and the like.
 using create_table_function = awsmp::awaitable<void> (*)(awsmp::dynamodb::dynamodb_client&, std::string);
 
@@ -124,13 +195,8 @@ asio::awaitable<void> ensure_table(awsmp::dynamodb::dynamodb_client& client, std
 // (PAY_PER_REQUEST); running it again changes nothing.
 asio::awaitable<int> create_tables(const arguments& args) {
   auto ex = co_await asio::this_coro::executor;
-  auto credentials = awsmp::default_credentials_provider(ex);
-  awsmp::client_options options;
-  options.region = args.flag("region");
-  if (options.region.empty()) options.region = awsmp::resolve_region();
-  options.endpoint = args.flag("endpoint");
-  awsmp::sigv4_signer signer(*credentials, options.region, "dynamodb");
-  awsmp::dynamodb::dynamodb_client client(ex, signer, options);
+  dynamodb_access db(ex, args);
+  auto& client = db.client;
   // Named values, not temporaries inside co_await (the g++ 12 bug in README).
   const std::string subscriptions = "subscriptions", entitlements = "entitlements";
   const std::string subscriptions_table = args.flag("subscriptions-table", "awsmp-subscriptions");
@@ -139,22 +205,25 @@ asio::awaitable<int> create_tables(const arguments& args) {
                         &awsmp::dynamodb::dynamodb_subscription_store::create_table);
   co_await ensure_table(client, entitlements, entitlements_table,
                         &awsmp::dynamodb::dynamodb_entitlement_store::create_table);
-  // FLEET TABLE GOES HERE (issue 12, item 3, for whoever defines awsmp::create_fleet_table).
-  // It is declared in fleet_ledger.hpp but not defined yet, so it cannot be named here. Then add
-  //   const std::string fleet = "fleet", fleet_table = args.flag("fleet-table", "awsmp-fleet");
-  //   co_await ensure_table(client, fleet, fleet_table, &awsmp::create_fleet_table);
-  // "fleet-table" to the accepted flags and usage(), and a describe_table check to
-  // tests/integration/cli/create_tables_test.cpp.
+  const std::string fleet = "fleet", fleet_table = args.flag("fleet-table", "awsmp-fleet");
+  co_await ensure_table(client, fleet, fleet_table, &awsmp::create_fleet_table);
   co_return 0;
 }
 
 asio::awaitable<int> run(std::string command, arguments args) {
   if (command == "dynamodb" && args.positional.size() == 1 && args.positional[0] == "create-tables") {
     for (const auto& [flag, value] : args.flags)
-      if (flag != "subscriptions-table" && flag != "entitlements-table" && flag != "region" &&
-          flag != "endpoint")
+      if (flag != "subscriptions-table" && flag != "entitlements-table" && flag != "fleet-table" &&
+          flag != "region" && flag != "endpoint")
         usage();  // a misspelt table flag must not create a table under the default name
     co_return co_await create_tables(args);
+  }
+  if (command == "fleet" && args.positional.size() == 1 && args.positional[0] == "status") {
+    for (const auto& [flag, value] : args.flags)
+      if (flag != "product-code" && flag != "fleet-table" && flag != "shards" && flag != "region" &&
+          flag != "endpoint")
+        usage();
+    co_return co_await fleet_status(args);
   }
   auto ex = co_await asio::this_coro::executor;
   const bool needs_aws =

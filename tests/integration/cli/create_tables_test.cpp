@@ -10,6 +10,7 @@
 #include <awsmp/credentials.hpp>
 #include <awsmp/dynamodb_client.hpp>
 #include <awsmp/sigv4.hpp>
+#include <awsmp/token_billing_tracker.hpp>
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
@@ -17,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "support/fake_metering.hpp"
 #include "support/moto_server.hpp"
 #include "support/run_sync.hpp"
 #include "support/temp_dir.hpp"
@@ -143,6 +145,11 @@ BOOST_AUTO_TEST_CASE(creates_both_tables_on_demand_then_finds_them) {
   BOOST_TEST(first.rc == 0);
   BOOST_TEST(contains(first.output, "subscriptions table awsmp-subscriptions: created (ACTIVE)"));
   BOOST_TEST(contains(first.output, "entitlements table awsmp-entitlements: created (ACTIVE)"));
+  BOOST_TEST(contains(first.output, "fleet table awsmp-fleet: created (ACTIVE)"));
+  const auto fleet = describe("awsmp-fleet");
+  BOOST_TEST_REQUIRE(fleet.has_value());
+  BOOST_TEST(fleet->key.partition_key.name == "pk");
+  BOOST_TEST(billing_mode("awsmp-fleet") == "PAY_PER_REQUEST");
 
   const auto subs = describe("awsmp-subscriptions");
   const auto ents = describe("awsmp-entitlements");
@@ -163,8 +170,9 @@ BOOST_AUTO_TEST_CASE(creates_both_tables_on_demand_then_finds_them) {
   BOOST_TEST(second.rc == 0);
   BOOST_TEST(contains(second.output, "subscriptions table awsmp-subscriptions: exists (ACTIVE)"));
   BOOST_TEST(contains(second.output, "entitlements table awsmp-entitlements: exists (ACTIVE)"));
+  BOOST_TEST(contains(second.output, "fleet table awsmp-fleet: exists (ACTIVE)"));
   const auto tables = raw("ListTables", {});
-  BOOST_TEST(tables.at("TableNames").as_array().size() == 2u);
+  BOOST_TEST(tables.at("TableNames").as_array().size() == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(table_names_and_region_options) {
@@ -195,6 +203,44 @@ BOOST_AUTO_TEST_CASE(refusals_create_nothing) {
   BOOST_TEST(contains(bad.output, "awsmp: "));
   const auto tables = raw("ListTables", {});
   BOOST_TEST(tables.at("TableNames").as_array().empty());
+}
+
+BOOST_AUTO_TEST_CASE(fleet_status_shows_the_lease_holder_instances_and_unsealed_usage) {
+  BOOST_TEST_REQUIRE(create_tables().rc == 0);
+  const std::vector<std::string> status_args{"fleet",      "status",   "--product-code", "prod-cli",
+                                             "--endpoint", moto.url(), "--shards",       "4"};
+  const auto empty = run_cli(status_args, home.path().string());
+  BOOST_TEST_INFO(empty.output);
+  BOOST_TEST(empty.rc == 0);
+  BOOST_TEST(contains(empty.output, "lease holder        (none)"));
+  BOOST_TEST(contains(empty.output, "keys                0"));
+
+  // One instance of a fleet records usage and flushes: it pushes its share and takes the lease;
+  // the current hour is not sealed yet, so the tokens show as unsealed.
+  awsmp::test::fake_metering metering;
+  awsmp::token_billing_options o;
+  o.journal = home.path() / "journal";
+  awsmp::fleet_options f;
+  f.client = &client;
+  f.instance_id = "web-1";
+  f.shards = 4;
+  o.fleet = f;
+  {
+    awsmp::token_billing_tracker tracker(ctx.get_executor(), "prod-cli", metering, o);
+    awsmp::test::run_sync(ctx, tracker.record_usage("cust-1", 1200, 34));
+    awsmp::test::run_sync(ctx, tracker.record_usage("cust-2", 5, 0));
+    awsmp::test::run_sync(ctx, tracker.flush());
+    BOOST_TEST(tracker.stats().fleet->lease_held);
+  }
+  const auto busy = run_cli(status_args, home.path().string());
+  BOOST_TEST_INFO(busy.output);
+  BOOST_TEST(busy.rc == 0);
+  BOOST_TEST(contains(busy.output, "lease holder        web-1"));
+  BOOST_TEST(contains(busy.output, "keys                2"));
+  BOOST_TEST(contains(busy.output, "unsealed            1239 tokens in 2 keys"));
+  BOOST_TEST(contains(busy.output, "web-1: last push"));
+  const auto typo = run_cli({"fleet", "status", "--product", "x"}, home.path().string());
+  BOOST_TEST(typo.rc == 2);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
