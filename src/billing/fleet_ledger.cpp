@@ -269,7 +269,11 @@ awaitable<bool> fleet_ledger::seal_and_send(time_point now, batch_meter_usage_ou
   std::vector<fleet_record_row> rows;
   std::size_t fresh_from = 0;
   try {
+    const bool renewal = held_.load();
     if (!co_await take_lease(now)) co_return false;
+    // Every key of this hour is sealed and answered already: reading every shard again would
+    // only cost read capacity (a share that arrives now belongs to a later hour anyway).
+    if (renewal && hour == swept_ && unanswered_ == 0) co_return true;
     std::vector<std::pair<fleet_key, fleet_seal>> to_seal;
     std::vector<dead_letter> dead;
     for (std::uint32_t shard = 0; shard < options_.shards; ++shard) {
@@ -305,7 +309,9 @@ awaitable<bool> fleet_ledger::seal_and_send(time_point now, batch_meter_usage_ou
     // What was sealed before the failure is in the table; the next holder sends it.
     co_return false;
   }
+  unanswered_ = 0;  // the scan found every pending record; send() counts what stays pending
   co_await send(std::move(rows), fresh_from, now, out);
+  swept_ = hour;
   co_return true;
 }
 
@@ -402,7 +408,9 @@ awaitable<void> fleet_ledger::send(std::vector<fleet_record_row> rows, std::size
   } catch (const std::exception& e) {
     // The records stay pending in the table and are resent identically (AWS answers again).
     failed("marking answers", e);
+    ++unanswered_;
   }
+  unanswered_ += ledger.pending().size();
   if (out != nullptr)
     for (const auto& [seq, p] : ledger.pending()) out->unprocessed_records.push_back(p.record);
   if (fatal) std::rethrow_exception(fatal);

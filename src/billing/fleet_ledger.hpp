@@ -90,6 +90,8 @@ class fleet_ledger {
   std::function<void(const std::string&)> report_;
   std::unordered_map<std::string, fleet_push> pushed_;  // key -> what this instance last wrote
   std::vector<dead_letter> dead_;
+  hour_t swept_ = no_hour;      // the hour whose every key this instance sealed and sent last
+  std::size_t unanswered_ = 0;  // records left pending by the sends since that sweep
 
   std::atomic<std::uint64_t> pushes_{0}, share_writes_{0}, share_stale_{0}, leases_{0}, sealed_{0},
       conflicts_{0}, sent_{0}, acked_{0}, dead_count_{0}, units_{0}, failures_{0};
