@@ -5,6 +5,7 @@
 #include <awsmp/dynamodb_client.hpp>
 #include <awsmp/fleet_ledger.hpp>
 #include <awsmp/metering_client.hpp>
+#include <awsmp/prometheus.hpp>
 #include <awsmp/sigv4.hpp>
 #include <awsmp/testing/marketplace_emulator.hpp>
 #include <awsmp/token_billing_tracker.hpp>
@@ -66,6 +67,16 @@ BOOST_AUTO_TEST_CASE(three_instances_bill_one_record_per_customer_and_hour) {
   }
   BOOST_TEST(acquisitions >= 1u);
   BOOST_TEST(sealed == w.emu->accepted_records().size());
+
+  // Operators alarm on the metrics: a real fleet instance's counters come out as awsmp_fleet_*.
+  metrics_sources m;
+  m.tracker = w.instance(0).tracker->stats();
+  const std::string text = prometheus_text(m);
+  const auto fs0 = *m.tracker->fleet;
+  BOOST_TEST(text.find("\nawsmp_fleet_hours_sealed_total " + std::to_string(fs0.hours_sealed) + "\n") !=
+             std::string::npos);
+  BOOST_TEST(text.find("\nawsmp_fleet_pushes_total " + std::to_string(fs0.pushes) + "\n") != std::string::npos);
+  BOOST_TEST(fs0.pushes > 0u);
 }
 
 BOOST_AUTO_TEST_CASE(a_share_pushed_after_its_hour_was_sealed_moves_to_a_later_hour) {
