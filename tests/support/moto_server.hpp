@@ -18,10 +18,15 @@ extern char** environ;
 namespace awsmp::test {
 
 /// One moto server process; not copyable. Throws std::runtime_error (with how to install moto)
-/// when it does not report ready within 60 s.
+/// when it does not report ready within 120 s (importing moto on a loaded 2-core machine under
+/// sanitizers is slow).
 class moto_server {
  public:
-  moto_server() {
+  /// Runs `launcher` (tests/support/moto_server.py by default): a script that prints
+  /// "READY <port> [words...]" once it serves, anything else when it cannot, and stops when its
+  /// stdin closes.
+  explicit moto_server(std::string launcher = std::string(AWSMP_TEST_SOURCE_DIR) +
+                                              "/support/moto_server.py") {
     int in[2], out[2];
     if (::pipe(in) != 0) throw std::runtime_error("moto_server: pipe failed");
     if (::pipe(out) != 0) {
@@ -36,8 +41,7 @@ class moto_server {
     posix_spawn_file_actions_addclose(&actions, in[1]);
     posix_spawn_file_actions_addclose(&actions, out[0]);
     std::string python = AWSMP_PYTHON;
-    std::string script = std::string(AWSMP_TEST_SOURCE_DIR) + "/support/moto_server.py";
-    char* argv[] = {python.data(), script.data(), nullptr};
+    char* argv[] = {python.data(), launcher.data(), nullptr};
     const int rc = ::posix_spawn(&pid_, python.c_str(), &actions, nullptr, argv, environ);
     posix_spawn_file_actions_destroy(&actions);
     ::close(in[0]);
@@ -49,13 +53,14 @@ class moto_server {
       stop();
       throw std::runtime_error("cannot start " + python + " for moto_server. " + install_hint());
     }
-    const std::string line = read_line(std::chrono::seconds(60));
+    const std::string line = read_line(std::chrono::seconds(120));
     if (line.rfind("READY ", 0) != 0) {
       stop();
       throw std::runtime_error("moto_server did not start (" +
                                (line.empty() ? std::string("no answer") : line) + "). " + install_hint());
     }
     port_ = static_cast<unsigned short>(std::stoi(line.substr(6)));
+    ready_line_ = line;
   }
 
   ~moto_server() { stop(); }
@@ -66,6 +71,9 @@ class moto_server {
   unsigned short port() const { return port_; }
   /// http://127.0.0.1:<port>, for client_options::endpoint.
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+  /// The launcher's READY line ("READY <port> [words...]"), for launchers that report more.
+  const std::string& ready_line() const { return ready_line_; }
 
   /// What to do when moto is missing.
   static std::string install_hint() {
@@ -116,6 +124,7 @@ class moto_server {
   int stdin_ = -1;
   int stdout_ = -1;
   unsigned short port_ = 0;
+  std::string ready_line_;
 };
 
 }  // namespace awsmp::test

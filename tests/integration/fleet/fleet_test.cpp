@@ -75,7 +75,8 @@ BOOST_AUTO_TEST_CASE(three_instances_bill_one_record_per_customer_and_hour) {
   const auto fs0 = *m.tracker->fleet;
   BOOST_TEST(text.find("\nawsmp_fleet_hours_sealed_total " + std::to_string(fs0.hours_sealed) + "\n") !=
              std::string::npos);
-  BOOST_TEST(text.find("\nawsmp_fleet_pushes_total " + std::to_string(fs0.pushes) + "\n") != std::string::npos);
+  BOOST_TEST(text.find("\nawsmp_fleet_pushes_total " + std::to_string(fs0.pushes) + "\n") !=
+             std::string::npos);
   BOOST_TEST(fs0.pushes > 0u);
 }
 

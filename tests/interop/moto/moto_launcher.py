@@ -3,7 +3,7 @@
 Prints one line on stdout:
   READY <port> <allowed_key_id> <allowed_secret> <denied_key_id> <denied_secret>
 or
-  SKIP <reason>
+  MISSING <reason>
 then serves until its stdin is closed (the test closes it when done).
 
 Bootstrapping: moto starts with authentication off (its default), the IAM users, policy and
@@ -22,7 +22,7 @@ def main() -> int:
         import boto3
         from moto.server import ThreadedMotoServer
     except Exception as e:  # pragma: no cover - environment dependent
-        print(f"SKIP moto/boto3 not importable: {e}", flush=True)
+        print(f"MISSING moto/boto3 not importable: {e}", flush=True)
         return 0
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log on the test's output
