@@ -142,6 +142,12 @@ std::chrono::nanoseconds next_tick_delay(time_point now, std::chrono::nanosecond
   return interval - into;
 }
 
+std::string describe_failure(const std::exception& e) {
+  if (const auto* aws = dynamic_cast<const aws_error*>(&e))
+    return aws->type() + " (HTTP " + std::to_string(aws->http_status()) + "): " + aws->aws_message();
+  return e.what();
+}
+
 send_failure classify_send_failure(const boost::system::system_error& e) noexcept {
   if (const auto* aws = dynamic_cast<const aws_error*>(&e)) {
     // A 5xx may come after the records were processed; a 4xx answer refuses the request whole.

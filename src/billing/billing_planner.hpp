@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -131,6 +132,11 @@ struct send_failure {
   bool maybe_delivered =
       true;  ///< false only when the request provably never reached AWS (or AWS refused it whole)
 };
+
+/// How a failed call reads in logs and stats().last_error: AWS's error type, HTTP status and
+/// message, or the exception's text; never holds secrets (aws_error carries none). Never throws
+/// beyond std::bad_alloc.
+std::string describe_failure(const std::exception& e);
 
 /// Classifies an exception thrown by metering_api::batch_meter_usage; never throws.
 send_failure classify_send_failure(const boost::system::system_error& e) noexcept;

@@ -27,12 +27,6 @@ std::int64_t to_ms(time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-std::string describe(const std::exception& e) {
-  if (const auto* aws = dynamic_cast<const aws_error*>(&e))
-    return aws->type() + " (HTTP " + std::to_string(aws->http_status()) + "): " + aws->aws_message();
-  return e.what();
-}
-
 // The row of a record this instance just sealed.
 fleet_record_row sealed_row(const fleet_key& k, const fleet_seal& s) {
   fleet_record_row row;
@@ -64,7 +58,7 @@ fleet_ledger::fleet_ledger(asio::strand<asio::any_io_executor> strand, fleet_opt
 
 void fleet_ledger::failed(const std::string& stage, const std::exception& e) {
   ++failures_;
-  report_("fleet " + stage + ": " + describe(e));
+  report_("fleet " + stage + ": " + describe_failure(e));
 }
 
 // Runs fn(0..n-1) with at most options_.concurrency calls in flight, all on the strand (so the
@@ -386,8 +380,8 @@ awaitable<void> fleet_ledger::send(std::vector<fleet_record_row> rows, std::size
             for (auto& r : response.results) out->results.push_back(std::move(r));
         } catch (const boost::system::system_error& e) {
           const auto f = classify_send_failure(e);
-          o = ledger.apply_failure(batches[i], f, describe(e));
-          log(log_level::warning, "fleet: BatchMeterUsage: " + describe(e));
+          o = ledger.apply_failure(batches[i], f, describe_failure(e));
+          log(log_level::warning, "fleet: BatchMeterUsage: " + describe_failure(e));
           if (f.kind == send_failure_kind::fatal) fatal = std::current_exception();
           if (f.kind == send_failure_kind::poison) resend = true;
           if (f.kind == send_failure_kind::retry) failures = true;
@@ -489,7 +483,7 @@ awaitable<void> fleet_ledger::release(time_point) {
   try {
     co_await db_.delete_item(std::move(d));
   } catch (const std::exception& e) {
-    log(log_level::warning, "fleet: releasing the lease failed (it expires by itself): " + describe(e));
+    log(log_level::warning, "fleet: releasing the lease failed (it expires by itself): " + describe_failure(e));
   }
   held_ = false;
 }

@@ -45,12 +45,6 @@ void check_options(const token_billing_options& o) {
     throw_invalid_argument("token_billing_options.max_split_records", "must be 1..300");
 }
 
-std::string describe(const std::exception& e) {
-  if (const auto* aws = dynamic_cast<const aws_error*>(&e))
-    return aws->type() + " (HTTP " + std::to_string(aws->http_status()) + "): " + aws->aws_message();
-  return e.what();
-}
-
 // The record a part of a seal becomes.
 usage_record make_record(std::string_view key, const std::string& dimension, const sealed_part& part) {
   usage_record r;
@@ -228,7 +222,7 @@ class token_billing_core : public std::enable_shared_from_this<token_billing_cor
       try {
         co_await flush();
       } catch (const std::exception& e) {
-        note_error("flush: " + describe(e));
+        note_error("flush: " + describe_failure(e));
       }
     }
     // Stopped: return only once stop()'s final flush is over, so code after `co_await run()`
@@ -302,7 +296,7 @@ class token_billing_core : public std::enable_shared_from_this<token_billing_cor
     try {
       co_await journal_->wait_durable(gen);
     } catch (const std::exception& e) {
-      const std::string what = "journal: " + describe(e);
+      const std::string what = "journal: " + describe_failure(e);
       bool repeated = false;
       {
         std::lock_guard lock(error_mutex_);
@@ -368,7 +362,7 @@ class token_billing_core : public std::enable_shared_from_this<token_billing_cor
     try {
       subs = co_await options_.heartbeat_store->list(subscription_status::active);
     } catch (const std::exception& e) {
-      note_error("heartbeat: listing active subscriptions failed: " + describe(e));
+      note_error("heartbeat: listing active subscriptions failed: " + describe_failure(e));
       co_return;
     }
     std::size_t n = 0;
@@ -551,8 +545,8 @@ class token_billing_core : public std::enable_shared_from_this<token_billing_cor
           for (auto& r : response.results) st->out->results.push_back(std::move(r));
       } catch (const boost::system::system_error& e) {
         const auto failure = classify_send_failure(e);
-        o = ledger_.apply_failure(batch, failure, describe(e));
-        note_error("BatchMeterUsage: " + describe(e));
+        o = ledger_.apply_failure(batch, failure, describe_failure(e));
+        note_error("BatchMeterUsage: " + describe_failure(e));
         if (failure.kind == send_failure_kind::fatal) st->fatal = std::current_exception();
         if (failure.kind == send_failure_kind::poison) st->resend = true;
         if (failure.kind == send_failure_kind::retry) st->failures = true;
