@@ -483,7 +483,8 @@ awaitable<void> fleet_ledger::release(time_point) {
   try {
     co_await db_.delete_item(std::move(d));
   } catch (const std::exception& e) {
-    log(log_level::warning, "fleet: releasing the lease failed (it expires by itself): " + describe_failure(e));
+    log(log_level::warning,
+        "fleet: releasing the lease failed (it expires by itself): " + describe_failure(e));
   }
   held_ = false;
 }

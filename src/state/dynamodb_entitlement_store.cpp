@@ -11,8 +11,6 @@ namespace awsmp::dynamodb {
 
 namespace {
 
-constexpr int max_write_races = 16;
-
 std::string own_pk(const billed_customer& who) {
   return detail::store_key(who);
 }
@@ -24,10 +22,6 @@ std::string alias_pk(const std::string& customer_identifier) {
 }
 std::string alias_sk(const std::string& dimension, const billed_customer& who) {
   return own_sk(dimension) + detail::alias_separator + detail::store_key(who);
-}
-
-[[noreturn]] void fail(std::string_view table, std::string_view why) {
-  detail::throw_error(errc::service_error, "DynamoDB table " + std::string(table) + ": " + std::string(why));
 }
 
 query_request partition_query(const std::string& table, std::string pk, std::string sk_prefix) {
@@ -68,26 +62,18 @@ awaitable<void> dynamodb_entitlement_store::put(entitlement ent) {
     co_await client_.put_item(std::move(request));
     co_return;
   }
-  for (int race = 0; race < max_write_races; ++race) {
-    get_item_request read;
-    read.table = table_;
-    read.key = detail::key_of(own_pk(who), own_sk(ent.dimension));
-    read.consistent_read = true;
-    const auto old_row = co_await client_.get_item(std::move(read));
+  for (int race = 0; race < detail::max_write_races; ++race) {
+    const auto old_row =
+        co_await detail::read_row(client_, table_, detail::key_of(own_pk(who), own_sk(ent.dimension)));
     std::optional<entitlement> old;
     if (old_row) old = detail::entitlement_from_row(*old_row, table_);
 
     transact_write_request tx;
     const std::string rev = detail::random_uuid();
-    expression_parameters condition;
-    std::string condition_expression = "attribute_not_exists(pk)";
-    if (old_row) {
-      condition_expression = "#rev = :rev";
-      condition.names = {{"#rev", std::string(detail::row_rev)}};
-      condition.values = {{":rev", attribute_value::string(detail::revision_of(*old_row, table_))}};
-    }
+    auto condition = detail::unchanged_since(old_row, table_);
     tx.items.push_back(transact_write_item::put(table_, detail::entitlement_row(ent, rev, retention_),
-                                                condition_expression, condition));
+                                                std::move(condition.expression),
+                                                std::move(condition.parameters)));
     if (!ent.customer_identifier.empty())
       tx.items.push_back(
           transact_write_item::put(table_, detail::entitlement_alias_row(ent, rev, retention_)));
@@ -96,20 +82,16 @@ awaitable<void> dynamodb_entitlement_store::put(entitlement ent) {
           table_, detail::key_of(alias_pk(old->customer_identifier), alias_sk(ent.dimension, who))));
     const transact_write_result result = co_await client_.transact_write_items(std::move(tx));
     if (!result.cancelled) co_return;
-    if (!result.condition_failed()) fail(table_, "transaction cancelled");
+    if (!result.condition_failed()) detail::throw_cancelled(table_, result);
   }
-  fail(table_, "too many concurrent writers to one entitlement");
+  detail::throw_lost_races(table_, "entitlement");
 }
 
 awaitable<std::optional<entitlement>> dynamodb_entitlement_store::get(billed_customer who,
                                                                       std::string dimension) {
   detail::check_billed_customer("customer", who);
   detail::check_identifier("dimension", dimension);
-  get_item_request read;
-  read.table = table_;
-  read.key = detail::key_of(own_pk(who), own_sk(dimension));
-  read.consistent_read = true;
-  const auto row = co_await client_.get_item(std::move(read));
+  const auto row = co_await detail::read_row(client_, table_, detail::key_of(own_pk(who), own_sk(dimension)));
   if (row) co_return detail::entitlement_from_row(*row, table_);
   if (who.is_account()) co_return std::nullopt;
   // Legacy lookup of an account-form row: the first license in key order.
@@ -166,28 +148,24 @@ awaitable<void> dynamodb_entitlement_store::erase(billed_customer who, std::stri
     }
     co_return;
   }
-  for (int race = 0; race < max_write_races; ++race) {
-    get_item_request read;
-    read.table = table_;
-    read.key = detail::key_of(own_pk(who), own_sk(dimension));
-    read.consistent_read = true;
-    const auto row = co_await client_.get_item(std::move(read));
+  for (int race = 0; race < detail::max_write_races; ++race) {
+    const auto row =
+        co_await detail::read_row(client_, table_, detail::key_of(own_pk(who), own_sk(dimension)));
     if (!row) co_return;
     const entitlement old = detail::entitlement_from_row(*row, table_);
     transact_write_request tx;
-    expression_parameters condition;
-    condition.names = {{"#rev", std::string(detail::row_rev)}};
-    condition.values = {{":rev", attribute_value::string(detail::revision_of(*row, table_))}};
+    auto condition = detail::unchanged_since(row, table_);
     tx.items.push_back(transact_write_item::remove(table_, detail::key_of(own_pk(who), own_sk(dimension)),
-                                                   "#rev = :rev", condition));
+                                                   std::move(condition.expression),
+                                                   std::move(condition.parameters)));
     if (!old.customer_identifier.empty())
       tx.items.push_back(transact_write_item::remove(
           table_, detail::key_of(alias_pk(old.customer_identifier), alias_sk(dimension, who))));
     const transact_write_result result = co_await client_.transact_write_items(std::move(tx));
     if (!result.cancelled) co_return;
-    if (!result.condition_failed()) fail(table_, "transaction cancelled");
+    if (!result.condition_failed()) detail::throw_cancelled(table_, result);
   }
-  fail(table_, "too many concurrent writers to one entitlement");
+  detail::throw_lost_races(table_, "entitlement");
 }
 
 }  // namespace awsmp::dynamodb

@@ -12,10 +12,6 @@ namespace awsmp::dynamodb {
 
 namespace {
 
-// Optimistic concurrency: a writer reads the row's revision, then writes conditionally on it;
-// losing a race means reading again. Bounded so that a pathological contention fails loudly.
-constexpr int max_write_races = 16;
-
 bool preferred(const subscription& a, const subscription& b) {
   const bool a_active = a.status == subscription_status::active;
   const bool b_active = b.status == subscription_status::active;
@@ -29,18 +25,6 @@ std::string own_pk(const billed_customer& who) {
 
 std::string alias_pk(const std::string& customer_identifier) {
   return std::string(detail::by_identifier_prefix) + customer_identifier;
-}
-
-[[noreturn]] void lost_races(std::string_view table) {
-  detail::throw_error(errc::service_error, "DynamoDB table " + std::string(table) +
-                                               ": too many concurrent writers to one subscription");
-}
-
-[[noreturn]] void cancelled(std::string_view table, const transact_write_result& r) {
-  std::string codes;
-  for (const auto& reason : r.reasons) codes += (codes.empty() ? "" : ", ") + reason.code;
-  detail::throw_error(errc::service_error,
-                      "DynamoDB table " + std::string(table) + ": transaction cancelled [" + codes + "]");
 }
 
 }  // namespace
@@ -70,26 +54,18 @@ awaitable<void> dynamodb_subscription_store::put(subscription sub) {
     co_await client_.put_item(std::move(request));
     co_return;
   }
-  for (int race = 0; race < max_write_races; ++race) {
-    get_item_request read;
-    read.table = table_;
-    read.key = detail::key_of(own_pk(who), std::string(detail::subscription_sk));
-    read.consistent_read = true;
-    const auto old_row = co_await client_.get_item(std::move(read));
+  for (int race = 0; race < detail::max_write_races; ++race) {
+    const auto old_row = co_await detail::read_row(
+        client_, table_, detail::key_of(own_pk(who), std::string(detail::subscription_sk)));
     std::optional<subscription> old;
     if (old_row) old = detail::subscription_from_row(*old_row, table_);
 
     transact_write_request tx;
     const std::string rev = detail::random_uuid();
-    expression_parameters condition;
-    std::string condition_expression = "attribute_not_exists(pk)";
-    if (old_row) {
-      condition_expression = "#rev = :rev";
-      condition.names = {{"#rev", std::string(detail::row_rev)}};
-      condition.values = {{":rev", attribute_value::string(detail::revision_of(*old_row, table_))}};
-    }
+    auto condition = detail::unchanged_since(old_row, table_);
     tx.items.push_back(transact_write_item::put(table_, detail::subscription_row(sub, rev),
-                                                condition_expression, condition));
+                                                std::move(condition.expression),
+                                                std::move(condition.parameters)));
     if (!sub.customer_identifier.empty())
       tx.items.push_back(transact_write_item::put(table_, detail::subscription_alias_row(sub, rev)));
     if (old && !old->customer_identifier.empty() && old->customer_identifier != sub.customer_identifier)
@@ -97,18 +73,15 @@ awaitable<void> dynamodb_subscription_store::put(subscription sub) {
           table_, detail::key_of(alias_pk(old->customer_identifier), own_pk(who))));
     const transact_write_result result = co_await client_.transact_write_items(std::move(tx));
     if (!result.cancelled) co_return;
-    if (!result.condition_failed()) cancelled(table_, result);
+    if (!result.condition_failed()) detail::throw_cancelled(table_, result);
   }
-  lost_races(table_);
+  detail::throw_lost_races(table_, "subscription");
 }
 
 awaitable<std::optional<subscription>> dynamodb_subscription_store::get(billed_customer who) {
   detail::check_billed_customer("customer", who);
-  get_item_request read;
-  read.table = table_;
-  read.key = detail::key_of(own_pk(who), std::string(detail::subscription_sk));
-  read.consistent_read = true;
-  const auto row = co_await client_.get_item(std::move(read));
+  const auto row = co_await detail::read_row(
+      client_, table_, detail::key_of(own_pk(who), std::string(detail::subscription_sk)));
   if (row) co_return detail::subscription_from_row(*row, table_);
   if (who.is_account()) co_return std::nullopt;
 
@@ -172,28 +145,24 @@ awaitable<void> dynamodb_subscription_store::erase(billed_customer who) {
     }
     co_return;
   }
-  for (int race = 0; race < max_write_races; ++race) {
-    get_item_request read;
-    read.table = table_;
-    read.key = detail::key_of(own_pk(who), std::string(detail::subscription_sk));
-    read.consistent_read = true;
-    const auto row = co_await client_.get_item(std::move(read));
+  for (int race = 0; race < detail::max_write_races; ++race) {
+    const auto row = co_await detail::read_row(
+        client_, table_, detail::key_of(own_pk(who), std::string(detail::subscription_sk)));
     if (!row) co_return;
     const subscription old = detail::subscription_from_row(*row, table_);
     transact_write_request tx;
-    expression_parameters condition;
-    condition.names = {{"#rev", std::string(detail::row_rev)}};
-    condition.values = {{":rev", attribute_value::string(detail::revision_of(*row, table_))}};
-    tx.items.push_back(transact_write_item::remove(
-        table_, detail::key_of(own_pk(who), std::string(detail::subscription_sk)), "#rev = :rev", condition));
+    auto condition = detail::unchanged_since(row, table_);
+    tx.items.push_back(
+        transact_write_item::remove(table_, detail::key_of(own_pk(who), std::string(detail::subscription_sk)),
+                                    std::move(condition.expression), std::move(condition.parameters)));
     if (!old.customer_identifier.empty())
       tx.items.push_back(transact_write_item::remove(
           table_, detail::key_of(alias_pk(old.customer_identifier), own_pk(who))));
     const transact_write_result result = co_await client_.transact_write_items(std::move(tx));
     if (!result.cancelled) co_return;
-    if (!result.condition_failed()) cancelled(table_, result);
+    if (!result.condition_failed()) detail::throw_cancelled(table_, result);
   }
-  lost_races(table_);
+  detail::throw_lost_races(table_, "subscription");
 }
 
 }  // namespace awsmp::dynamodb

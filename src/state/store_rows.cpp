@@ -108,6 +108,38 @@ awaitable<void> ensure_store_table(dynamodb::dynamodb_client& client, std::strin
   co_await client.create_table(std::move(request));
 }
 
+awaitable<std::optional<item>> read_row(dynamodb::dynamodb_client& client, std::string table, item key) {
+  dynamodb::get_item_request read;
+  read.table = std::move(table);
+  read.key = std::move(key);
+  read.consistent_read = true;
+  co_return co_await client.get_item(std::move(read));
+}
+
+row_condition unchanged_since(const std::optional<item>& row, std::string_view table) {
+  row_condition c;
+  if (!row) {
+    c.expression = "attribute_not_exists(pk)";
+    return c;
+  }
+  c.expression = "#rev = :rev";
+  c.parameters.names = {{"#rev", std::string(row_rev)}};
+  c.parameters.values = {{":rev", attribute_value::string(revision_of(*row, table))}};
+  return c;
+}
+
+void throw_cancelled(std::string_view table, const dynamodb::transact_write_result& r) {
+  std::string codes;
+  for (const auto& reason : r.reasons) codes += (codes.empty() ? "" : ", ") + reason.code;
+  throw_error(errc::service_error,
+              "DynamoDB table " + std::string(table) + ": transaction cancelled [" + codes + "]");
+}
+
+void throw_lost_races(std::string_view table, std::string_view what) {
+  throw_error(errc::service_error, "DynamoDB table " + std::string(table) +
+                                       ": too many concurrent writers to one " + std::string(what));
+}
+
 attribute_value time_value(time_point t) {
   return attribute_value::number(
       std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());

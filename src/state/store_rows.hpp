@@ -6,6 +6,7 @@
 #include <awsmp/entitlement_store.hpp>
 #include <awsmp/subscription_store.hpp>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -52,6 +53,29 @@ dynamodb::item entitlement_alias_row(const entitlement& ent, const std::string& 
                                      std::chrono::seconds retention);
 /// Decodes either row kind; throws system_error(errc::store_corrupt) like subscription_from_row.
 entitlement entitlement_from_row(const dynamodb::item& row, std::string_view table);
+
+/// Optimistic concurrency of the stores: a writer reads the row's revision, then writes
+/// conditionally on it; losing a race means reading again, at most this many times, so that a
+/// pathological contention fails loudly.
+inline constexpr int max_write_races = 16;
+
+/// A strongly consistent GetItem of one row; empty when there is none. Throws as the client.
+awaitable<std::optional<dynamodb::item>> read_row(dynamodb::dynamodb_client& client, std::string table,
+                                                  dynamodb::item key);
+
+/// The condition of an optimistic write after reading `row`: still absent, or unchanged (same
+/// revision). Throws errc::store_corrupt for a row without a revision.
+struct row_condition {
+  std::string expression;
+  dynamodb::expression_parameters parameters;
+};
+row_condition unchanged_since(const std::optional<dynamodb::item>& row, std::string_view table);
+
+/// Throws errc::service_error: a transaction cancelled for another reason than a condition
+/// (the reasons' codes in the message).
+[[noreturn]] void throw_cancelled(std::string_view table, const dynamodb::transact_write_result& r);
+/// Throws errc::service_error: max_write_races writers won over this one.
+[[noreturn]] void throw_lost_races(std::string_view table, std::string_view what);
 
 /// The key {pk, sk} of an item.
 dynamodb::item key_of(std::string pk, std::string sk);
