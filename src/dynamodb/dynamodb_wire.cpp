@@ -175,12 +175,33 @@ key_schema schema_from(const json::value* key_schema_json, const json::value* de
 
 }  // namespace
 
-std::string encode_get_item(const get_item_request& r, const key_schema* schema) {
-  check_table_name("table", r.table);
-  check_key("key", r.key, schema);
+namespace {
+
+// TableName and Key of a single-item operation, both checked first.
+json::object keyed_request(const std::string& table, const item& key, const key_schema* schema) {
+  check_table_name("table", table);
+  check_key("key", key, schema);
   json::object o;
-  o.emplace("TableName", r.table);
-  o.emplace("Key", item_to_json(r.key));
+  o.emplace("TableName", table);
+  o.emplace("Key", item_to_json(key));
+  return o;
+}
+
+// The condition part every single-item write shares.
+void put_condition(json::object& o, const std::string& condition, const expression_parameters& parameters,
+                   std::string_view operation) {
+  put_expression(o, "ConditionExpression", condition, operation);
+  put_parameters(o, parameters, operation);
+}
+
+void put_return_on_failure(json::object& o, bool return_item_on_condition_failure) {
+  if (return_item_on_condition_failure) o.emplace("ReturnValuesOnConditionCheckFailure", "ALL_OLD");
+}
+
+}  // namespace
+
+std::string encode_get_item(const get_item_request& r, const key_schema* schema) {
+  json::object o = keyed_request(r.table, r.key, schema);
   if (r.consistent_read) o.emplace("ConsistentRead", true);
   put_expression(o, "ProjectionExpression", r.projection_expression, "get_item");
   expression_parameters p;
@@ -195,37 +216,26 @@ std::string encode_put_item(const put_item_request& r, const key_schema* schema)
   json::object o;
   o.emplace("TableName", r.table);
   o.emplace("Item", item_to_json(r.attributes));
-  put_expression(o, "ConditionExpression", r.condition_expression, "put_item");
-  put_parameters(o, r.expression, "put_item");
+  put_condition(o, r.condition_expression, r.expression, "put_item");
   if (r.return_old_item) o.emplace("ReturnValues", "ALL_OLD");
-  if (r.return_item_on_condition_failure) o.emplace("ReturnValuesOnConditionCheckFailure", "ALL_OLD");
+  put_return_on_failure(o, r.return_item_on_condition_failure);
   return json::serialize(o);
 }
 
 std::string encode_update_item(const update_item_request& r, const key_schema* schema) {
-  check_table_name("table", r.table);
-  check_key("key", r.key, schema);
-  json::object o;
-  o.emplace("TableName", r.table);
-  o.emplace("Key", item_to_json(r.key));
+  json::object o = keyed_request(r.table, r.key, schema);
   put_expression(o, "UpdateExpression", r.update_expression, "update_item");
-  put_expression(o, "ConditionExpression", r.condition_expression, "update_item");
-  put_parameters(o, r.expression, "update_item");
+  put_condition(o, r.condition_expression, r.expression, "update_item");
   if (r.returns != return_values::none) o.emplace("ReturnValues", return_values_name(r.returns));
-  if (r.return_item_on_condition_failure) o.emplace("ReturnValuesOnConditionCheckFailure", "ALL_OLD");
+  put_return_on_failure(o, r.return_item_on_condition_failure);
   return json::serialize(o);
 }
 
 std::string encode_delete_item(const delete_item_request& r, const key_schema* schema) {
-  check_table_name("table", r.table);
-  check_key("key", r.key, schema);
-  json::object o;
-  o.emplace("TableName", r.table);
-  o.emplace("Key", item_to_json(r.key));
-  put_expression(o, "ConditionExpression", r.condition_expression, "delete_item");
-  put_parameters(o, r.expression, "delete_item");
+  json::object o = keyed_request(r.table, r.key, schema);
+  put_condition(o, r.condition_expression, r.expression, "delete_item");
   if (r.return_old_item) o.emplace("ReturnValues", "ALL_OLD");
-  if (r.return_item_on_condition_failure) o.emplace("ReturnValuesOnConditionCheckFailure", "ALL_OLD");
+  put_return_on_failure(o, r.return_item_on_condition_failure);
   return json::serialize(o);
 }
 
