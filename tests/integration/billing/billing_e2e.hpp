@@ -1,7 +1,5 @@
 // Shared by the billing integration tests: the emulator on its own thread over loopback TLS,
 // with registered customers, and a metering_client configured to reach it.
-// TODO(lead): migrate to tests/support: temp_dir -> tests/support/temp_dir.hpp, run_sync ->
-// tests/support/run_sync.hpp.
 #pragma once
 
 #include <unistd.h>
@@ -20,7 +18,13 @@
 #include <random>
 #include <string>
 
+#include "support/run_sync.hpp"
+#include "support/temp_dir.hpp"
+
 namespace billing_e2e {
+
+using awsmp::test::run_sync;
+using awsmp::test::temp_dir;
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -28,20 +32,6 @@ using namespace std::chrono_literals;
 inline constexpr const char* access_key = "AKIDEXAMPLE";
 inline constexpr const char* secret_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 inline constexpr const char* product = "prod-billing";
-
-/// A fresh directory under the temp directory, removed at destruction.
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    path = std::filesystem::temp_directory_path() /
-           ("awsmp-billing-e2e-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
 
 /// The account form of customer `i`: account 1234567890<10 + i / 2>, license l-<i>: two
 /// licenses (concurrent agreements) per account.
@@ -99,15 +89,6 @@ inline awsmp::client_options client_for(const awsmp::testing::marketplace_emulat
   o.base_backoff = 5ms;
   o.max_backoff = 40ms;
   return o;
-}
-
-/// Runs an awaitable to completion on `io` and returns its result (rethrows its exception).
-template <class T>
-T run_sync(asio::io_context& io, awsmp::awaitable<T> a) {
-  auto f = asio::co_spawn(io, std::move(a), asio::use_future);
-  io.restart();
-  io.run();
-  return f.get();
 }
 
 }  // namespace billing_e2e

@@ -114,7 +114,7 @@ BOOST_AUTO_TEST_CASE(kill_9_at_random_moments_loses_and_duplicates_nothing) {
   BOOST_TEST_REQUIRE(std::filesystem::exists(child), "crash child not built at " << child);
   temp_dir dir;
   const auto t0 = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  auto eo = emulator_with_customers(customers, dir.path / "ca.pem");
+  auto eo = emulator_with_customers(customers, dir.path() / "ca.pem");
   eo.clock = [t0] { return t0 + (std::chrono::system_clock::now() - t0) * 600; };
   eo.faults.throttle_percent = 5;
   eo.faults.drop_after_commit_percent = 5;
@@ -122,8 +122,8 @@ BOOST_AUTO_TEST_CASE(kill_9_at_random_moments_loses_and_duplicates_nothing) {
   testing::marketplace_emulator emu(eo);
   emu.start();
 
-  const std::string journal = (dir.path / "billing.journal").string();
-  const std::string report = (dir.path / "report.txt").string();
+  const std::string journal = (dir.path() / "billing.journal").string();
+  const std::string report = (dir.path() / "report.txt").string();
   const auto seed = std::random_device{}();
   BOOST_TEST_MESSAGE("kill timing seed " << seed);
   std::mt19937_64 rng(seed);
@@ -157,7 +157,7 @@ BOOST_AUTO_TEST_CASE(two_tracker_processes_on_the_same_customers_lose_and_double
   BOOST_TEST_REQUIRE(std::filesystem::exists(child), "crash child not built at " << child);
   temp_dir dir;
   const auto t0 = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  auto eo = emulator_with_customers(customers, dir.path / "ca.pem");
+  auto eo = emulator_with_customers(customers, dir.path() / "ca.pem");
   eo.clock = [t0] { return t0 + (std::chrono::system_clock::now() - t0) * 600; };
   // Only faults that prove the records were not billed: a lost answer would make a colliding
   // resend a dead letter in doubt (correctly), which this test does not re-drive.
@@ -168,8 +168,8 @@ BOOST_AUTO_TEST_CASE(two_tracker_processes_on_the_same_customers_lose_and_double
 
   std::vector<std::string> journals, reports;
   for (int lane = 0; lane < 2; ++lane) {
-    journals.push_back((dir.path / ("billing-" + std::to_string(lane) + ".journal")).string());
-    reports.push_back((dir.path / ("report-" + std::to_string(lane) + ".txt")).string());
+    journals.push_back((dir.path() / ("billing-" + std::to_string(lane) + ".journal")).string());
+    reports.push_back((dir.path() / ("report-" + std::to_string(lane) + ".txt")).string());
   }
   std::vector<pid_t> pids;
   for (int lane = 0; lane < 2; ++lane)

@@ -22,7 +22,7 @@ namespace {
 void exactly_once_under_faults(bool account_form) {
   temp_dir dir;
   constexpr int customers = 120;
-  auto eo = emulator_with_customers(customers, dir.path / "ca.pem", account_form);
+  auto eo = emulator_with_customers(customers, dir.path() / "ca.pem", account_form);
   eo.faults.throttle_percent = 20;
   eo.faults.server_error_percent = 5;
   eo.faults.drop_connection_percent = 5;
@@ -43,7 +43,7 @@ void exactly_once_under_faults(bool account_form) {
   auto offset = std::make_shared<std::atomic<int>>(0);
   token_billing_options o;
   o.tokens_per_unit = 1000;
-  o.journal = dir.path / "billing.journal";
+  o.journal = dir.path() / "billing.journal";
   o.clock = [offset] {
     return std::chrono::system_clock::now() - std::chrono::hours(3) + std::chrono::hours(offset->load());
   };
@@ -107,7 +107,7 @@ BOOST_AUTO_TEST_CASE(exactly_once_under_faults_account_form) {
 
 BOOST_AUTO_TEST_CASE(heartbeats_refusals_and_run_stop_against_the_emulator) {
   temp_dir dir;
-  auto eo = emulator_with_customers(3, dir.path / "ca.pem");
+  auto eo = emulator_with_customers(3, dir.path() / "ca.pem");
   eo.customers[2].subscribed = false;  // cust-2 unsubscribed at AWS
   testing::marketplace_emulator emu(eo);
   emu.start();
@@ -204,7 +204,7 @@ BOOST_AUTO_TEST_CASE(same_hour_sequences_without_journal_bill_every_unit_once) {
                                                           .count() -
                                                       5 * 3600);
       awsmp::clock_function clock = [now] { return awsmp::time_point(std::chrono::seconds(now->load())); };
-      auto eo = emulator_with_customers(1, dir.path / "ca.pem");
+      auto eo = emulator_with_customers(1, dir.path() / "ca.pem");
       eo.clock = clock;
       testing::marketplace_emulator emu(eo);
       emu.start();

@@ -46,7 +46,7 @@ BOOST_AUTO_TEST_CASE(clock_jumps_back_and_forth_never_duplicate_and_every_token_
   temp_dir dir;
   constexpr int group_a = 10, customers = 20;  // A: cust-0..9, B: cust-10..19
   const auto s = seed(17);
-  testing::marketplace_emulator emu(emulator_with_customers(customers, dir.path / "ca.pem"));
+  testing::marketplace_emulator emu(emulator_with_customers(customers, dir.path() / "ca.pem"));
   emu.start();
   asio::io_context io;
   signing sig;
@@ -56,7 +56,7 @@ BOOST_AUTO_TEST_CASE(clock_jumps_back_and_forth_never_duplicate_and_every_token_
   auto offset = std::make_shared<std::atomic<int>>(0);  // minutes from the true time
   token_billing_options o;
   o.tokens_per_unit = tpu;
-  o.journal = dir.path / "billing.journal";
+  o.journal = dir.path() / "billing.journal";
   o.clock = [offset] { return std::chrono::system_clock::now() + std::chrono::minutes(offset->load()); };
   auto tracker = std::make_unique<token_billing_tracker>(io.get_executor(), product, client, o);
   std::mt19937_64 rng(s);
@@ -109,6 +109,9 @@ BOOST_AUTO_TEST_CASE(clock_jumps_back_and_forth_never_duplicate_and_every_token_
   //    (its last record is stamped in the "future"), group B bills in the current hour.
   offset->store(0);
   tracker.reset();
+  // The old tracker's last handlers still hold its journal (and its lock) until they run.
+  io.restart();
+  io.run();
   tracker = std::make_unique<token_billing_tracker>(io.get_executor(), product, client, o);
   record_group(io, *tracker, rng, 0, customers, recorded);
   run_sync(io, tracker->stop());

@@ -21,7 +21,7 @@ BOOST_AUTO_TEST_CASE(dropped_connections_before_and_after_commit_over_many_round
   constexpr int customers = 60;  // three batches of at most 25
   constexpr int rounds = 30;
   const auto s = seed(11);
-  auto eo = emulator_with_customers(customers, dir.path / "ca.pem");
+  auto eo = emulator_with_customers(customers, dir.path() / "ca.pem");
   eo.faults.seed = s;
   testing::marketplace_emulator emu(eo);
   emu.start();
@@ -34,7 +34,7 @@ BOOST_AUTO_TEST_CASE(dropped_connections_before_and_after_commit_over_many_round
   auto offset = std::make_shared<std::atomic<int>>(0);
   token_billing_options o;
   o.tokens_per_unit = 1000;
-  o.journal = dir.path / "billing.journal";
+  o.journal = dir.path() / "billing.journal";
   // The tracker's clock starts 5 h 30 min back and moves 10 minutes per round, so that hours
   // close (and the hourly flush bills them) every six rounds without waiting.
   o.clock = [offset] {
@@ -95,7 +95,7 @@ BOOST_AUTO_TEST_CASE(random_drops_with_concurrent_batches) {
   temp_dir dir;
   constexpr int customers = 200;  // eight batches
   const auto s = seed(23);
-  auto eo = emulator_with_customers(customers, dir.path / "ca.pem");
+  auto eo = emulator_with_customers(customers, dir.path() / "ca.pem");
   eo.faults.drop_connection_percent = 15;
   eo.faults.drop_after_commit_percent = 15;
   eo.faults.seed = s;
@@ -144,7 +144,7 @@ BOOST_AUTO_TEST_CASE(timeouts_then_recovery_bill_exactly_once) {
   temp_dir dir;
   constexpr int customers = 40;
   const auto s = seed(5);
-  auto eo = emulator_with_customers(customers, dir.path / "ca.pem");
+  auto eo = emulator_with_customers(customers, dir.path() / "ca.pem");
   eo.faults.seed = s;
   testing::marketplace_emulator emu(eo);
   emu.start();
@@ -158,7 +158,7 @@ BOOST_AUTO_TEST_CASE(timeouts_then_recovery_bill_exactly_once) {
   auto offset = std::make_shared<std::atomic<int>>(0);
   token_billing_options o;
   o.tokens_per_unit = 1000;
-  o.journal = dir.path / "billing.journal";
+  o.journal = dir.path() / "billing.journal";
   // An hour per round: each round's usage is billed by the (slow) flush of the next hour.
   o.clock = [offset] {
     return std::chrono::system_clock::now() - std::chrono::hours(5) + std::chrono::hours(offset->load());

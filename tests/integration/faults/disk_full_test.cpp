@@ -4,17 +4,17 @@
 // does). record_usage must report the failure, never claim durability it lacks; flush must
 // refuse to seal. Then, "with space again", a new tracker replays the journal: it must hold
 // exactly the usage of the calls that completed, and the emulator must bill exactly that.
-#include "faults_support.hpp"
-
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
-#include <atomic>
 #include <memory>
 #include <sstream>
+
+#include "faults_support.hpp"
 
 using namespace awsmp;
 using namespace faults;
@@ -25,7 +25,8 @@ namespace {
 // then two more rounds (which must fail too), then one flush. Reports one line per call on
 // `out` ("C <customer> <tokens>" completed, "F <customer> <tokens> <errno>" failed) and
 // "FLUSH ok|threw <errno>". Never returns.
-[[noreturn]] void child_main(int out, const std::filesystem::path& journal, std::uint64_t limit_above, std::uint64_t s) {
+[[noreturn]] void child_main(int out, const std::filesystem::path& journal, std::uint64_t limit_above,
+                             std::uint64_t s) {
   int code = 0;
   try {
     ::signal(SIGXFSZ, SIG_IGN);
@@ -71,7 +72,8 @@ namespace {
           report += "C " + c.id + " " + std::to_string(c.tokens) + "\n";
         } catch (const boost::system::system_error& e) {
           failed = true;
-          report += "F " + c.id + " " + std::to_string(c.tokens) + " " + std::to_string(e.code().value()) + "\n";
+          report +=
+              "F " + c.id + " " + std::to_string(c.tokens) + " " + std::to_string(e.code().value()) + "\n";
         }
       }
       if (failed || rounds_after_failure >= 0) ++rounds_after_failure;
@@ -169,11 +171,12 @@ BOOST_AUTO_TEST_CASE(a_full_disk_fails_record_usage_and_the_replay_holds_exactly
   const std::uint64_t base = seed(1);
   for (const std::uint64_t room : {1'500u, 3'000u, 5'000u, 9'000u}) {
     temp_dir dir;
-    const auto journal = dir.path / "billing.journal";
+    const auto journal = dir.path() / "billing.journal";
     // No thread may exist at fork: the emulator starts after the child is gone.
     const auto r = run_child(journal, room, base + room);
-    BOOST_TEST_MESSAGE("room " << room << " B: " << r.completed_calls << " calls completed, " << r.failed_calls
-                               << " failed, flush " << r.flush << ", last_error: " << r.last_error);
+    BOOST_TEST_MESSAGE("room " << room << " B: " << r.completed_calls << " calls completed, "
+                               << r.failed_calls << " failed, flush " << r.flush
+                               << ", last_error: " << r.last_error);
     BOOST_TEST(r.completed_calls > 0u);
     BOOST_TEST(r.failed_calls >= 80u);  // the failing round and two more: the journal stays poisoned
     BOOST_TEST((r.failure_codes == std::set<int>{EFBIG}));
@@ -181,7 +184,7 @@ BOOST_AUTO_TEST_CASE(a_full_disk_fails_record_usage_and_the_replay_holds_exactly
     BOOST_TEST(r.sealed == 0u);
 
     // "Space again": a new tracker on the same journal, against the emulator.
-    testing::marketplace_emulator emu(emulator_with_customers(10, dir.path / "ca.pem"));
+    testing::marketplace_emulator emu(emulator_with_customers(10, dir.path() / "ca.pem"));
     emu.start();
     asio::io_context io;
     signing sig;
@@ -190,7 +193,10 @@ BOOST_AUTO_TEST_CASE(a_full_disk_fails_record_usage_and_the_replay_holds_exactly
     token_billing_options o;
     o.tokens_per_unit = 1000;
     o.journal = journal;
-    o.clock = [offset] { return std::chrono::system_clock::now() - std::chrono::minutes(5) + std::chrono::minutes(offset->load()); };
+    o.clock = [offset] {
+      return std::chrono::system_clock::now() - std::chrono::minutes(5) +
+             std::chrono::minutes(offset->load());
+    };
     token_billing_tracker tracker(io.get_executor(), product, client, o);
     std::map<std::string, std::int64_t> replayed;
     for (const auto& u : run_sync(io, tracker.snapshot())) replayed[u.customer_identifier] = u.total_tokens;
@@ -202,7 +208,8 @@ BOOST_AUTO_TEST_CASE(a_full_disk_fails_record_usage_and_the_replay_holds_exactly
     const auto billed = check_ledger(emu);
     for (const auto& [id, tokens] : r.completed) {
       const auto it = billed.find(id);
-      BOOST_TEST((it == billed.end() ? 0 : it->second) == (tokens + 999) / 1000, "room " << room << " " << id);
+      BOOST_TEST((it == billed.end() ? 0 : it->second) == (tokens + 999) / 1000,
+                 "room " << room << " " << id);
     }
     emu.stop();
   }
@@ -213,7 +220,7 @@ BOOST_AUTO_TEST_CASE(a_full_disk_fails_record_usage_and_the_replay_holds_exactly
 // check reading stats() sees it (found by this matrix; fixed in the tracker).
 BOOST_AUTO_TEST_CASE(a_journal_failure_shows_in_stats_last_error) {
   temp_dir dir;
-  const auto r = run_child(dir.path / "billing.journal", 3'000, seed(1));
+  const auto r = run_child(dir.path() / "billing.journal", 3'000, seed(1));
   BOOST_TEST_REQUIRE(r.failed_calls > 0u);
   BOOST_TEST(!r.last_error.empty());
 }

@@ -100,7 +100,7 @@ BOOST_AUTO_TEST_SUITE(fault_matrix_endpoints)
 
 BOOST_AUTO_TEST_CASE(an_unresolvable_host_fails_fast_and_a_good_endpoint_bills_once) {
   temp_dir dir;
-  testing::marketplace_emulator emu(emulator_with_customers(30, dir.path / "ca.pem"));
+  testing::marketplace_emulator emu(emulator_with_customers(30, dir.path() / "ca.pem"));
   emu.start();
   asio::io_context io;
   signing sig;
@@ -108,25 +108,26 @@ BOOST_AUTO_TEST_CASE(an_unresolvable_host_fails_fast_and_a_good_endpoint_bills_o
   bad.endpoint = std::string("https://") + unresolvable_host + ":" + std::to_string(emu.port());
   metering_client broken(io.get_executor(), sig.signer, bad);
   metering_client good(io.get_executor(), sig.signer, client_for(emu));
-  const auto took = broken_then_good(io, emu, broken, good, dir.path / "billing.journal", 3, seed(3), "dns");
+  const auto took =
+      broken_then_good(io, emu, broken, good, dir.path() / "billing.journal", 3, seed(3), "dns");
   BOOST_TEST((took < 3s));  // three flushes, no resolver timeout waited for
   emu.stop();
 }
 
 BOOST_AUTO_TEST_CASE(an_unknown_ca_fails_without_retries_and_a_good_endpoint_bills_once) {
   temp_dir dir;
-  testing::marketplace_emulator emu(emulator_with_customers(30, dir.path / "ca.pem"));
+  testing::marketplace_emulator emu(emulator_with_customers(30, dir.path() / "ca.pem"));
   emu.start();
   asio::io_context io;
   signing sig;
   // The emulator's certificate is sound, but the client trusts only a CA that did not sign it.
-  write_file(dir.path / "other-ca.pem", testing::make_test_certificates().ca_cert_pem);
+  write_file(dir.path() / "other-ca.pem", testing::make_test_certificates().ca_cert_pem);
   auto bad = client_for(emu);
-  bad.ca_file = (dir.path / "other-ca.pem").string();
+  bad.ca_file = (dir.path() / "other-ca.pem").string();
   metering_client broken(io.get_executor(), sig.signer, bad);
   metering_client good(io.get_executor(), sig.signer, client_for(emu));
   const auto connections_before = emu.stats().connections;
-  broken_then_good(io, emu, broken, good, dir.path / "billing.journal", 3, seed(4), "wrong CA");
+  broken_then_good(io, emu, broken, good, dir.path() / "billing.journal", 3, seed(4), "wrong CA");
   // At most one connection per batch call and flush: the failures were not retried.
   const auto failed_connections = emu.stats().connections - connections_before;
   BOOST_TEST_MESSAGE("connections in all: " << failed_connections << ", broken client requests "
@@ -141,8 +142,8 @@ BOOST_AUTO_TEST_CASE(a_certificate_for_another_host_fails_without_retries_and_th
   // A certificate that names only "localhost": reached as 127.0.0.1 the name does not match,
   // reached as localhost it does (same server, same CA).
   const auto bundle = testing::make_test_certificates({"localhost"}, {});
-  write_file(dir.path / "ca.pem", bundle.ca_cert_pem);
-  auto eo = emulator_with_customers(30, dir.path / "unused-ca.pem");
+  write_file(dir.path() / "ca.pem", bundle.ca_cert_pem);
+  auto eo = emulator_with_customers(30, dir.path() / "unused-ca.pem");
   eo.tls_certificate_pem = bundle.server_cert_pem;
   eo.tls_private_key_pem = bundle.server_key_pem;
   testing::marketplace_emulator emu(eo);
@@ -151,12 +152,12 @@ BOOST_AUTO_TEST_CASE(a_certificate_for_another_host_fails_without_retries_and_th
   signing sig;
   auto bad = client_for(emu);
   bad.endpoint = "https://127.0.0.1:" + std::to_string(emu.port());
-  bad.ca_file = (dir.path / "ca.pem").string();
+  bad.ca_file = (dir.path() / "ca.pem").string();
   auto right = bad;
   right.endpoint = "https://localhost:" + std::to_string(emu.port());
   metering_client broken(io.get_executor(), sig.signer, bad);
   metering_client good(io.get_executor(), sig.signer, right);
-  broken_then_good(io, emu, broken, good, dir.path / "billing.journal", 3, seed(6), "wrong host");
+  broken_then_good(io, emu, broken, good, dir.path() / "billing.journal", 3, seed(6), "wrong host");
   BOOST_TEST(broken.stats().connections_opened <= broken.stats().requests);
   emu.stop();
 }

@@ -1,8 +1,6 @@
 // Shared by the fault-matrix tests: the emulator on its own thread over loopback TLS, a
 // metering_client reaching it, a tracker, and the bookkeeping that proves "nothing lost,
 // nothing billed twice" by comparing what was recorded with the emulator's ledger.
-// TODO(lead): migrate to tests/support: temp_dir -> tests/support/temp_dir.hpp, run_sync ->
-// tests/support/run_sync.hpp.
 #pragma once
 
 #include <unistd.h>
@@ -26,7 +24,13 @@
 #include <tuple>
 #include <vector>
 
+#include "support/run_sync.hpp"
+#include "support/temp_dir.hpp"
+
 namespace faults {
+
+using awsmp::test::run_sync;
+using awsmp::test::temp_dir;
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -42,22 +46,6 @@ inline std::uint64_t seed(std::uint64_t fallback) {
     return std::strtoull(s, nullptr, 10);
   return fallback;
 }
-
-/// A fresh directory under the temp directory, removed at destruction.
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    path = std::filesystem::temp_directory_path() /
-           ("awsmp-faults-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-};
 
 /// Emulator options with `customers` subscribed customers cust-0, cust-1, ...
 inline awsmp::testing::emulator_options emulator_with_customers(int customers,
@@ -84,15 +72,6 @@ inline awsmp::client_options client_for(const awsmp::testing::marketplace_emulat
   o.base_backoff = 2ms;
   o.max_backoff = 20ms;
   return o;
-}
-
-/// Runs an awaitable to completion on `io` and returns its result (rethrows its exception).
-template <class T>
-T run_sync(asio::io_context& io, awsmp::awaitable<T> a) {
-  auto f = asio::co_spawn(io, std::move(a), asio::use_future);
-  io.restart();
-  io.run();
-  return f.get();
 }
 
 /// Signing for the emulator's default credentials.
