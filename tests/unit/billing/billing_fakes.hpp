@@ -1,6 +1,6 @@
 // Test doubles of the billing tests: a scriptable metering_api and a settable clock.
-// TODO(lead): migrate to tests/support: run_sync -> tests/support/run_sync.hpp, manual_clock ->
-// tests/support/manual_clock.hpp, fake_metering -> tests/support/fake_metering.hpp.
+// Its fake_metering keeps AWS's hour ledger (tests/support/fake_metering.hpp is a scriptable
+// one) and its clock moves in seconds; run_sync is tests/support's.
 #pragma once
 
 #include <awsmp/error.hpp>
@@ -16,19 +16,14 @@
 #include <tuple>
 #include <vector>
 
+#include "support/run_sync.hpp"
+
 namespace billing_test {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-/// Runs an awaitable to completion on `io` and returns its result (rethrows its exception).
-template <class T>
-T run_sync(asio::io_context& io, awsmp::awaitable<T> a) {
-  auto f = asio::co_spawn(io, std::move(a), asio::use_future);
-  io.restart();
-  io.run();
-  return f.get();
-}
+using awsmp::test::run_sync;
 
 /// A clock the test moves by hand.
 struct manual_clock {

@@ -1,6 +1,5 @@
 // token_billing_tracker against a scriptable fake: sealing, the hour rule, both identity forms,
 // results, dead letters, heartbeats, stop() ordering, journal replay and corrupt journals.
-// TODO(lead): migrate to tests/support: temp_dir -> tests/support/temp_dir.hpp.
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -18,21 +17,13 @@
 #include <thread>
 
 #include "billing_fakes.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace awsmp;
 using namespace billing_test;
+using awsmp::test::temp_dir;
 
 namespace {
-
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    path = std::filesystem::temp_directory_path() /
-           ("awsmp-billing-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(path);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
 
 token_billing_options opts(const manual_clock& clock, std::int64_t tpu = 1000) {
   token_billing_options o;
@@ -571,7 +562,7 @@ BOOST_AUTO_TEST_CASE(journal_replays_usage_carry_pending_and_dead_letters) {
   temp_dir dir;
   manual_clock clock;
   auto o = opts(clock);
-  o.journal = dir.path / "billing.journal";
+  o.journal = dir.path() / "billing.journal";
   batch_meter_usage_input first_sent;
   {
     asio::io_context io;
@@ -660,7 +651,7 @@ BOOST_AUTO_TEST_CASE(concurrent_callers_share_one_fdatasync) {
   temp_dir dir;
   manual_clock clock;
   auto o = opts(clock);
-  o.journal = dir.path / "billing.journal";
+  o.journal = dir.path() / "billing.journal";
   asio::io_context io;
   fake_metering m;
   token_billing_tracker t(io.get_executor(), "p", m, o);
@@ -684,7 +675,7 @@ BOOST_AUTO_TEST_CASE(a_failed_journal_write_fails_the_callers_and_stops_billing)
   temp_dir dir;
   manual_clock clock;
   auto o = opts(clock);
-  o.journal = dir.path / "billing.journal";
+  o.journal = dir.path() / "billing.journal";
   asio::io_context io;
   fake_metering m;
   std::optional<token_billing_tracker> t;
@@ -745,7 +736,7 @@ BOOST_AUTO_TEST_CASE(journal_compaction_keeps_the_state) {
   temp_dir dir;
   manual_clock clock;
   auto o = opts(clock);
-  o.journal = dir.path / "billing.journal";
+  o.journal = dir.path() / "billing.journal";
   o.compaction_bytes = 2000;
   {
     asio::io_context io;
@@ -777,7 +768,7 @@ BOOST_AUTO_TEST_CASE(corrupt_or_foreign_journals_fail_construction) {
   temp_dir dir;
   manual_clock clock;
   auto o = opts(clock);
-  o.journal = dir.path / "billing.journal";
+  o.journal = dir.path() / "billing.journal";
   {
     asio::io_context io;
     fake_metering m;
@@ -1004,7 +995,7 @@ BOOST_AUTO_TEST_CASE(a_second_tracker_on_the_same_journal_is_refused_even_after_
   temp_dir dir;
   manual_clock clock;
   auto o = opts(clock);
-  o.journal = dir.path / "billing.journal";
+  o.journal = dir.path() / "billing.journal";
   o.compaction_bytes = 200;
   asio::io_context io;
   fake_metering m;
