@@ -6,7 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "loopback_peer.hpp"
-#include "run_sync.hpp"
+#include "support/run_sync.hpp"
 #include "transport/http_client.hpp"
 
 using namespace awsmp;

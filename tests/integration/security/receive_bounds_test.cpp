@@ -20,7 +20,7 @@
 #include <string>
 #include <string_view>
 
-#include "run_sync.hpp"
+#include "support/run_sync.hpp"
 #include "transport/http_client.hpp"
 
 using namespace awsmp;

@@ -15,8 +15,8 @@
 
 #include "credentials/credentials_json.hpp"
 #include "loopback_peer.hpp"
-#include "run_sync.hpp"
 #include "security_support.hpp"
+#include "support/run_sync.hpp"
 
 using namespace awsmp;
 using namespace awsmp::test;

@@ -11,8 +11,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include "loopback_peer.hpp"
-#include "run_sync.hpp"
 #include "security_support.hpp"
+#include "support/run_sync.hpp"
 #include "support/skip.hpp"
 #include "transport/http_client.hpp"
 

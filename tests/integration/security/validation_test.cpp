@@ -2,21 +2,19 @@
 // buyer's browser) and customer ids (store keys, log fields). Bad ones are refused with
 // errc::invalid_argument naming the field, before anything is sent or stored, and a refused
 // token is never quoted back. The emulator binds loopback unless told otherwise.
-#include "loopback_peer.hpp"
-#include "run_sync.hpp"
-#include "security_support.hpp"
-
 #include <awsmp/entitlement_store.hpp>
 #include <awsmp/error.hpp>
 #include <awsmp/metering_client.hpp>
 #include <awsmp/subscription_store.hpp>
 #include <awsmp/testing/marketplace_emulator.hpp>
 #include <awsmp/validation.hpp>
-
 #include <boost/test/unit_test.hpp>
-
 #include <string>
 #include <vector>
+
+#include "loopback_peer.hpp"
+#include "security_support.hpp"
+#include "support/run_sync.hpp"
 
 using namespace awsmp;
 using namespace awsmp::test;
@@ -31,9 +29,11 @@ void expect_refused(F&& f, std::string_view field, const std::string& value, boo
     BOOST_ERROR("accepted a bad " << field);
   } catch (const boost::system::system_error& e) {
     BOOST_TEST(e.code() == make_error_code(errc::invalid_argument), e.what());
-    BOOST_TEST(std::string_view(e.what()).find(field) != std::string_view::npos, "message names the field: " << e.what());
+    BOOST_TEST(std::string_view(e.what()).find(field) != std::string_view::npos,
+               "message names the field: " << e.what());
     if (value_is_secret && value.size() >= 8)
-      BOOST_TEST(std::string_view(e.what()).find(value) == std::string_view::npos, "message quotes the token");
+      BOOST_TEST(std::string_view(e.what()).find(value) == std::string_view::npos,
+                 "message quotes the token");
   }
 }
 
@@ -50,7 +50,8 @@ std::vector<std::string> bad_tokens() {
 }
 
 std::vector<std::string> bad_ids() {
-  return {"", std::string(256, 'c'), "cust\n1", "cust\r", std::string("cu\0st", 5), "cust\x1b[31m", "bad\xff\xfe"};
+  return {"",           std::string(256, 'c'), "cust\n1", "cust\r", std::string("cu\0st", 5), "cust\x1b[31m",
+          "bad\xff\xfe"};
 }
 
 }  // namespace
@@ -66,7 +67,8 @@ BOOST_AUTO_TEST_CASE(registration_tokens_are_checked_and_never_quoted) {
 
 BOOST_AUTO_TEST_CASE(a_bad_token_is_refused_before_anything_is_sent) {
   loopback_peer peer([](const peer_request&) { return http_answer(200, "{}"); });
-  static_credentials_provider provider({"AKIDSECURITYTEST", std::string(secret_access_key), {}, std::nullopt});
+  static_credentials_provider provider(
+      {"AKIDSECURITYTEST", std::string(secret_access_key), {}, std::nullopt});
   sigv4_signer signer(provider, "us-east-1");
   client_options options;
   options.endpoint = peer.url();
@@ -84,7 +86,8 @@ BOOST_AUTO_TEST_CASE(a_bad_token_is_refused_before_anything_is_sent) {
 }
 
 BOOST_AUTO_TEST_CASE(customer_ids_are_checked) {
-  for (const auto& id : bad_ids()) expect_refused([&] { validate_identifier("CustomerIdentifier", id); }, "CustomerIdentifier", id, false);
+  for (const auto& id : bad_ids())
+    expect_refused([&] { validate_identifier("CustomerIdentifier", id); }, "CustomerIdentifier", id, false);
   BOOST_CHECK_NO_THROW(validate_identifier("CustomerIdentifier", std::string(255, 'c')));
   BOOST_CHECK_NO_THROW(validate_identifier("CustomerIdentifier", "cust-\xc3\xa9t\xc3\xa9"));
 }
@@ -126,7 +129,8 @@ BOOST_AUTO_TEST_CASE(the_emulator_binds_loopback_unless_told_otherwise) {
   testing::emulator_options defaults;
   BOOST_TEST(defaults.bind_address == "127.0.0.1");
   BOOST_TEST(!defaults.allow_non_loopback);
-  for (const std::string& address : std::vector<std::string>{"0.0.0.0", "::", "192.168.1.10", "example.com"}) {
+  for (const std::string& address :
+       std::vector<std::string>{"0.0.0.0", "::", "192.168.1.10", "example.com"}) {
     testing::emulator_options options;
     options.bind_address = address;
     options.tls = false;
