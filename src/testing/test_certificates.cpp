@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -206,6 +207,35 @@ certificate_bundle make_test_certificates(std::vector<std::string> dns_names,
   bundle.ca_cert_pem = to_pem(ca.get());
   bundle.server_cert_pem = to_pem(server.get());
   bundle.server_key_pem = to_pem(server_key.get());
+  return bundle;
+}
+
+signing_certificate_bundle make_sns_signing_certificate(std::chrono::hours validity) {
+  if (validity.count() <= 0) detail::throw_invalid_argument("validity", "must be positive");
+  pkey_ptr ca_key = make_key();
+  x509_ptr ca = begin_certificate(ca_key.get(), "awsmp test SNS CA", validity);
+  check(X509_set_issuer_name(ca.get(), X509_get_subject_name(ca.get())), "X509_set_issuer_name");
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, ca.get(), ca.get(), nullptr, nullptr, 0);
+  add_ext(ca.get(), &ctx, NID_basic_constraints, "critical,CA:TRUE,pathlen:0");
+  add_ext(ca.get(), &ctx, NID_key_usage, "critical,keyCertSign,cRLSign");
+  add_ext(ca.get(), &ctx, NID_subject_key_identifier, "hash");
+  check(X509_sign(ca.get(), ca_key.get(), EVP_sha256()), "X509_sign(CA)");
+
+  // SNS signs with RSA (SHA1withRSA / SHA256withRSA), so the leaf's key must be RSA.
+  pkey_ptr key(EVP_RSA_gen(2048));
+  if (!key) fail("EVP_RSA_gen(2048)");
+  x509_ptr leaf = begin_certificate(key.get(), "sns.amazonaws.com", validity);
+  check(X509_set_issuer_name(leaf.get(), X509_get_subject_name(ca.get())), "X509_set_issuer_name");
+  X509V3_set_ctx(&ctx, ca.get(), leaf.get(), nullptr, nullptr, 0);
+  add_ext(leaf.get(), &ctx, NID_basic_constraints, "critical,CA:FALSE");
+  add_ext(leaf.get(), &ctx, NID_key_usage, "critical,digitalSignature");
+  check(X509_sign(leaf.get(), ca_key.get(), EVP_sha256()), "X509_sign(signing)");
+
+  signing_certificate_bundle bundle;
+  bundle.ca_cert_pem = to_pem(ca.get());
+  bundle.cert_pem = to_pem(leaf.get());
+  bundle.key_pem = to_pem(key.get());
   return bundle;
 }
 
