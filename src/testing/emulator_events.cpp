@@ -77,7 +77,7 @@ std::string marketplace_message(std::string_view action, const emulated_customer
 }  // namespace
 
 resolved_event_options resolve_event_options(const emulator_event_options& o,
-                                             const std::vector<emulated_product>& products) {
+                                             const std::vector<emulated_product>& products, time_point now) {
   resolved_event_options r;
   r.options = o;
   auto& e = r.options;
@@ -114,7 +114,9 @@ resolved_event_options resolve_event_options(const emulator_event_options& o,
   if (e.signing_cert_url.empty())
     e.signing_cert_url =
         "https://sns." + e.region + ".amazonaws.com/SimpleNotificationService-awsmp-emulator.pem";
-  auto bundle = make_sns_signing_certificate();
+  // Valid for years around the emulator's clock: a compressed or manual clock may run far
+  // from the system's, and a verifier checks validity by its own (matching) clock.
+  auto bundle = make_sns_signing_certificate(std::chrono::hours{24 * 365 * 5}, now);
   r.ca_pem = std::move(bundle.ca_cert_pem);
   r.cert_pem = std::move(bundle.cert_pem);
   r.key_pem = std::move(bundle.key_pem);

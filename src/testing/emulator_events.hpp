@@ -23,9 +23,10 @@ struct resolved_event_options {
 };
 
 /// Fills the defaults of `o` (product code from `products`), checks the target's settings and
-/// generates the signing key. Throws system_error(errc::invalid_argument) naming the option.
+/// generates the signing key, valid around `now` (the emulator's clock). Throws
+/// system_error(errc::invalid_argument) naming the option.
 resolved_event_options resolve_event_options(const emulator_event_options& o,
-                                             const std::vector<emulated_product>& products);
+                                             const std::vector<emulated_product>& products, time_point now);
 
 /// Shapes, signs and delivers events. Thread-safe (the counters are atomics; the rest is const).
 class event_publisher {

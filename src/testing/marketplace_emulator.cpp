@@ -228,7 +228,8 @@ class emulator_server : public std::enable_shared_from_this<emulator_server> {
       if (!options_.ca_file.empty() && !ca_pem_.empty()) write_file_atomically(options_.ca_file, ca_pem_);
     }
     if (options_.events.target != event_target::none)
-      events_ = std::make_shared<event_publisher>(resolve_event_options(options_.events, options_.products));
+      events_ = std::make_shared<event_publisher>(
+          resolve_event_options(options_.events, options_.products, options_.clock()));
     const tcp::endpoint ep(address_, options_.port);
     acceptor_.open(ep.protocol());
     acceptor_.set_option(tcp::acceptor::reuse_address(true));

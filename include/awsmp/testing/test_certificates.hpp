@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,9 +32,12 @@ struct signing_certificate_bundle {
 };
 
 /// Generates, at run time, a fresh CA (EC P-256) and an RSA 2048 signing certificate it issued
-/// (CN sns.amazonaws.com, not a server certificate), valid from one hour ago for `validity`.
-/// Nothing touches the disk. Throws system_error(errc::invalid_argument) for a non-positive
-/// validity and std::runtime_error when OpenSSL fails.
-signing_certificate_bundle make_sns_signing_certificate(std::chrono::hours validity = std::chrono::hours{24});
+/// (CN sns.amazonaws.com, not a server certificate), valid from one hour before `now` (empty:
+/// the system clock; a test clock may run elsewhere) for `validity`. Nothing touches the disk.
+/// Throws system_error(errc::invalid_argument) for a non-positive validity and
+/// std::runtime_error when OpenSSL fails.
+signing_certificate_bundle make_sns_signing_certificate(
+    std::chrono::hours validity = std::chrono::hours{24},
+    std::optional<std::chrono::system_clock::time_point> now = std::nullopt);
 
 }  // namespace awsmp::testing
