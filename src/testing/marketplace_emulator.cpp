@@ -472,7 +472,11 @@ class emulator_server : public std::enable_shared_from_this<emulator_server> {
         core_.counters().errors.fetch_add(1, std::memory_order_relaxed);
         res = to_http(make_error(403, "AccessDeniedException", refusal), version);
       } else if (admin_request && admin_enabled_) {
-        res = is_event_route(req) ? co_await admin_events(req) : admin(req);
+        // Not a conditional expression: g++ 12 mishandles a co_await in one branch of ?:.
+        if (is_event_route(req))
+          res = co_await admin_events(req);
+        else
+          res = admin(req);
       } else {
         service_response answer = service(req);
         if (answer.latency.count() > 0) {
