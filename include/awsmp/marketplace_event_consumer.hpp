@@ -79,11 +79,11 @@ enum class event_outcome {
 /// What handle_detailed() did with one body: the outcome and, once verified, the event (also
 /// for duplicate and ignored ones, so that an HTTPS endpoint can confirm a subscription).
 struct handled_event {
-  event_outcome outcome = event_outcome::refused;
-  event_refusal refusal = event_refusal::none;  ///< why, when refused
-  std::string reason;                           ///< for the log; never the body or the signature
-  bool verified = false;                        ///< `event` holds the verified event
-  marketplace_event event;
+  event_outcome outcome = event_outcome::refused;  ///< what became of the message
+  event_refusal refusal = event_refusal::none;     ///< why, when refused
+  std::string reason;                              ///< for the log; never the body or the signature
+  bool verified = false;                           ///< `event` holds the verified event
+  marketplace_event event;                         ///< the event, when verified
 };
 
 /// Consumes Marketplace events from one queue. run() and poll_once() must run on the executor

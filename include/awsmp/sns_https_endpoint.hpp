@@ -56,7 +56,9 @@ struct sns_https_endpoint_stats {
 /// verifier and the sink, must outlive it.
 class sns_https_endpoint {
  public:
+  /// The request type handle() takes (Beast's string body).
   using request = boost::beast::http::request<boost::beast::http::string_body>;
+  /// The response type handle() and check_header() return, ready to write (payload prepared).
   using response = boost::beast::http::response<boost::beast::http::string_body>;
 
   /// `consumer` verifies and applies (it may be the queue-less constructor's); `confirm` calls
@@ -64,6 +66,7 @@ class sns_https_endpoint {
   /// Throws system_error(errc::invalid_argument) for an empty `confirm` or max_body_bytes 0.
   sns_https_endpoint(marketplace_event_consumer& consumer, subscription_confirmer confirm,
                      sns_https_endpoint_options options = {});
+  /// Never throws.
   ~sns_https_endpoint();
   sns_https_endpoint(const sns_https_endpoint&) = delete;
   sns_https_endpoint& operator=(const sns_https_endpoint&) = delete;

@@ -62,7 +62,7 @@ struct sqs_delete_batch_result {
 
 /// The answer of SendMessage.
 struct sqs_send_result {
-  std::string message_id;
+  std::string message_id;       ///< the id SQS gave the message
   std::string sequence_number;  ///< FIFO queues only
 };
 

@@ -276,14 +276,15 @@ class marketplace_emulator {
                                       std::string signing_cert_url = {}) const;
 
   /// The SNS signing certificate (RSA, PEM) the emulator generated at start() when a target
-  /// is configured; empty otherwise.
+  /// is configured; empty otherwise. Throws only std::bad_alloc (so do the getters below).
   std::string sns_signing_certificate_pem() const;
   /// The CA that issued it: set it as sns_verifier_options::trust_anchor_pem.
   std::string sns_ca_certificate_pem() const;
   /// The SigningCertURL its envelopes carry (https://sns.<region>.amazonaws.com/...pem).
   std::string sns_signing_cert_url() const;
-  /// The TopicArns of its subscription and entitlement notifications (for the allow-list).
+  /// The TopicArn of its subscription notifications (for the verifier's allow-list).
   std::string subscription_topic_arn() const;
+  /// The TopicArn of its entitlement notifications (for the verifier's allow-list).
   std::string entitlement_topic_arn() const;
   /// A certificate fetcher for sns_verifier that answers the emulator's SigningCertURL with
   /// sns_signing_certificate_pem() and throws std::runtime_error for any other URL (no network).
