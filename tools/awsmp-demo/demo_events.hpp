@@ -5,6 +5,7 @@
 // entitlements. A few forged messages are posted too, and must be refused.
 #pragma once
 
+#include <atomic>
 #include <awsmp/entitlement_checker.hpp>
 #include <awsmp/entitlement_service_client.hpp>
 #include <awsmp/subscription_manager.hpp>
@@ -40,8 +41,11 @@ class event_path {
 
   /// Half-way: each leaver gets unsubscribe-pending (billed now) and loses its entitlements
   /// (entitlement-updated, re-synced); then the forged messages are posted, naming `victim`.
-  boost::asio::awaitable<void> customers_leaving(std::vector<std::string> leavers, std::string victim);
-  /// At the end: unsubscribe-success for each leaver (settled, then deactivated).
+  /// Runs in the background, so that the demo's hours keep their pace; customers_left() waits
+  /// for it.
+  void customers_leaving(std::vector<std::string> leavers, std::string victim);
+  /// At the end: unsubscribe-success for each leaver (settled, then deactivated), after the
+  /// half-way events were all delivered.
   boost::asio::awaitable<void> customers_left(std::vector<std::string> leavers);
   /// Prints the "events:" summary line; false when a forged message was applied (its victim was
   /// deactivated, or the endpoint did not refuse it) or a genuine event was not applied.
