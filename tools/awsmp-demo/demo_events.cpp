@@ -219,7 +219,7 @@ asio::awaitable<void> event_path::impl::leave(std::vector<std::string> leavers, 
   const auto took =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   std::printf(
-      "events: %zu customers leaving (unsubscribe-pending, entitlement-updated) and %d forged messages, "
+      "leaving: %zu customers (unsubscribe-pending, entitlement-updated) and %d forged messages, "
       "delivered over HTTPS in %lld ms\n",
       leavers.size(), d.forged, static_cast<long long>(took.count()));
 }
