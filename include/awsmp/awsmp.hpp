@@ -35,6 +35,7 @@
 #include <awsmp/prometheus.hpp>
 #include <awsmp/region.hpp>
 #include <awsmp/sigv4.hpp>
+#include <awsmp/sns_https_endpoint.hpp>
 #include <awsmp/sns_verifier.hpp>
 #include <awsmp/sqlite_store.hpp>
 #include <awsmp/sqs_client.hpp>

@@ -76,6 +76,16 @@ enum class event_outcome {
   retry,      ///< the sink failed: leave it for a later delivery
 };
 
+/// What handle_detailed() did with one body: the outcome and, once verified, the event (also
+/// for duplicate and ignored ones, so that an HTTPS endpoint can confirm a subscription).
+struct handled_event {
+  event_outcome outcome = event_outcome::refused;  ///< what became of the message
+  event_refusal refusal = event_refusal::none;     ///< why, when refused
+  std::string reason;                              ///< for the log; never the body or the signature
+  bool verified = false;                           ///< `event` holds the verified event
+  marketplace_event event;                         ///< the event, when verified
+};
+
 /// Consumes Marketplace events from one queue. run() and poll_once() must run on the executor
 /// given to the constructor; stop() and stats() may be called from any thread.
 class marketplace_event_consumer {
@@ -85,6 +95,12 @@ class marketplace_event_consumer {
   /// system_error(errc::invalid_argument) for an empty queue_url or out-of-range options.
   marketplace_event_consumer(asio::any_io_executor ex, sqs_client& sqs, sns_verifier* verifier,
                              event_sink& sink, marketplace_event_consumer_options options);
+  /// A consumer without a queue, for bodies that arrive by HTTPS (sns_https_endpoint): only
+  /// handle() and handle_detailed() may be used (run() and poll_once() throw
+  /// errc::invalid_argument). `verifier` and `sink` must outlive it. Throws
+  /// system_error(errc::invalid_argument) for out-of-range options.
+  marketplace_event_consumer(asio::any_io_executor ex, sns_verifier* verifier, event_sink& sink,
+                             marketplace_event_consumer_options options = {});
   ~marketplace_event_consumer();
   marketplace_event_consumer(const marketplace_event_consumer&) = delete;
   marketplace_event_consumer& operator=(const marketplace_event_consumer&) = delete;
@@ -100,6 +116,9 @@ class marketplace_event_consumer {
   /// Verifies and applies one message body (as from SQS or an HTTPS POST); never throws beyond
   /// std::bad_alloc and operation_aborted. Deleting is the caller's business.
   awaitable<event_outcome> handle(std::string body);
+  /// handle(), also returning the verified event and the refusal; never throws beyond
+  /// std::bad_alloc and operation_aborted.
+  awaitable<handled_event> handle_detailed(std::string body);
   /// A snapshot of the counters; never throws.
   marketplace_event_consumer_stats stats() const noexcept;
 

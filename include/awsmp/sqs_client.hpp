@@ -1,6 +1,7 @@
 // sqs_client: the few Amazon SQS operations an event consumer needs (AWS JSON 1.0 protocol,
 // X-Amz-Target AmazonSQS.<Op>, SigV4 signing name "sqs"): long-polling ReceiveMessage,
-// DeleteMessage, DeleteMessageBatch, ChangeMessageVisibility and GetQueueUrl.
+// DeleteMessage, DeleteMessageBatch, ChangeMessageVisibility, GetQueueUrl, and SendMessage (which
+// the emulator uses to publish events).
 #pragma once
 
 #include <awsmp/client_options.hpp>
@@ -59,6 +60,12 @@ struct sqs_delete_batch_result {
   std::vector<sqs_batch_failure> failed;
 };
 
+/// The answer of SendMessage.
+struct sqs_send_result {
+  std::string message_id;       ///< the id SQS gave the message
+  std::string sequence_number;  ///< FIFO queues only
+};
+
 /// Calls Amazon SQS. Thread-safe. The signer must sign for service "sqs" in options.region;
 /// options.timeout must exceed the long-poll wait (it bounds each attempt).
 class sqs_client {
@@ -93,6 +100,12 @@ class sqs_client {
   /// now). Throws invalid_argument, aws_error, system_error.
   awaitable<void> change_message_visibility(std::string queue_url, std::string receipt_handle,
                                             int visibility_timeout_seconds);
+
+  /// SendMessage of `body` (1 byte..1 MiB), optionally delayed 0..900 s; the answer's
+  /// MD5OfMessageBody is checked against `body`. Throws invalid_argument, malformed_message,
+  /// aws_error, system_error.
+  awaitable<sqs_send_result> send_message(std::string queue_url, std::string body,
+                                          std::optional<int> delay_seconds = std::nullopt);
 
   /// A snapshot of the counters; never throws.
   client_stats stats() const noexcept;

@@ -46,7 +46,7 @@ awaitable<std::exception_ptr> guarded_poll(marketplace_event_consumer& consumer)
 
 struct marketplace_event_consumer::impl {
   asio::any_io_executor ex;
-  sqs_client& sqs;
+  sqs_client* sqs;  // null: HTTPS delivery only
   sns_verifier* verifier;
   event_sink& sink;
   marketplace_event_consumer_options options;
@@ -61,7 +61,7 @@ struct marketplace_event_consumer::impl {
   std::atomic<std::uint64_t> received{0}, applied{0}, ignored{0}, duplicates{0}, refused{0}, retried{0},
       delete_failures{0}, receive_failures{0};
 
-  impl(asio::any_io_executor e, sqs_client& s, sns_verifier* v, event_sink& k,
+  impl(asio::any_io_executor e, sqs_client* s, sns_verifier* v, event_sink& k,
        marketplace_event_consumer_options o)
       : ex(e), sqs(s), verifier(v), sink(k), options(std::move(o)), wake(e) {}
 
@@ -80,11 +80,15 @@ struct marketplace_event_consumer::impl {
     }
   }
 
-  event_outcome refuse(event_refusal why, const std::string& reason) {
+  handled_event refuse(event_refusal why, std::string reason) {
     refused.fetch_add(1, std::memory_order_relaxed);
     detail::log(log_level::warning, std::string("awsmp events: message refused (") +
                                         std::string(to_string(why)) + "): " + reason);
-    return event_outcome::refused;
+    handled_event h;
+    h.outcome = event_outcome::refused;
+    h.refusal = why;
+    h.reason = std::move(reason);
+    return h;
   }
 
   // Applies one verified event; returns false when there was nothing to do.
@@ -151,22 +155,42 @@ struct marketplace_event_consumer::impl {
   }
 };
 
-marketplace_event_consumer::marketplace_event_consumer(asio::any_io_executor ex, sqs_client& sqs,
-                                                       sns_verifier* verifier, event_sink& sink,
-                                                       marketplace_event_consumer_options options) {
-  if (options.queue_url.empty()) detail::throw_invalid_argument("queue_url", "required");
+namespace {
+
+void check_options(const marketplace_event_consumer_options& options, bool queue) {
+  if (queue && options.queue_url.empty()) detail::throw_invalid_argument("queue_url", "required");
   if (options.wait_time_seconds < 0 || options.wait_time_seconds > 20)
     detail::throw_invalid_argument("wait_time_seconds", "must be 0..20");
   if (options.max_messages < 1 || options.max_messages > 10)
     detail::throw_invalid_argument("max_messages", "must be 1..10");
   if (options.remembered_events == 0)
     detail::throw_invalid_argument("remembered_events", "must be at least 1");
-  impl_ = std::make_unique<impl>(std::move(ex), sqs, verifier, sink, std::move(options));
+}
+
+}  // namespace
+
+marketplace_event_consumer::marketplace_event_consumer(asio::any_io_executor ex, sqs_client& sqs,
+                                                       sns_verifier* verifier, event_sink& sink,
+                                                       marketplace_event_consumer_options options) {
+  check_options(options, true);
+  impl_ = std::make_unique<impl>(std::move(ex), &sqs, verifier, sink, std::move(options));
+}
+
+marketplace_event_consumer::marketplace_event_consumer(asio::any_io_executor ex, sns_verifier* verifier,
+                                                       event_sink& sink,
+                                                       marketplace_event_consumer_options options) {
+  check_options(options, false);
+  impl_ = std::make_unique<impl>(std::move(ex), nullptr, verifier, sink, std::move(options));
 }
 
 marketplace_event_consumer::~marketplace_event_consumer() = default;
 
 awaitable<event_outcome> marketplace_event_consumer::handle(std::string body) {
+  const handled_event h = co_await handle_detailed(std::move(body));
+  co_return h.outcome;
+}
+
+awaitable<handled_event> marketplace_event_consumer::handle_detailed(std::string body) {
   impl& d = *impl_;
   if (body.size() > max_event_bytes)
     co_return d.refuse(event_refusal::too_large, "the message is larger than 256 KiB");
@@ -203,9 +227,13 @@ awaitable<event_outcome> marketplace_event_consumer::handle(std::string body) {
   if (!d.options.expected_product_code.empty() && !v.event.product_code.empty() &&
       v.event.product_code != d.options.expected_product_code)
     co_return d.refuse(event_refusal::wrong_product, "the event is for another product code");
+  handled_event h;
+  h.verified = true;
+  h.event = v.event;
   if (d.seen(v.event.dedup_id)) {
     d.duplicates.fetch_add(1, std::memory_order_relaxed);
-    co_return event_outcome::duplicate;
+    h.outcome = event_outcome::duplicate;
+    co_return h;
   }
   const std::string dedup_id = v.event.dedup_id;
   const std::string kind(to_string(v.event.kind));
@@ -223,32 +251,39 @@ awaitable<event_outcome> marketplace_event_consumer::handle(std::string body) {
     d.retried.fetch_add(1, std::memory_order_relaxed);
     detail::log(log_level::warning,
                 "awsmp events: applying " + kind + " failed, left for redelivery: " + failure);
-    co_return event_outcome::retry;
+    h.outcome = event_outcome::retry;
+    h.reason = std::move(failure);
+    co_return h;
   }
   d.remember(dedup_id);
   if (!did_something) {
     d.ignored.fetch_add(1, std::memory_order_relaxed);
-    co_return event_outcome::ignored;
+    h.outcome = event_outcome::ignored;
+    co_return h;
   }
   d.applied.fetch_add(1, std::memory_order_relaxed);
-  co_return event_outcome::applied;
+  h.outcome = event_outcome::applied;
+  co_return h;
 }
 
 awaitable<std::size_t> marketplace_event_consumer::poll_once() {
   impl& d = *impl_;
+  if (!d.sqs)
+    detail::throw_invalid_argument("marketplace_event_consumer", "has no queue (HTTPS delivery only)");
   sqs_receive_options r;
   r.max_messages = d.options.max_messages;
   r.wait_time_seconds = d.options.wait_time_seconds;
   r.visibility_timeout = d.options.visibility_timeout;
   std::string url = d.options.queue_url;
-  const std::vector<sqs_message> messages = co_await d.sqs.receive_message(std::move(url), r);
+  const std::vector<sqs_message> messages = co_await d.sqs->receive_message(std::move(url), r);
   for (const auto& m : messages) {
     d.received.fetch_add(1, std::memory_order_relaxed);
     event_outcome outcome;
     if (!m.defect.empty()) {
-      outcome = d.refuse(
-          m.defect.find("larger") != std::string::npos ? event_refusal::too_large : event_refusal::malformed,
-          "SQS message " + m.message_id + ": " + m.defect);
+      outcome = d.refuse(m.defect.find("larger") != std::string::npos ? event_refusal::too_large
+                                                                      : event_refusal::malformed,
+                         "SQS message " + m.message_id + ": " + m.defect)
+                    .outcome;
     } else {
       std::string body = m.body;
       outcome = co_await handle(std::move(body));
@@ -260,7 +295,7 @@ awaitable<std::size_t> marketplace_event_consumer::poll_once() {
     try {
       std::string queue = d.options.queue_url;
       std::string handle_copy = m.receipt_handle;
-      co_await d.sqs.delete_message(std::move(queue), std::move(handle_copy));
+      co_await d.sqs->delete_message(std::move(queue), std::move(handle_copy));
     } catch (const boost::system::system_error& e) {
       if (e.code() == asio::error::operation_aborted) throw;
       d.delete_failures.fetch_add(1, std::memory_order_relaxed);
@@ -276,6 +311,8 @@ awaitable<void> marketplace_event_consumer::run() {
   using namespace asio::experimental::awaitable_operators;
   impl& d = *impl_;
   if (d.stopped.load()) detail::throw_error(errc::stopped, "marketplace_event_consumer: stopped");
+  if (!d.sqs)
+    detail::throw_invalid_argument("marketplace_event_consumer", "has no queue (HTTPS delivery only)");
   d.running = true;
   while (!d.stopped.load()) {
     // Both branches always succeed (the poll reports its failure as a value, the timer's

@@ -114,20 +114,28 @@ std::string sns_topic_region(std::string_view arn) {
   return std::string(region);
 }
 
-std::string cert_url_violation(std::string_view url, std::string_view region, std::string_view host_suffix) {
+namespace {
+
+// The rule shared by every URL an SNS message makes us fetch (SigningCertURL, SubscribeURL):
+// only AWS's own SNS host of the topic's region, over https on the default port, may be
+// contacted, so a forged message cannot point us at a host of its choosing. Returns why not,
+// or empty; on success `path_and_query` is everything from the first '/'.
+std::string sns_host_violation(std::string_view url, std::string_view field, std::string_view region,
+                               std::string_view host_suffix, std::string_view& path_and_query) {
+  const std::string name(field);
   constexpr std::string_view scheme = "https://";
-  if (url.substr(0, scheme.size()) != scheme) return "SigningCertURL must use https";
+  if (url.substr(0, scheme.size()) != scheme) return name + " must use https";
   std::string_view rest = url.substr(scheme.size());
   const auto slash = rest.find('/');
-  if (slash == std::string_view::npos) return "SigningCertURL has no path";
+  if (slash == std::string_view::npos) return name + " has no path";
   std::string_view authority = rest.substr(0, slash);
-  const std::string_view path = rest.substr(slash);
-  if (authority.find('@') != std::string_view::npos) return "SigningCertURL must not carry user info";
+  path_and_query = rest.substr(slash);
+  if (authority.find('@') != std::string_view::npos) return name + " must not carry user info";
   if (const auto colon = authority.find(':'); colon != std::string_view::npos) {
-    if (authority.substr(colon + 1) != "443") return "SigningCertURL must use the default https port";
+    if (authority.substr(colon + 1) != "443") return name + " must use the default https port";
     authority = authority.substr(0, colon);
   }
-  if (region.empty()) return "the TopicArn names no region, so no certificate host can be trusted";
+  if (region.empty()) return "the TopicArn names no region, so no " + name + " host can be trusted";
   std::string expected = "sns.";
   expected.append(region);
   expected.append(host_suffix);
@@ -135,14 +143,51 @@ std::string cert_url_violation(std::string_view url, std::string_view region, st
   std::string host(authority);
   std::transform(host.begin(), host.end(), host.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (host != expected) return "SigningCertURL host must be " + expected;
-  if (path.find_first_of("?#") != std::string_view::npos)
-    return "SigningCertURL must not have a query or fragment";
+  if (host != expected) return name + " host must be " + expected;
+  if (path_and_query.find('#') != std::string_view::npos) return name + " must not have a fragment";
+  return {};
+}
+
+}  // namespace
+
+std::string cert_url_violation(std::string_view url, std::string_view region, std::string_view host_suffix) {
+  std::string_view path;
+  if (auto why = sns_host_violation(url, "SigningCertURL", region, host_suffix, path); !why.empty())
+    return why;
+  if (path.find('?') != std::string_view::npos) return "SigningCertURL must not have a query or fragment";
   if (path.find("..") != std::string_view::npos || path.find('%') != std::string_view::npos)
     return "SigningCertURL path must not contain '..' or percent-escapes";
   constexpr std::string_view pem = ".pem";
   if (path.size() <= pem.size() + 1 || path.substr(path.size() - pem.size()) != pem)
     return "SigningCertURL must end in .pem";
+  return {};
+}
+
+std::string subscribe_url_violation(std::string_view url, std::string_view region,
+                                    std::string_view host_suffix) {
+  std::string_view target;
+  if (auto why = sns_host_violation(url, "SubscribeURL", region, host_suffix, target); !why.empty())
+    return why;
+  const auto query = target.find('?');
+  const std::string_view path = target.substr(0, query);
+  if (path != "/") return "SubscribeURL path must be /";
+  // Only the confirmation itself may be triggered, not another SNS action of the query API.
+  const std::string_view params =
+      query == std::string_view::npos ? std::string_view{} : target.substr(query + 1);
+  bool confirm = false;
+  std::size_t start = 0;
+  while (start <= params.size()) {
+    const auto amp = params.find('&', start);
+    const auto param =
+        params.substr(start, amp == std::string_view::npos ? std::string_view::npos : amp - start);
+    if (param.substr(0, 7) == "Action=") {
+      if (param != "Action=ConfirmSubscription") return "SubscribeURL must call Action=ConfirmSubscription";
+      confirm = true;
+    }
+    if (amp == std::string_view::npos) break;
+    start = amp + 1;
+  }
+  if (!confirm) return "SubscribeURL must call Action=ConfirmSubscription";
   return {};
 }
 

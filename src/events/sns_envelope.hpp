@@ -41,4 +41,10 @@ std::string sns_topic_region(std::string_view arn);
 /// "sns.<region><host_suffix>", a path ending in ".pem", no query or fragment.
 std::string cert_url_violation(std::string_view url, std::string_view region, std::string_view host_suffix);
 
+/// Why the SubscribeURL `url` of a SubscriptionConfirmation from `region` may not be called, or
+/// empty when it may: the host rule of cert_url_violation (the same function checks both), path
+/// "/" and a query whose Action is ConfirmSubscription. Never throws beyond std::bad_alloc.
+std::string subscribe_url_violation(std::string_view url, std::string_view region,
+                                    std::string_view host_suffix);
+
 }  // namespace awsmp::detail

@@ -67,6 +67,14 @@ awaitable<void> sqs_client::change_message_visibility(std::string queue_url, std
   co_await impl_->call(std::move(target), std::move(body));
 }
 
+awaitable<sqs_send_result> sqs_client::send_message(std::string queue_url, std::string body,
+                                                    std::optional<int> delay_seconds) {
+  std::string request = detail::encode_send_message(queue_url, body, delay_seconds);
+  std::string target(detail::sqs_target_send_message);
+  const std::string answer = co_await impl_->call(std::move(target), std::move(request));
+  co_return detail::decode_send_message(answer, body);
+}
+
 client_stats sqs_client::stats() const noexcept {
   return impl_->stats();
 }

@@ -138,6 +138,36 @@ std::string encode_get_queue_url(std::string_view queue_name, std::string_view o
   return out;
 }
 
+std::string encode_send_message(std::string_view queue_url, std::string_view body,
+                                std::optional<int> delay_seconds) {
+  check_queue_url(queue_url);
+  if (body.empty() || body.size() > sqs_max_send_bytes)
+    throw_invalid_argument("message_body", "must be 1..1048576 bytes");
+  if (delay_seconds && (*delay_seconds < 0 || *delay_seconds > 900))
+    throw_invalid_argument("delay_seconds", "must be 0..900");
+  std::string out;
+  json_object_writer w(out);
+  append_json_string(w.key("QueueUrl"), queue_url);
+  append_json_string(w.key("MessageBody"), body);
+  if (delay_seconds) append_json_int(w.key("DelaySeconds"), *delay_seconds);
+  w.close();
+  return out;
+}
+
+sqs_send_result decode_send_message(std::string_view answer, std::string_view body) {
+  const json::value doc = parse_answer(answer);
+  const json_path root;
+  sqs_send_result out;
+  read_required(doc.as_object(), "MessageId", root, out.message_id, read_string);
+  std::string md5;
+  read_optional(doc.as_object(), "MD5OfMessageBody", root, md5, read_string);
+  // The digest proves the queue stored the bytes that were sent.
+  if (!md5.empty() && md5 != md5_hex(body))
+    throw_malformed(root.member("MD5OfMessageBody"), "does not match the body sent");
+  read_optional(doc.as_object(), "SequenceNumber", root, out.sequence_number, read_string);
+  return out;
+}
+
 std::vector<sqs_message> decode_receive_message(std::string_view answer, std::size_t max_body_bytes) {
   const json::value doc = parse_answer(answer);
   const json_path root;

@@ -305,6 +305,8 @@ emulator_stats emulator_counters::snapshot() const noexcept {
   s.records_idempotent = records_idempotent.load(r);
   s.records_duplicate = records_duplicate.load(r);
   s.records_not_subscribed = records_not_subscribed.load(r);
+  s.events_published = events_published.load(r);
+  s.event_delivery_failures = event_delivery_failures.load(r);
   return s;
 }
 
@@ -312,7 +314,8 @@ void emulator_counters::clear() noexcept {
   // active_connections is a level, not a count of events: it survives a reset.
   for (auto* c : {&requests, &connections, &connections_rejected, &tls_handshakes, &auth_failures, &errors,
                   &throttled, &server_errors, &dropped_before, &dropped_after_commit, &unprocessed_records,
-                  &records_accepted, &records_idempotent, &records_duplicate, &records_not_subscribed})
+                  &records_accepted, &records_idempotent, &records_duplicate, &records_not_subscribed,
+                  &events_published, &event_delivery_failures})
     c->store(0, std::memory_order_relaxed);
 }
 
@@ -405,6 +408,48 @@ void emulator_core::add_entitlement(marketplace_entitlement entitlement) {
     awsmp::detail::throw_invalid_argument("marketplace_entitlement.product_code", "must not be empty");
   std::lock_guard lock(mutex_);
   entitlements_.push_back(std::move(entitlement));
+}
+
+emulated_customer* emulator_core::find_customer(const billed_customer& who) {
+  if (!who.is_account()) {
+    auto it = by_identifier_.find(who.customer_identifier);
+    return it == by_identifier_.end() ? nullptr : &customers_[it->second];
+  }
+  auto it = by_account_.find(who.customer_aws_account_id);
+  if (it == by_account_.end()) return nullptr;
+  for (std::size_t i : it->second)
+    if (customers_[i].identity.license_arn == who.license_arn) return &customers_[i];
+  return nullptr;
+}
+
+std::optional<emulated_customer> emulator_core::find(const billed_customer& who) const {
+  std::lock_guard lock(mutex_);
+  const auto* c = const_cast<emulator_core*>(this)->find_customer(who);
+  if (!c) return std::nullopt;
+  return *c;
+}
+
+bool emulator_core::mark_unsubscribed(const billed_customer& who, time_point at) {
+  std::lock_guard lock(mutex_);
+  auto* c = find_customer(who);
+  if (!c) return false;
+  c->subscribed = false;
+  c->unsubscribed_at = at;
+  return true;
+}
+
+void emulator_core::replace_entitlements(const billed_customer& who,
+                                         std::vector<marketplace_entitlement> entitlements) {
+  for (const auto& e : entitlements)
+    if (e.product_code.empty())
+      awsmp::detail::throw_invalid_argument("marketplace_entitlement.product_code", "must not be empty");
+  std::lock_guard lock(mutex_);
+  std::erase_if(entitlements_, [&who](const marketplace_entitlement& e) {
+    return who.is_account()
+               ? e.customer_aws_account_id == who.customer_aws_account_id && e.license_arn == who.license_arn
+               : e.customer_identifier == who.customer_identifier;
+  });
+  for (auto& e : entitlements) entitlements_.push_back(std::move(e));
 }
 
 void emulator_core::reset() {
@@ -684,7 +729,12 @@ service_response emulator_core::batch_meter_usage(std::string_view body, time_po
     }
     usage_record_result result;
     const emulated_customer* customer = find_customer(r);
-    if (!customer || !customer->subscribed ||
+    // A customer unsubscribed through the admin endpoint keeps the records stamped before it:
+    // the final usage of the hour after unsubscribe-pending may be (re)sent after the fact.
+    const bool subscribed_then =
+        customer &&
+        (customer->subscribed || (customer->unsubscribed_at && r.timestamp < *customer->unsubscribed_at));
+    if (!customer || !subscribed_then ||
         (!input.product_code.empty() && !customer->identity.product_code.empty() &&
          customer->identity.product_code != input.product_code)) {
       counters_.records_not_subscribed.fetch_add(1, std::memory_order_relaxed);

@@ -10,6 +10,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -45,7 +46,7 @@ struct emulator_counters {
   std::atomic<std::uint64_t> requests{0}, connections{0}, connections_rejected{0}, active_connections{0},
       tls_handshakes{0}, auth_failures{0}, errors{0}, throttled{0}, server_errors{0}, dropped_before{0},
       dropped_after_commit{0}, unprocessed_records{0}, records_accepted{0}, records_idempotent{0},
-      records_duplicate{0}, records_not_subscribed{0};
+      records_duplicate{0}, records_not_subscribed{0}, events_published{0}, event_delivery_failures{0};
   emulator_stats snapshot() const noexcept;
   void clear() noexcept;
 };
@@ -72,6 +73,15 @@ class emulator_core {
   void inject(fault_kind kind, std::size_t count);
   void add_customer(emulated_customer customer);
   void add_entitlement(marketplace_entitlement entitlement);
+  /// The customer `who` names (legacy: by identifier; account form: account and license), if any.
+  std::optional<emulated_customer> find(const billed_customer& who) const;
+  /// Marks `who` not subscribed from `at` on (records stamped earlier are still accepted);
+  /// false when the emulator does not know `who`.
+  bool mark_unsubscribed(const billed_customer& who, time_point at);
+  /// Replaces every entitlement of `who` (legacy: customer_identifier; account form: account and
+  /// license) by `entitlements`. Throws system_error(errc::invalid_argument) for one without a
+  /// product code.
+  void replace_entitlements(const billed_customer& who, std::vector<marketplace_entitlement> entitlements);
   void reset();
   /// The next x-amzn-RequestId (UUID-shaped, unique within the process run).
   std::string next_request_id();
@@ -105,6 +115,7 @@ class emulator_core {
   void commit(std::string_view operation, const std::string& product_code, const usage_record& record,
               const std::string& id, time_point now);                        // requires mutex_
   const emulated_customer* find_customer(const usage_record& record) const;  // requires mutex_
+  emulated_customer* find_customer(const billed_customer& who);              // requires mutex_
   /// The request's product code, else (a license record) the product of the record's license.
   std::string product_of(const std::string& product_code,
                          const usage_record& record) const;  // requires mutex_

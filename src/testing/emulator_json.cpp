@@ -190,6 +190,8 @@ json::value to_json(const emulator_stats& s) {
       {"records_idempotent", s.records_idempotent},
       {"records_duplicate", s.records_duplicate},
       {"records_not_subscribed", s.records_not_subscribed},
+      {"events_published", s.events_published},
+      {"event_delivery_failures", s.event_delivery_failures},
   };
 }
 

@@ -39,6 +39,7 @@
 #include "core/throw.hpp"
 #include "testing/emulator_auth.hpp"
 #include "testing/emulator_core.hpp"
+#include "testing/emulator_events.hpp"
 #include "testing/emulator_json.hpp"
 #include "transport/http_client.hpp"
 
@@ -226,6 +227,9 @@ class emulator_server : public std::enable_shared_from_this<emulator_server> {
       tls_context_->use_private_key(asio::buffer(key), ssl::context::pem);
       if (!options_.ca_file.empty() && !ca_pem_.empty()) write_file_atomically(options_.ca_file, ca_pem_);
     }
+    if (options_.events.target != event_target::none)
+      events_ = std::make_shared<event_publisher>(
+          resolve_event_options(options_.events, options_.products, options_.clock()));
     const tcp::endpoint ep(address_, options_.port);
     acceptor_.open(ep.protocol());
     acceptor_.set_option(tcp::acceptor::reuse_address(true));
@@ -278,6 +282,83 @@ class emulator_server : public std::enable_shared_from_this<emulator_server> {
   }
   const emulator_options& options() const noexcept { return options_; }
   emulator_core& core() noexcept { return core_; }
+
+  // --- lifecycle events (issue 13 item 5) ---------------------------------------------------
+
+  std::shared_ptr<event_publisher> events() const {
+    std::lock_guard lock(mutex_);
+    return events_;
+  }
+
+  std::shared_ptr<event_publisher> require_events() const {
+    auto e = events();
+    if (!e)
+      awsmp::detail::throw_invalid_argument("marketplace_emulator",
+                                            "no event target is configured (or start() was not called)");
+    return e;
+  }
+
+  // One event to the target; a refusal by the endpoint is an error of the caller's set-up.
+  awaitable<void> deliver(std::shared_ptr<event_publisher> publisher, std::string body) {
+    auto& c = core_.counters();
+    const unsigned status =
+        co_await publisher->deliver(std::move(body), c.events_published, c.event_delivery_failures);
+    if (status >= 300)
+      awsmp::detail::throw_error(errc::service_error,
+                                 "the event endpoint refused the event with HTTP " + std::to_string(status));
+  }
+
+  awaitable<void> publish(lifecycle_change change, const emulated_customer& customer) {
+    auto publisher = events();
+    if (!publisher) co_return;
+    auto bodies = publisher->bodies(change, customer, options_.clock());
+    for (auto& body : bodies) co_await deliver(publisher, std::move(body));
+  }
+
+  awaitable<void> subscribe(emulated_customer customer) {
+    customer.subscribed = true;
+    customer.unsubscribed_at.reset();
+    core_.add_customer(customer);
+    co_await publish(lifecycle_change::subscribed, customer);
+  }
+
+  awaitable<void> unsubscribe(billed_customer who, unsubscribe_stage stage) {
+    const auto customer = core_.find(who);
+    if (!customer) awsmp::detail::throw_error(errc::not_found, "marketplace_emulator: no such customer");
+    if (stage != unsubscribe_stage::success)
+      co_await publish(lifecycle_change::unsubscribe_pending, *customer);
+    if (stage == unsubscribe_stage::pending) co_return;
+    // Marked only after the delivery, so that what the seller bills while handling
+    // unsubscribe-success is stamped before the unsubscription; marked even when the delivery
+    // failed, as AWS unsubscribes whatever the seller's endpoint says.
+    std::exception_ptr failure;
+    try {
+      co_await publish(lifecycle_change::unsubscribed, *customer);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    core_.mark_unsubscribed(who, options_.clock());
+    if (failure) std::rethrow_exception(failure);
+  }
+
+  awaitable<void> set_entitlements(billed_customer who, std::vector<marketplace_entitlement> list) {
+    const auto customer = core_.find(who);
+    if (!customer) awsmp::detail::throw_error(errc::not_found, "marketplace_emulator: no such customer");
+    for (auto& e : list) {
+      if (e.product_code.empty()) e.product_code = customer->identity.product_code;
+      e.customer_identifier = who.is_account() ? std::string() : who.customer_identifier;
+      e.customer_aws_account_id = who.customer_aws_account_id;
+      e.license_arn = who.license_arn;
+    }
+    core_.replace_entitlements(who, std::move(list));
+    co_await publish(lifecycle_change::entitlements_changed, *customer);
+  }
+
+  awaitable<unsigned> publish_raw(std::string body) {
+    auto publisher = require_events();
+    auto& c = core_.counters();
+    co_return co_await publisher->deliver(std::move(body), c.events_published, c.event_delivery_failures);
+  }
 
  private:
   std::string endpoint_locked() const {
@@ -391,7 +472,11 @@ class emulator_server : public std::enable_shared_from_this<emulator_server> {
         core_.counters().errors.fetch_add(1, std::memory_order_relaxed);
         res = to_http(make_error(403, "AccessDeniedException", refusal), version);
       } else if (admin_request && admin_enabled_) {
-        res = admin(req);
+        // Not a conditional expression: g++ 12 mishandles a co_await in one branch of ?:.
+        if (is_event_route(req))
+          res = co_await admin_events(req);
+        else
+          res = admin(req);
       } else {
         service_response answer = service(req);
         if (answer.latency.count() > 0) {
@@ -475,6 +560,90 @@ class emulator_server : public std::enable_shared_from_this<emulator_server> {
           make_error(400, "UnknownOperationException", "Content-Type must be application/x-amz-json-1.1"));
     if (req.body().size() >= aws_body_limit) return refuse(too_large());
     return core_.handle(op, req.body(), now);
+  }
+
+  static bool is_event_route(const http_request& req) {
+    const std::string_view t = req.target();
+    return req.method() == http::verb::post &&
+           (t == "/_emulator/subscribe" || t == "/_emulator/unsubscribe" ||
+            t == "/_emulator/set-entitlements");
+  }
+
+  static billed_customer who_from_json(const boost::json::object& o) {
+    auto member = [&o](std::string_view k) {
+      const auto* v = o.if_contains(k);
+      if (v && !v->is_string()) awsmp::detail::throw_invalid_argument(std::string(k), "must be a string");
+      return v ? std::string(v->as_string()) : std::string();
+    };
+    std::string id = member("CustomerIdentifier");
+    if (!id.empty()) return billed_customer::legacy(std::move(id));
+    std::string account = member("CustomerAWSAccountId"), license = member("LicenseArn");
+    if (account.empty() || license.empty())
+      awsmp::detail::throw_invalid_argument("CustomerIdentifier",
+                                            "name the customer, or CustomerAWSAccountId and LicenseArn");
+    return billed_customer::account(std::move(account), std::move(license));
+  }
+
+  // The admin routes that publish events: their answer waits for the delivery.
+  awaitable<http_response> admin_events(http_request& req) {
+    http_response res{http::status::ok, req.version()};
+    res.set(http::field::content_type, "application/json");
+    if (!options_.admin_token.empty()) {
+      const std::string_view authorization = req[http::field::authorization];
+      constexpr std::string_view bearer = "Bearer ";
+      if (!authorization.starts_with(bearer) ||
+          !same_secret(authorization.substr(bearer.size()), options_.admin_token)) {
+        res.result(http::status::unauthorized);
+        res.body() = boost::json::serialize(
+            boost::json::object{{"message", "the admin endpoint needs Authorization: Bearer <admin token>"}});
+        co_return res;
+      }
+    }
+    const std::string_view target = req.target();
+    const auto before = core_.counters().events_published.load();
+    http::status status = http::status::ok;
+    std::string message;
+    try {
+      const auto jv = boost::json::parse(req.body());
+      if (target == "/_emulator/subscribe") {
+        co_await subscribe(customer_from_json(jv));
+      } else if (target == "/_emulator/unsubscribe") {
+        const auto& o = jv.as_object();
+        unsubscribe_stage stage = unsubscribe_stage::both;
+        if (const auto* st = o.if_contains("Stage")) {
+          const std::string_view v =
+              st->is_string() ? std::string_view(st->get_string()) : std::string_view();
+          if (v == "pending")
+            stage = unsubscribe_stage::pending;
+          else if (v == "success")
+            stage = unsubscribe_stage::success;
+          else if (v != "both")
+            awsmp::detail::throw_invalid_argument("Stage", "must be pending, success or both");
+        }
+        co_await unsubscribe(who_from_json(o), stage);
+      } else {
+        const auto& o = jv.as_object();
+        std::vector<marketplace_entitlement> list;
+        if (const auto* es = o.if_contains("Entitlements")) {
+          if (!es->is_array()) awsmp::detail::throw_invalid_argument("Entitlements", "must be an array");
+          for (const auto& e : es->get_array()) list.push_back(entitlement_from_json(e));
+        }
+        co_await set_entitlements(who_from_json(o), std::move(list));
+      }
+    } catch (const boost::system::system_error& e) {
+      status = e.code() == make_error_code(errc::not_found)       ? http::status::not_found
+               : e.code() == make_error_code(errc::service_error) ? http::status::bad_gateway
+                                                                  : http::status::bad_request;
+      message = e.what();
+    } catch (const std::exception& e) {
+      status = http::status::bad_request;
+      message = e.what();
+    }
+    res.result(status);
+    boost::json::object body{{"published", core_.counters().events_published.load() - before}};
+    if (!message.empty()) body["message"] = message;
+    res.body() = boost::json::serialize(body);
+    co_return res;
   }
 
   http_response admin(http_request& req) {
@@ -573,6 +742,7 @@ class emulator_server : public std::enable_shared_from_this<emulator_server> {
   sigv4::signing_key_cache keys_;
   std::optional<ssl::context> tls_context_;
   std::string ca_pem_;
+  std::shared_ptr<event_publisher> events_;  // set by start() when a target is configured
   tcp::acceptor acceptor_;
   std::atomic<std::uint16_t> port_{0};
   mutable std::mutex mutex_;
@@ -651,6 +821,58 @@ void marketplace_emulator::add_entitlement(marketplace_entitlement entitlement) 
 }
 void marketplace_emulator::reset() {
   server_->core().reset();
+}
+
+awaitable<void> marketplace_emulator::subscribe(emulated_customer customer) {
+  return server_->subscribe(std::move(customer));
+}
+awaitable<void> marketplace_emulator::unsubscribe(billed_customer who, unsubscribe_stage stage) {
+  return server_->unsubscribe(std::move(who), stage);
+}
+awaitable<void> marketplace_emulator::set_entitlements(billed_customer who,
+                                                       std::vector<marketplace_entitlement> entitlements) {
+  return server_->set_entitlements(std::move(who), std::move(entitlements));
+}
+awaitable<unsigned> marketplace_emulator::publish_raw(std::string body) {
+  return server_->publish_raw(std::move(body));
+}
+std::string marketplace_emulator::signed_sns_notification(std::string message, std::string topic_arn,
+                                                          std::string signing_cert_url) const {
+  auto events = server_->require_events();
+  const auto& e = events->settings().options;
+  return events->sign_notification(message, topic_arn.empty() ? e.subscription_topic_arn : topic_arn,
+                                   signing_cert_url.empty() ? e.signing_cert_url : signing_cert_url,
+                                   server_->options().clock());
+}
+std::string marketplace_emulator::sns_signing_certificate_pem() const {
+  auto events = server_->events();
+  return events ? events->settings().cert_pem : std::string();
+}
+std::string marketplace_emulator::sns_ca_certificate_pem() const {
+  auto events = server_->events();
+  return events ? events->settings().ca_pem : std::string();
+}
+std::string marketplace_emulator::sns_signing_cert_url() const {
+  auto events = server_->events();
+  return events ? events->settings().options.signing_cert_url : std::string();
+}
+std::string marketplace_emulator::subscription_topic_arn() const {
+  auto events = server_->events();
+  return events ? events->settings().options.subscription_topic_arn : std::string();
+}
+std::string marketplace_emulator::entitlement_topic_arn() const {
+  auto events = server_->events();
+  return events ? events->settings().options.entitlement_topic_arn : std::string();
+}
+certificate_fetcher marketplace_emulator::sns_certificate_fetcher() const {
+  auto events = server_->events();
+  std::string url = events ? events->settings().options.signing_cert_url : std::string();
+  std::string pem = events ? events->settings().cert_pem : std::string();
+  return [url = std::move(url), pem = std::move(pem)](std::string asked) -> awaitable<std::string> {
+    if (url.empty() || asked != url)
+      throw std::runtime_error("the emulator serves only its own SigningCertURL");
+    co_return pem;
+  };
 }
 
 }  // namespace awsmp::testing

@@ -4,13 +4,16 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include <array>
 #include <awsmp/error.hpp>
 #include <awsmp/testing/test_certificates.hpp>
+#include <ctime>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -81,15 +84,20 @@ void add_ext(X509* cert, X509V3_CTX* ctx, int nid, const char* value) {
 }
 
 // Starts a certificate: version 3, random serial, validity window, subject and public key.
-x509_ptr begin_certificate(EVP_PKEY* key, const std::string& cn, std::chrono::hours validity) {
+// `now` (empty: the system clock) is the instant the validity is measured from.
+x509_ptr begin_certificate(EVP_PKEY* key, const std::string& cn, std::chrono::hours validity,
+                           std::optional<std::time_t> now = std::nullopt) {
   x509_ptr cert(X509_new());
   if (!cert) fail("X509_new");
   check(X509_set_version(cert.get(), X509_VERSION_3), "X509_set_version");
   set_random_serial(cert.get());
-  // Backdated an hour so that a client whose clock runs a little behind still accepts it.
-  if (!X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600)) fail("X509_gmtime_adj");
+  std::time_t base = now ? *now : std::time(nullptr);
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(validity).count();
-  if (!X509_gmtime_adj(X509_getm_notAfter(cert.get()), static_cast<long>(seconds))) fail("X509_gmtime_adj");
+  // Backdated an hour so that a client whose clock runs a little behind still accepts it.
+  if (!X509_time_adj_ex(X509_getm_notBefore(cert.get()), 0, -3600, &base)) fail("X509_time_adj_ex");
+  if (!X509_time_adj_ex(X509_getm_notAfter(cert.get()), static_cast<int>(seconds / 86400),
+                        static_cast<long>(seconds % 86400), &base))
+    fail("X509_time_adj_ex");
   set_common_name(X509_get_subject_name(cert.get()), cn);
   check(X509_set_pubkey(cert.get(), key), "X509_set_pubkey");
   return cert;
@@ -206,6 +214,38 @@ certificate_bundle make_test_certificates(std::vector<std::string> dns_names,
   bundle.ca_cert_pem = to_pem(ca.get());
   bundle.server_cert_pem = to_pem(server.get());
   bundle.server_key_pem = to_pem(server_key.get());
+  return bundle;
+}
+
+signing_certificate_bundle make_sns_signing_certificate(
+    std::chrono::hours validity, std::optional<std::chrono::system_clock::time_point> now) {
+  if (validity.count() <= 0) detail::throw_invalid_argument("validity", "must be positive");
+  std::optional<std::time_t> base;
+  if (now) base = std::chrono::system_clock::to_time_t(*now);
+  pkey_ptr ca_key = make_key();
+  x509_ptr ca = begin_certificate(ca_key.get(), "awsmp test SNS CA", validity, base);
+  check(X509_set_issuer_name(ca.get(), X509_get_subject_name(ca.get())), "X509_set_issuer_name");
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, ca.get(), ca.get(), nullptr, nullptr, 0);
+  add_ext(ca.get(), &ctx, NID_basic_constraints, "critical,CA:TRUE,pathlen:0");
+  add_ext(ca.get(), &ctx, NID_key_usage, "critical,keyCertSign,cRLSign");
+  add_ext(ca.get(), &ctx, NID_subject_key_identifier, "hash");
+  check(X509_sign(ca.get(), ca_key.get(), EVP_sha256()), "X509_sign(CA)");
+
+  // SNS signs with RSA (SHA1withRSA / SHA256withRSA), so the leaf's key must be RSA.
+  pkey_ptr key(EVP_RSA_gen(2048));
+  if (!key) fail("EVP_RSA_gen(2048)");
+  x509_ptr leaf = begin_certificate(key.get(), "sns.amazonaws.com", validity, base);
+  check(X509_set_issuer_name(leaf.get(), X509_get_subject_name(ca.get())), "X509_set_issuer_name");
+  X509V3_set_ctx(&ctx, ca.get(), leaf.get(), nullptr, nullptr, 0);
+  add_ext(leaf.get(), &ctx, NID_basic_constraints, "critical,CA:FALSE");
+  add_ext(leaf.get(), &ctx, NID_key_usage, "critical,digitalSignature");
+  check(X509_sign(leaf.get(), ca_key.get(), EVP_sha256()), "X509_sign(signing)");
+
+  signing_certificate_bundle bundle;
+  bundle.ca_cert_pem = to_pem(ca.get());
+  bundle.cert_pem = to_pem(leaf.get());
+  bundle.key_pem = to_pem(key.get());
   return bundle;
 }
 

@@ -152,8 +152,10 @@ def main():
         check(bad.returncode == 1 and "InvalidTokenException" in bad.stderr, "example 1 reports AWS's InvalidTokenException")
 
         # 2. registration landing endpoint
+        topic = "arn:aws:sns:us-east-1:287250355862:aws-mp-subscription-notification-prod-demo"
         server, line = start([a.example2, "--port", "0", "--db", os.path.join(a.work, "subs.db"),
-                              "--product-code", "prod-demo", "--max-requests", "3"], env, "listening")
+                              "--product-code", "prod-demo", "--max-requests", "6", "--sns-topic", topic],
+                             env, "listening")
         url = line.split("listening on ")[1].strip()
         status, page = http("POST", url, b"x-amzn-marketplace-token=token-0002",
                             {"Content-Type": "application/x-www-form-urlencoded"})
@@ -163,6 +165,18 @@ def main():
         check(status == 400 and "invalid or has expired" in page, "example 2 refuses an unknown token with 400")
         status, page = http("POST", url, b"other=1", {"Content-Type": "application/x-www-form-urlencoded"})
         check(status == 400 and "no x-amzn-marketplace-token" in page, "example 2 refuses a form without token")
+        # The SNS route refuses, before fetching anything: a GET, an unsigned and a foreign-topic message.
+        sns_url = url.replace("/register", "/sns")
+        status, page = http("GET", sns_url)
+        check(status == 405, "example 2 refuses GET /sns with 405")
+        status, page = http("POST", sns_url, json.dumps({"Type": "Notification", "TopicArn": topic,
+                                                         "Message": "{}"}).encode())
+        check(status == 403 and "unsigned_message" in page, "example 2 refuses an unsigned SNS message with 403")
+        status, page = http("POST", sns_url, json.dumps({
+            "Type": "Notification", "MessageId": "m-1", "TopicArn": topic.replace("prod-demo", "other"),
+            "Message": "{}", "Timestamp": "2026-01-01T00:00:00.000Z", "SignatureVersion": "2",
+            "Signature": "AAAA", "SigningCertURL": "https://sns.us-east-1.amazonaws.com/x.pem"}).encode())
+        check(status == 403 and "wrong_topic" in page, "example 2 refuses a message of another topic with 403")
         check(server.wait(timeout=30) == 0, "example 2 exits after --max-requests")
 
         # 3. inference server: entitled customers are served and billed, others refused

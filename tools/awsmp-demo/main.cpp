@@ -5,9 +5,11 @@
 // GetEntitlements, then runs concurrent simulated inference traffic: every request checks
 // is_entitled and records its tokens. The token_billing_tracker flushes on a compressed clock
 // (one real second stands for one hour), light faults are injected into the emulator, a few
-// customers unsubscribe half-way (their remainder is settled), and at the end a reconciliation
-// table compares what was recorded, what was billed, what is carried, and what the emulator
-// accepted. The program exits 1 when the columns do not agree.
+// customers leave half-way through AWS Marketplace events (demo_events.cpp: the emulator POSTs
+// signed SNS notifications to the demo's sns_https_endpoint; forged ones must be refused), and
+// at the end a reconciliation table compares what was recorded, what was billed, what is
+// carried, and what the emulator accepted. The program exits 1 when the columns do not agree
+// or a forged event was applied.
 #include <algorithm>
 #include <atomic>
 #include <awsmp/awsmp.hpp>
@@ -34,6 +36,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "demo_events.hpp"
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -167,6 +171,9 @@ asio::awaitable<int> run_demo(const demo_options& opt) {
     eo.faults.unprocessed_percent = 5;
     eo.faults.seed = 2026;
   }
+  // Customers leave through events: the emulator delivers them over HTTPS to the demo.
+  demo::event_path events(ex, opt.dir);
+  events.configure(eo);
   awsmp::testing::marketplace_emulator emulator(ex, eo);
   emulator.start();
   std::cout << "emulator: " << emulator.endpoint() << " (CA " << emulator.ca_file() << ")"
@@ -200,6 +207,8 @@ asio::awaitable<int> run_demo(const demo_options& opt) {
   to.clock = now;
   to.heartbeat_store = &store.subscriptions();
   awsmp::token_billing_tracker tracker(ex, std::string(product_code), metering, to);
+  events.attach(emulator, manager, store.subscriptions(), tracker, entitlements, checker,
+                std::string(product_code), now);
 
   // --- subscribe everyone (as the registration landing page would), then mirror entitlements.
   for (int i = 1; i <= opt.customers; ++i) co_await manager.subscribe(id("token-", i));
@@ -242,16 +251,17 @@ asio::awaitable<int> run_demo(const demo_options& opt) {
 
   asio::steady_timer timer(ex);
   const int leavers = std::max(1, opt.customers / 50);
+  std::vector<std::string> leaver_ids;
+  for (int i = 1; i <= leavers; ++i) leaver_ids.push_back(id("customer-", i));
   for (int hour = 1; hour <= opt.hours; ++hour) {
     timer.expires_after(1s);
     co_await timer.async_wait(asio::use_awaitable);
-    if (hour == opt.hours / 2) {
-      // A few customers leave: stop their access first, then bill their remainder.
-      for (int i = 1; i <= leavers; ++i) {
-        const std::string c = id("customer-", i);
-        co_await checker.revoke_entitlement(c, dimension);
-        co_await manager.unsubscribe(c);
-      }
+    if (hour == std::max(1, opt.hours / 2)) {
+      // A few customers are leaving: AWS announces unsubscribe-pending (their open usage is
+      // billed now) and takes their entitlements away; forged events arrive too.
+      std::vector<std::string> ids = leaver_ids;
+      std::string victim = id("customer-", opt.customers);
+      events.customers_leaving(std::move(ids), std::move(victim));  // in the background
     }
     const auto s = tracker.stats();
     std::printf(
@@ -269,9 +279,9 @@ asio::awaitable<int> run_demo(const demo_options& opt) {
     timer.expires_after(10ms);
     co_await timer.async_wait(asio::use_awaitable);
   }
-  // Leavers are billed their whole remainder (rounded up), as on unsubscribe.
-  std::int64_t settled_units = 0;
-  for (int i = 1; i <= leavers; ++i) settled_units += co_await tracker.settle(id("customer-", i));
+  // The leavers' unsubscribe-success: the sink settles their whole remainder (rounded up).
+  std::vector<std::string> left_ids = leaver_ids;
+  co_await events.customers_left(std::move(left_ids));
   co_await tracker.stop();  // cancels run() and does the final flush
   for (int round = 0; round < 20 && tracker.stats().records_pending > 0; ++round) co_await tracker.flush();
 
@@ -341,12 +351,12 @@ asio::awaitable<int> run_demo(const demo_options& opt) {
   }
   std::printf(
       "\nrequests %s (refused %s), records sealed %llu (heartbeats %llu), sent %llu, retries %llu, "
-      "settled %lld units for %d leavers\n",
+      "%d leavers left through events\n",
       with_commas(counters.requests).c_str(), with_commas(counters.rejected).c_str(),
       static_cast<unsigned long long>(stats.records_sealed),
       static_cast<unsigned long long>(stats.heartbeats_sealed),
       static_cast<unsigned long long>(stats.records_sent), static_cast<unsigned long long>(stats.retries),
-      static_cast<long long>(settled_units), leavers);
+      leavers);
   std::printf(
       "emulator: %llu requests, %llu faults injected (throttled %llu, 5xx %llu, dropped %llu+%llu, "
       "unprocessed %llu), %llu idempotent resends, %llu duplicates, journal commits %llu\n",
@@ -358,11 +368,14 @@ asio::awaitable<int> run_demo(const demo_options& opt) {
       static_cast<unsigned long long>(es.records_idempotent),
       static_cast<unsigned long long>(es.records_duplicate),
       static_cast<unsigned long long>(stats.journal_commits));
+  const bool events_ok = co_await events.report(manager);
   std::cout << (all_ok
                     ? "\nRECONCILED: every token is billed or carried, nothing lost, nothing billed twice.\n"
                     : "\nNOT RECONCILED: see the FAIL lines above.\n");
+  if (!events_ok) std::cout << "EVENTS FAILED: see the FAIL lines above.\n";
+  events.stop();
   emulator.stop();
-  co_return all_ok ? 0 : 1;
+  co_return all_ok&& events_ok ? 0 : 1;
 }
 
 }  // namespace

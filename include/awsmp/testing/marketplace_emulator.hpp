@@ -6,6 +6,7 @@
 #include <awsmp/common.hpp>
 #include <awsmp/entitlement_service_types.hpp>
 #include <awsmp/metering_types.hpp>
+#include <awsmp/sns_verifier.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -25,6 +26,9 @@ struct emulated_customer {
   resolve_customer_output identity;            ///< the four ids ResolveCustomer answers
   std::optional<time_point> token_expires_at;  ///< ResolveCustomer after this: ExpiredTokenException
   bool subscribed = true;                      ///< false: BatchMeterUsage answers CustomerNotSubscribed
+  /// Set by unsubscribe(): records stamped before it are still accepted although `subscribed`
+  /// is false (the final usage of the hour after unsubscribe-pending may be resent late).
+  std::optional<time_point> unsubscribed_at;
 };
 
 /// A product the seller (every configured credential) owns, and its metering dimensions.
@@ -49,6 +53,41 @@ struct fault_options {
 
 /// A fault that inject() queues for the next service requests, ahead of the random ones.
 enum class fault_kind { throttle, server_error, drop_connection, drop_after_commit };
+
+/// Where the emulator publishes the lifecycle events of subscribe(), unsubscribe() and
+/// set_entitlements().
+enum class event_target {
+  none,  ///< events are not published
+  sqs,  ///< SendMessage into events.queue_url (as an SNS topic subscribed by a queue, or an EventBridge rule)
+  https,  ///< POSTed to events.https_url (an SNS HTTPS subscription); 5xx and failures retried
+};
+
+/// The shape of a published event.
+enum class event_format {
+  sns,          ///< an SNS envelope (SignatureVersion 2, SHA256withRSA) of the aws-mp-* topics
+  eventbridge,  ///< an EventBridge event of source aws.agreement-marketplace (account-form customers)
+};
+
+/// How the emulator publishes events; the defaults publish nothing.
+struct emulator_event_options {
+  event_target target = event_target::none;
+  event_format format = event_format::sns;
+  std::string queue_url;             ///< sqs: the queue's URL
+  std::string sqs_endpoint;          ///< sqs: the SQS endpoint; empty: the scheme and authority of queue_url
+  std::string https_url;             ///< https: where SNS envelopes are POSTed
+  std::string https_ca_file;         ///< https: a PEM trust anchor for that server (peer verification is on)
+  std::string region = "us-east-1";  ///< of the topics, the SigningCertURL and the SQS signature
+  std::string product_code;          ///< in topic names; empty: the first of emulator_options::products
+  /// Empty: arn:aws:sns:<region>:287250355862:aws-mp-subscription-notification-<product code>.
+  std::string subscription_topic_arn;
+  /// Empty: arn:aws:sns:<region>:287250355862:aws-mp-entitlement-notification-<product code>.
+  std::string entitlement_topic_arn;
+  /// Empty: https://sns.<region>.amazonaws.com/SimpleNotificationService-awsmp-emulator.pem
+  std::string signing_cert_url;
+  std::string seller_account = "111122223333";         ///< EventBridge "account"
+  int max_delivery_attempts = 3;                       ///< https: attempts per event (1..10)
+  std::chrono::milliseconds delivery_timeout{10'000};  ///< per attempt
+};
 
 /// Every setting of the emulator; each default is what a test usually wants.
 struct emulator_options {
@@ -87,6 +126,15 @@ struct emulator_options {
   /// Non-empty: admin requests need "Authorization: Bearer <admin_token>". Bound beyond
   /// loopback, the admin endpoint is served only when this is set.
   std::string admin_token;
+  /// Lifecycle events (subscribe, unsubscribe, entitlement changes) and where they go.
+  emulator_event_options events;
+};
+
+/// Which part of an unsubscription unsubscribe() performs.
+enum class unsubscribe_stage {
+  pending,  ///< unsubscribe-pending (EventBridge: Purchase Agreement Ended); still subscribed
+  success,  ///< not subscribed from now on, then unsubscribe-success (License Deprovisioned)
+  both,     ///< pending, then success
 };
 
 /// One record the emulator accepted (billed), as received.
@@ -114,18 +162,20 @@ struct emulator_stats {
   std::uint64_t connections = 0;           ///< TCP connections accepted
   std::uint64_t connections_rejected = 0;  ///< closed at once because max_connections were open
   std::uint64_t active_connections = 0;
-  std::uint64_t tls_handshakes = 0;          ///< successful handshakes
-  std::uint64_t auth_failures = 0;           ///< requests refused for their signature
-  std::uint64_t errors = 0;                  ///< error responses of service operations (faults included)
-  std::uint64_t throttled = 0;               ///< faults: ThrottlingException answers
-  std::uint64_t server_errors = 0;           ///< faults: InternalServiceErrorException answers
-  std::uint64_t dropped_before = 0;          ///< faults: connections closed before processing
-  std::uint64_t dropped_after_commit = 0;    ///< faults: connections closed after recording
-  std::uint64_t unprocessed_records = 0;     ///< faults: records returned in UnprocessedRecords
-  std::uint64_t records_accepted = 0;        ///< new records recorded (idempotent resends excluded)
-  std::uint64_t records_idempotent = 0;      ///< identical resends answered with the earlier id
-  std::uint64_t records_duplicate = 0;       ///< DuplicateRecord results
-  std::uint64_t records_not_subscribed = 0;  ///< CustomerNotSubscribed results
+  std::uint64_t tls_handshakes = 0;           ///< successful handshakes
+  std::uint64_t auth_failures = 0;            ///< requests refused for their signature
+  std::uint64_t errors = 0;                   ///< error responses of service operations (faults included)
+  std::uint64_t throttled = 0;                ///< faults: ThrottlingException answers
+  std::uint64_t server_errors = 0;            ///< faults: InternalServiceErrorException answers
+  std::uint64_t dropped_before = 0;           ///< faults: connections closed before processing
+  std::uint64_t dropped_after_commit = 0;     ///< faults: connections closed after recording
+  std::uint64_t unprocessed_records = 0;      ///< faults: records returned in UnprocessedRecords
+  std::uint64_t records_accepted = 0;         ///< new records recorded (idempotent resends excluded)
+  std::uint64_t records_idempotent = 0;       ///< identical resends answered with the earlier id
+  std::uint64_t records_duplicate = 0;        ///< DuplicateRecord results
+  std::uint64_t records_not_subscribed = 0;   ///< CustomerNotSubscribed results
+  std::uint64_t events_published = 0;         ///< events delivered to the target
+  std::uint64_t event_delivery_failures = 0;  ///< deliveries that failed after every attempt
   /// Sum of every injected fault (throttled + server_errors + drops + unprocessed records).
   std::uint64_t faults_injected() const noexcept {
     return throttled + server_errors + dropped_before + dropped_after_commit + unprocessed_records;
@@ -196,6 +246,49 @@ class marketplace_emulator {
   /// Forgets every accepted record, idempotency entry and counter (customers, products,
   /// entitlements and faults are kept).
   void reset();
+
+  /// Adds (or replaces) `customer` as subscribed and publishes subscribe-success (EventBridge:
+  /// Purchase Agreement Created, then License Updated). Completes once the target has the
+  /// event(s). Throws system_error(errc::invalid_argument) for a bad customer or an EventBridge
+  /// customer without an account and license, and the delivery's error when it fails.
+  awaitable<void> subscribe(emulated_customer customer);
+  /// Unsubscribes `who` in `stage`: pending publishes unsubscribe-pending and leaves the
+  /// customer subscribed (AWS leaves an hour for final usage); success publishes
+  /// unsubscribe-success and then marks it not subscribed (records stamped before that are
+  /// still accepted). Throws system_error(errc::not_found) for an unknown customer, and the
+  /// delivery's error when it fails.
+  awaitable<void> unsubscribe(billed_customer who, unsubscribe_stage stage = unsubscribe_stage::both);
+  /// Replaces `who`'s entitlements (the identity members are filled from `who`, an empty
+  /// product code from the customer's) and publishes entitlement-updated (EventBridge: License Updated).
+  /// Throws system_error(errc::not_found) for an unknown customer, errc::invalid_argument, and the delivery's
+  /// error.
+  awaitable<void> set_entitlements(billed_customer who, std::vector<marketplace_entitlement> entitlements);
+  /// Delivers `body` to the event target as it is (tests and the demo forge messages with it)
+  /// and returns the HTTPS endpoint's status (200 for SQS); a 4xx is returned, not thrown.
+  /// Throws system_error(errc::invalid_argument) when no target is configured, and the
+  /// delivery's error when every attempt failed.
+  awaitable<unsigned> publish_raw(std::string body);
+  /// A Notification of `topic_arn` (empty: the subscription topic) carrying `message`, signed
+  /// with the emulator's SNS key; `signing_cert_url` empty: the configured one. For forging
+  /// variants (change a byte after signing, another topic, an http URL). Throws
+  /// system_error(errc::invalid_argument) before start() or without a target.
+  std::string signed_sns_notification(std::string message, std::string topic_arn = {},
+                                      std::string signing_cert_url = {}) const;
+
+  /// The SNS signing certificate (RSA, PEM) the emulator generated at start() when a target
+  /// is configured; empty otherwise. Throws only std::bad_alloc (so do the getters below).
+  std::string sns_signing_certificate_pem() const;
+  /// The CA that issued it: set it as sns_verifier_options::trust_anchor_pem.
+  std::string sns_ca_certificate_pem() const;
+  /// The SigningCertURL its envelopes carry (https://sns.<region>.amazonaws.com/...pem).
+  std::string sns_signing_cert_url() const;
+  /// The TopicArn of its subscription notifications (for the verifier's allow-list).
+  std::string subscription_topic_arn() const;
+  /// The TopicArn of its entitlement notifications (for the verifier's allow-list).
+  std::string entitlement_topic_arn() const;
+  /// A certificate fetcher for sns_verifier that answers the emulator's SigningCertURL with
+  /// sns_signing_certificate_pem() and throws std::runtime_error for any other URL (no network).
+  certificate_fetcher sns_certificate_fetcher() const;
 
  private:
   // Declared first so that it is destroyed last: coroutines parked in its io_context may still

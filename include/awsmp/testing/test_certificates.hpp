@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,5 +23,21 @@ struct certificate_bundle {
 certificate_bundle make_test_certificates(std::vector<std::string> dns_names = {"localhost"},
                                           std::vector<std::string> ip_addresses = {"127.0.0.1", "::1"},
                                           std::chrono::hours validity = std::chrono::hours{24});
+
+/// A CA and the RSA signing certificate it issued, as SNS signs with; all PEM-encoded.
+struct signing_certificate_bundle {
+  std::string ca_cert_pem;  ///< trust anchor (sns_verifier_options::trust_anchor_pem)
+  std::string cert_pem;     ///< RSA 2048 leaf (digitalSignature), what SigningCertURL serves
+  std::string key_pem;      ///< the leaf's private key (PKCS#8, unencrypted)
+};
+
+/// Generates, at run time, a fresh CA (EC P-256) and an RSA 2048 signing certificate it issued
+/// (CN sns.amazonaws.com, not a server certificate), valid from one hour before `now` (empty:
+/// the system clock; a test clock may run elsewhere) for `validity`. Nothing touches the disk.
+/// Throws system_error(errc::invalid_argument) for a non-positive validity and
+/// std::runtime_error when OpenSSL fails.
+signing_certificate_bundle make_sns_signing_certificate(
+    std::chrono::hours validity = std::chrono::hours{24},
+    std::optional<std::chrono::system_clock::time_point> now = std::nullopt);
 
 }  // namespace awsmp::testing

@@ -99,6 +99,36 @@ BOOST_AUTO_TEST_CASE(cert_url_rules) {
   BOOST_TEST(!detail::cert_url_violation("https://sns..amazonaws.com/x.pem", "", ".amazonaws.com").empty());
 }
 
+// The SubscribeURL shares the host rule of the SigningCertURL (one function) and must confirm.
+BOOST_AUTO_TEST_CASE(subscribe_url_rules) {
+  struct row {
+    const char* url;
+    bool ok;
+  };
+  const row rows[] = {
+      {"https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=arn:aws:sns:us-east-1:"
+       "287250355862:t&Token=2336",
+       true},
+      {"https://SNS.us-east-1.amazonaws.com:443/?Action=ConfirmSubscription&Token=1", true},
+      {"http://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&Token=1", false},
+      {"https://sns.us-west-2.amazonaws.com/?Action=ConfirmSubscription&Token=1", false},
+      {"https://sns.us-east-1.amazonaws.com.evil.example/?Action=ConfirmSubscription", false},
+      {"https://user@sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription", false},
+      {"https://sns.us-east-1.amazonaws.com:8443/?Action=ConfirmSubscription", false},
+      {"https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=x", false},
+      {"https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&Action=DeleteTopic", false},
+      {"https://sns.us-east-1.amazonaws.com/?Token=1", false},
+      {"https://sns.us-east-1.amazonaws.com/other?Action=ConfirmSubscription", false},
+      {"https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription#f", false},
+      {"", false},
+  };
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.url) {
+      BOOST_TEST(detail::subscribe_url_violation(r.url, "us-east-1", ".amazonaws.com").empty() == r.ok);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(topic_region) {
   BOOST_TEST(detail::sns_topic_region(topic) == "us-east-1");
   BOOST_TEST(detail::sns_topic_region("arn:aws:sns:eu-west-1:123456789012:t") == "eu-west-1");

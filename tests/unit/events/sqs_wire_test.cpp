@@ -133,3 +133,36 @@ BOOST_AUTO_TEST_CASE(decode_batch_and_url) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(sqs_send_message_suite)
+
+BOOST_AUTO_TEST_CASE(request_bytes_and_limits) {
+  BOOST_TEST(sqs_target_send_message == "AmazonSQS.SendMessage");
+  BOOST_TEST(
+      encode_send_message(queue, "{\"Type\":\"Notification\"}", std::nullopt) ==
+      R"({"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/mp-events", "MessageBody": "{\"Type\":\"Notification\"}"})");
+  BOOST_TEST(
+      encode_send_message(queue, "x", 5) ==
+      R"({"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/mp-events", "MessageBody": "x", "DelaySeconds": 5})");
+  BOOST_CHECK_EXCEPTION(encode_send_message(queue, "", std::nullopt), boost::system::system_error,
+                        is_invalid_argument);
+  BOOST_CHECK_EXCEPTION(encode_send_message(queue, std::string(sqs_max_send_bytes + 1, 'a'), std::nullopt),
+                        boost::system::system_error, is_invalid_argument);
+  BOOST_CHECK_EXCEPTION(encode_send_message(queue, "x", 901), boost::system::system_error,
+                        is_invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(answer_md5_is_checked) {
+  const std::string body = "hello";
+  const auto ok = decode_send_message(
+      R"({"MessageId":"m-1","MD5OfMessageBody":")" + md5_hex(body) + R"(","SequenceNumber":"7"})", body);
+  BOOST_TEST(ok.message_id == "m-1");
+  BOOST_TEST(ok.sequence_number == "7");
+  BOOST_CHECK_EXCEPTION(
+      decode_send_message(R"({"MessageId":"m-1","MD5OfMessageBody":")" + md5_hex("other") + R"("})", body),
+      boost::system::system_error, is_malformed);
+  BOOST_CHECK_EXCEPTION(decode_send_message(R"({"MD5OfMessageBody":"x"})", body), boost::system::system_error,
+                        is_malformed);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
