@@ -16,12 +16,21 @@ const endpoint = arg("endpoint");
 const calls = Number(arg("calls", "2000"));
 const table = arg("table", "bench");
 
+// Counts the TCP connections the agent opens (the awsmp bench reports its own).
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+let connectionsOpened = 0;
+const createConnection = agent.createConnection.bind(agent);
+agent.createConnection = (...args) => {
+  ++connectionsOpened;
+  return createConnection(...args);
+};
+
 const client = new DynamoDBClient({
   region: "us-east-1",
   endpoint,
   credentials: { accessKeyId: "AKIDBENCH", secretAccessKey: "bench-secret" },
   maxAttempts: 3,
-  requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true, maxSockets: 1 }) }),
+  requestHandler: new NodeHttpHandler({ httpAgent: agent }),
 });
 
 function item(i) {
@@ -46,5 +55,5 @@ for (let i = 0; i < calls; ++i) {
 const cpu = process.cpuUsage(cpu0);
 const wall = Number(process.hrtime.bigint() - wall0) / 1e9;
 const cpuS = (cpu.user + cpu.system) / 1e6;
-console.log(JSON.stringify({ client: "aws-sdk-js-v3", calls: 2 * calls, cpu_s: cpuS, cpu_us_per_call: (cpuS * 1e6) / (2 * calls), wall_s: wall, missing }));
+console.log(JSON.stringify({ client: "aws-sdk-js-v3", calls: 2 * calls, cpu_s: cpuS, cpu_us_per_call: (cpuS * 1e6) / (2 * calls), wall_s: wall, missing, connections_opened: connectionsOpened }));
 process.exit(missing === 0 ? 0 : 1);

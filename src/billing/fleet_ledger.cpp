@@ -116,14 +116,19 @@ awaitable<bool> fleet_ledger::push(std::vector<fleet_total> totals, time_point n
 // so a replayed or delayed push never lowers it: no share is counted twice or taken back. The
 // form follows the hour of the table's share (same hour: keep `before`; a later hour: `before`
 // becomes the old total, in the same write); when this instance does not know it (a restart,
-// another incarnation's clock), a failed condition is followed by one read to learn it.
+// another incarnation's clock), a failed condition is followed by one read to learn it. A key
+// this instance has not pushed yet (its first push, or the first since a restart) is written in
+// the `fresh` form, one UpdateItem that creates the share or moves it to this hour, so that a new
+// key costs one write, not a failed update, a read and a create.
 awaitable<void> fleet_ledger::push_one(const fleet_total& t, time_point now) {
   const std::string pk = fleet_partition(product_code_, fleet_shard(dimension_, t.key, options_.shards));
   const std::string sk = fleet_share_sk(dimension_, t.key, options_.instance_id);
-  enum class form { create, same_hour, new_hour };
+  enum class form { create, fresh, same_hour, new_hour };
   hour_t hour = hour_of(now);
   const auto known = pushed_.find(t.key);
-  form f = known != pushed_.end() && known->second.hour == hour ? form::same_hour : form::new_hour;
+  form f = known == pushed_.end()       ? form::fresh
+           : known->second.hour == hour ? form::same_hour
+                                        : form::new_hour;
   for (int attempt = 0; attempt < 4; ++attempt) {
     write_result result;
     if (f == form::create) {
@@ -134,6 +139,35 @@ awaitable<void> fleet_ledger::push_one(const fleet_total& t, time_point now) {
       r.condition_expression = "attribute_not_exists(#pk)";
       r.expression.names["#pk"] = std::string(row_pk);
       result = co_await db_.put_item(std::move(r));
+    } else if (f == form::fresh) {
+      // Absent: created with before = 0. Present from an earlier hour: `before` becomes its
+      // total, as in new_hour. Present in this hour or ahead: the condition fails (one read).
+      update_item_request r;
+      r.table = options_.table;
+      r.key = key_of(pk, sk);
+      r.update_expression =
+          "SET #kind = :kind, #dim = :dim, #key = :key, #i = :i, #b = if_not_exists(#t, :zero), #t = :t, "
+          "#h = :h, #at = :at";
+      r.condition_expression = "attribute_not_exists(#t) OR (#t < :t AND #h < :h)";
+      r.expression.names = {{"#kind", std::string(row_kind)},
+                            {"#dim", "dim"},
+                            {"#key", "key"},
+                            {"#i", "instance"},
+                            {"#b", "before"},
+                            {"#t", "total"},
+                            {"#h", "hour"},
+                            {"#at", "at"}};
+      const item share =
+          fleet_share_item(pk, dimension_, t.key, options_.instance_id, fleet_push{t.total, hour, 0}, now);
+      r.expression.values[":kind"] = share.at(std::string(row_kind));
+      r.expression.values[":dim"] = share.at("dim");
+      r.expression.values[":key"] = share.at("key");
+      r.expression.values[":i"] = share.at("instance");
+      r.expression.values[":zero"] = attribute_value::number(0);
+      r.expression.values[":t"] = attribute_value::number(t.total);
+      r.expression.values[":h"] = attribute_value::number(hour);
+      r.expression.values[":at"] = attribute_value::number(to_ms(now));
+      result = co_await db_.update_item(std::move(r));
     } else {
       update_item_request r;
       r.table = options_.table;

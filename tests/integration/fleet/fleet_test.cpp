@@ -80,6 +80,41 @@ BOOST_AUTO_TEST_CASE(three_instances_bill_one_record_per_customer_and_hour) {
   BOOST_TEST(fs0.pushes > 0u);
 }
 
+BOOST_AUTO_TEST_CASE(a_push_writes_at_most_one_item_per_key_it_touched) {
+  fleet_world w(1);
+  auto& in = w.instance(0);
+  const auto writes = [&] { return in.tracker->stats().fleet->share_writes; };
+  // New keys: one write each (not a failed update, a read and a create).
+  for (const auto& who : w.customers) w.run(in.tracker->record_usage(who, 10, 0));
+  w.run(in.tracker->flush());
+  BOOST_TEST(writes() == w.customers.size());
+  // The same hour, two keys touched: two writes; nothing touched: none.
+  w.run(in.tracker->record_usage(w.customers[0], 5, 0));
+  w.run(in.tracker->record_usage(w.customers[1], 5, 0));
+  w.run(in.tracker->flush());
+  BOOST_TEST(writes() == w.customers.size() + 2);
+  w.run(in.tracker->flush());
+  BOOST_TEST(writes() == w.customers.size() + 2);
+  // A later hour: one write moves the share (its total becomes `before`).
+  w.advance(1h);
+  w.run(in.tracker->record_usage(w.customers[2], 5, 0));
+  w.run(in.tracker->flush());
+  BOOST_TEST(writes() == w.customers.size() + 3);
+  BOOST_TEST(in.tracker->stats().fleet->dynamodb_failures == 0u);
+  // A restart in the same hour does not know the shares: a touched key costs one failed write
+  // and one read, then the right form.
+  w.restart(0);
+  w.run(w.instance(0).tracker->record_usage(w.customers[2], 5, 0));
+  w.run(w.instance(0).tracker->flush());
+  BOOST_TEST(w.instance(0).tracker->stats().fleet->dynamodb_failures == 0u);
+  w.advance(2h);
+  w.flush_all();
+  w.flush_all();
+  BOOST_TEST(w.emulator_total(w.customers[0]) == 15);
+  BOOST_TEST(w.emulator_total(w.customers[2]) == 20);
+  w.check_one_record_per_hour();
+}
+
 BOOST_AUTO_TEST_CASE(a_share_pushed_after_its_hour_was_sealed_moves_to_a_later_hour) {
   fleet_world w(2);
   const auto who = w.customers[0];
