@@ -42,7 +42,7 @@ fleet_record_row sealed_row(const fleet_key& k, const fleet_seal& s) {
 
 fleet_ledger::fleet_ledger(asio::strand<asio::any_io_executor> strand, fleet_options options,
                            std::string product_code, std::string dimension, ledger_policy policy,
-                           metering_api& metering, std::chrono::minutes dead_letter_age,
+                           metering_api& metering, std::chrono::minutes dead_letter_age, clock_function clock,
                            std::function<void(const std::string&)> report)
     : strand_(std::move(strand)),
       options_(std::move(options)),
@@ -52,6 +52,7 @@ fleet_ledger::fleet_ledger(asio::strand<asio::any_io_executor> strand, fleet_opt
       policy_(policy),
       metering_(metering),
       dead_letter_age_(dead_letter_age),
+      clock_(std::move(clock)),
       report_(std::move(report)) {
   db_.set_key_schema(options_.table, store_key_schema());
 }
@@ -231,6 +232,21 @@ awaitable<bool> fleet_ledger::take_lease(time_point now) {
     log(log_level::info, "fleet: " + options_.instance_id + " holds the sealing lease");
   }
   held_ = held;
+  if (held) lease_written_ = now;
+  co_return held;
+}
+
+// Renews the lease during a long seal round once a third of it has passed, so that a round
+// longer than the lease is not repeated by a second instance (that would be safe, only
+// wasted). Returns false when another instance took it: the round stops.
+awaitable<bool> fleet_ledger::keep_lease() {
+  const time_point now = clock_();
+  if (renewing_ || now - lease_written_ < options_.lease_duration / 3) co_return held_.load();
+  renewing_ = true;
+  const bool held = co_await take_lease(now);
+  renewing_ = false;
+  if (!held)
+    log(log_level::warning, "fleet: " + options_.instance_id + " lost the lease during a seal round");
   co_return held;
 }
 
@@ -305,6 +321,7 @@ awaitable<bool> fleet_ledger::seal_and_send(time_point now, batch_meter_usage_ou
     std::vector<std::pair<fleet_key, fleet_seal>> to_seal;
     std::vector<dead_letter> dead;
     for (std::uint32_t shard = 0; shard < options_.shards; ++shard) {
+      if (!co_await keep_lease()) co_return false;
       auto keys = co_await read_shard(shard);
       for (auto& k : keys) {
         if (k.dimension != dimension_) continue;
@@ -325,6 +342,7 @@ awaitable<bool> fleet_ledger::seal_and_send(time_point now, batch_meter_usage_ou
     fresh_from = rows.size();
     co_await for_each_concurrently(to_seal.size(), [&](std::size_t i) -> awaitable<void> {
       const auto& [k, s] = to_seal[i];
+      if (!co_await keep_lease()) co_return;  // another instance seals the rest
       if (co_await seal_key(k, s)) rows.push_back(sealed_row(k, s));
     });
     if (rows.size() > fresh_from)

@@ -37,7 +37,8 @@ class fleet_ledger {
   /// `options` checked by the caller (check_fleet_options).
   fleet_ledger(asio::strand<asio::any_io_executor> strand, fleet_options options, std::string product_code,
                std::string dimension, ledger_policy policy, metering_api& metering,
-               std::chrono::minutes dead_letter_age, std::function<void(const std::string&)> report);
+               std::chrono::minutes dead_letter_age, clock_function clock,
+               std::function<void(const std::string&)> report);
 
   /// Writes the shares that changed since the last successful push (one PutItem per key,
   /// conditional on the table's total being lower). Returns false when a call failed; the
@@ -67,6 +68,7 @@ class fleet_ledger {
  private:
   awaitable<void> push_one(const fleet_total& t, time_point now);
   awaitable<bool> take_lease(time_point now);
+  awaitable<bool> keep_lease();
   awaitable<std::vector<fleet_key>> read_shard(std::uint32_t shard);
   awaitable<bool> seal_key(const fleet_key& k, const fleet_seal& s);
   awaitable<void> send(std::vector<fleet_record_row> rows, std::size_t fresh_from, time_point now,
@@ -87,9 +89,12 @@ class fleet_ledger {
   ledger_policy policy_;
   metering_api& metering_;
   std::chrono::minutes dead_letter_age_;
+  clock_function clock_;
   std::function<void(const std::string&)> report_;
   std::unordered_map<std::string, fleet_push> pushed_;  // key -> what this instance last wrote
   std::vector<dead_letter> dead_;
+  time_point lease_written_{};  // when this instance last wrote the lease (its clock)
+  bool renewing_ = false;
   hour_t swept_ = no_hour;      // the hour whose every key this instance sealed and sent last
   std::size_t unanswered_ = 0;  // records left pending by the sends since that sweep
 

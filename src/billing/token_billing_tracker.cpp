@@ -451,7 +451,7 @@ class token_billing_core : public std::enable_shared_from_this<token_billing_cor
           "token_billing_options.journal",
           "was written by a tracker outside a fleet (it holds sealed records); use a new journal");
     fleet_ = std::make_unique<fleet_ledger>(strand_, *options_.fleet, product_code_, options_.dimension,
-                                            policy_, metering_, options_.dead_letter_age,
+                                            policy_, metering_, options_.dead_letter_age, options_.clock,
                                             [this](const std::string& what) { note_error(what); });
   }
 

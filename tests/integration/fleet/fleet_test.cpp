@@ -229,6 +229,36 @@ BOOST_AUTO_TEST_CASE(settle_and_stop_in_both_identity_forms) {
   w.check_one_record_per_hour();
 }
 
+BOOST_AUTO_TEST_CASE(a_seal_round_longer_than_the_lease_renews_it) {
+  fleet_world w(1);
+  // A clock that moves 25 s at every read: the seal round below lasts minutes by this clock,
+  // longer than the 60 s lease, so the holder must renew it as it goes.
+  auto ticks = std::make_shared<std::atomic<std::int64_t>>(0);
+  const clock_function base = w.clock_at(std::chrono::seconds(0));
+  token_billing_options o = w.options_for(0);
+  o.journal = w.dir / "journal-ticking";
+  o.fleet->instance_id = "ticking";
+  o.fleet->lease_duration = 60s;
+  o.clock = [base, ticks] { return base() + std::chrono::seconds(25 * ticks->fetch_add(1)); };
+  token_billing_tracker t(w.io.get_executor(), fleet_world::product, *w.instance(0).metering, o);
+  for (const auto& who : w.customers) w.run(t.record_usage(who, 3, 0));
+  w.run(t.flush());  // pushed in their hour (a share pushed later is billed in a later hour)
+  w.advance(1h + 10min);
+  const time_point before = o.clock();
+  w.run(t.flush());
+  BOOST_REQUIRE_EQUAL(w.emu->accepted_records().size(), w.customers.size());
+  fleet_options f;
+  f.table = fleet_world::table;
+  f.shards = 4;
+  const auto st = w.run(read_fleet_status(*w.instance(0).dynamo, f, fleet_world::product, before));
+  BOOST_TEST(st.lease_holder == "ticking");
+  BOOST_REQUIRE(st.lease_expires.has_value());
+  // Taken once at the start of the round, the lease would end 60 s after it; renewed, it ends
+  // 60 s after the round's last renewal, minutes later by this clock.
+  BOOST_TEST((*st.lease_expires - before > std::chrono::seconds(60 + 150)));
+  BOOST_TEST(t.stats().fleet->lease_acquisitions == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(bad_fleet_options_are_refused_before_anything_is_sent) {
   fleet_world w(1);
   const auto make = [&](auto mutate) {
