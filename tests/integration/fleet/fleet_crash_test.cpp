@@ -372,10 +372,15 @@ BOOST_AUTO_TEST_CASE(three_processes_killed_at_random_bill_every_completed_call_
         BOOST_TEST_MESSAGE("cut i-" << cut_lane << " off from DynamoDB at " << w.elapsed() << " s");
         break;
       }
-      case event::reconnect:
+      case event::reconnect: {
+        // Four leases later another instance seals: the cut-off one could not renew.
+        const auto st = w.status();
+        BOOST_TEST(!st.lease_holder.empty());
+        BOOST_TEST(st.lease_holder != "i-" + std::to_string(cut_lane));
         w.proxy().cut(cut_lane, false);
         cut_lane = -1;
         break;
+      }
     }
   }
   w.sleep_until(traffic_end);
