@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
     o.dimension = fleet_process::dimension;
     o.journal = argv[2];
     o.clock = sim.function();
-    o.compaction_bytes = 64 * 1024;  // compact often, so that kills land in compactions too
+    o.compaction_bytes = 4 * 1024;  // compact every few flushes, so that kills land in compactions too
     awsmp::fleet_options f;
     f.client = &dynamo;
     f.table = fleet_process::table;
@@ -160,6 +160,16 @@ int main(int argc, char** argv) {
       if (ec) return;
       asio::co_spawn(io, tracker.stop(), [&](std::exception_ptr e) {
         exit_code = 0;
+        // For the test: what this run did (it reads these lines from the child's log).
+        const auto s = tracker.stats();
+        std::fprintf(stderr,
+                     "fleet child %d stats: compactions %llu leases %llu sealed %llu conflicts %llu "
+                     "dynamodb_failures %llu\n",
+                     lane, static_cast<unsigned long long>(s.journal_compactions),
+                     static_cast<unsigned long long>(s.fleet->lease_acquisitions),
+                     static_cast<unsigned long long>(s.fleet->hours_sealed),
+                     static_cast<unsigned long long>(s.fleet->seal_conflicts),
+                     static_cast<unsigned long long>(s.fleet->dynamodb_failures));
         if (e) {
           try {
             std::rethrow_exception(e);
