@@ -32,6 +32,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -56,6 +57,7 @@ struct demo_options {
 [[noreturn]] void usage(int code) {
   std::cout << "usage: awsmp-demo [--customers N] [--hours H] [--workers W] [--tokens-per-unit T]\n"
                "                  [--no-faults] [--dir PATH]\n"
+               "       awsmp-demo --fleet N [--customers N] [--tokens-per-unit T] [--dir PATH]\n"
                "Runs subscription, entitlement checks and token billing against an in-process\n"
                "AWS Marketplace emulator on a compressed clock (1 s = 1 h) and reconciles.\n";
   std::exit(code);
@@ -380,7 +382,12 @@ asio::awaitable<int> run_demo(const demo_options& opt) {
 
 }  // namespace
 
+namespace awsmp_demo {
+std::optional<int> fleet_main(int argc, char** argv);  // --fleet N: fleet_demo.cpp
+}
+
 int main(int argc, char** argv) {
+  if (const auto rc = awsmp_demo::fleet_main(argc, argv)) return *rc;
   const demo_options opt = parse(argc, argv);
   asio::io_context ioc;
   int rc = 1;

@@ -107,6 +107,7 @@ class fleet_world {
     o.dimension = dimension;
     o.journal = dir / ("journal-" + std::to_string(i));
     o.clock = clock_at(instances[i].skew);
+    o.compaction_bytes = compaction_bytes;
     fleet_options f;
     f.client = instances[i].dynamo.get();
     f.table = table;
@@ -171,6 +172,7 @@ class fleet_world {
     return [now = now_, skew] { return time_point(std::chrono::seconds(now->load()) + skew); };
   }
 
+  std::uint64_t compaction_bytes = 64ull << 20;  ///< of the trackers started from now on
   asio::io_context io;
   temp_dir dir;
   moto_server moto;

@@ -201,6 +201,31 @@ BOOST_AUTO_TEST_CASE(an_instance_cut_off_from_dynamodb_longer_than_the_lease_los
   w.check_one_record_per_hour();
 }
 
+BOOST_AUTO_TEST_CASE(a_compacted_journal_replays_its_totals_after_a_crash) {
+  fleet_world w(2);
+  w.compaction_bytes = 1;  // every flush compacts the journal
+  w.restart(0);
+  const auto who = w.customers[3];
+  std::int64_t recorded = 0;
+  for (int i = 0; i < 6; ++i) {
+    w.run(w.instance(0).tracker->record_usage(who, std::int64_t{1} << i, 0));
+    recorded += std::int64_t{1} << i;
+    w.run(w.instance(0).tracker->flush());  // pushes the share, then compacts
+  }
+  BOOST_TEST(w.instance(0).tracker->stats().journal_compactions >= 1u);
+  w.crash(0);
+  w.restart(0);  // replays the compacted journal: its cumulative totals must come back whole
+  w.run(w.instance(0).tracker->record_usage(who, 64, 0));
+  recorded += 64;
+  w.flush_all();
+  w.advance(2h);
+  w.flush_all();
+  w.flush_all();
+  BOOST_TEST(w.emulator_total(who) == recorded);
+  w.check_one_record_per_hour();
+  BOOST_TEST(w.status().unsealed_tokens == 0);
+}
+
 BOOST_AUTO_TEST_CASE(settle_and_stop_in_both_identity_forms) {
   fleet_world w(2);
   const auto legacy = w.customers[0];
