@@ -161,6 +161,8 @@ class token_billing_tracker {
   /// after that. Units of customers whose current hour already has a record stay unbilled:
   /// kept in the journal, or counted in stats().units_unbilled without one. Carried remainders
   /// below one unit stay unbilled too: settle() them first if the product shuts down for good.
+  /// In fleet mode it pushes the instance's shares, seals closed hours if it holds the lease,
+  /// and gives the lease up; the current hour is left to the fleet (docs/fleet.md).
   /// Throws like flush().
   awaitable<void> stop();
 
