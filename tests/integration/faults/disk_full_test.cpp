@@ -193,10 +193,10 @@ BOOST_AUTO_TEST_CASE(a_full_disk_fails_record_usage_and_the_replay_holds_exactly
     token_billing_options o;
     o.tokens_per_unit = 1000;
     o.journal = journal;
-    o.clock = [offset] {
-      return std::chrono::system_clock::now() - std::chrono::minutes(5) +
-             std::chrono::minutes(offset->load());
-    };
+    // Never behind the child's clock (the system clock): a clock behind it would, in the first
+    // minutes after an hour began, see the replayed usage as starting in a later hour than its
+    // own current one, and settle() would find no hour to bill it in.
+    o.clock = [offset] { return std::chrono::system_clock::now() + std::chrono::minutes(offset->load()); };
     token_billing_tracker tracker(io.get_executor(), product, client, o);
     std::map<std::string, std::int64_t> replayed;
     for (const auto& u : run_sync(io, tracker.snapshot())) replayed[u.customer_identifier] = u.total_tokens;
