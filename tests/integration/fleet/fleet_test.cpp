@@ -129,9 +129,10 @@ BOOST_AUTO_TEST_CASE(a_share_pushed_after_its_hour_was_sealed_moves_to_a_later_h
   w.advance(1h);
   w.run(w.instance(0).tracker->flush());
   BOOST_REQUIRE_EQUAL(w.emu->accepted_records().size(), 2u);
-  const auto& late = w.emu->accepted_records()[1].record;
+  const auto records = w.emu->accepted_records();  // a copy: the emulator returns its ledger by value
+  const auto& late = records[1].record;
   BOOST_TEST(late.quantity == 24);
-  BOOST_TEST(detail_hour(late.timestamp) == detail_hour(w.emu->accepted_records()[0].record.timestamp) + 1);
+  BOOST_TEST(detail_hour(late.timestamp) == detail_hour(records[0].record.timestamp) + 1);
   BOOST_TEST(w.emu->stats().records_duplicate == 0u);
 }
 
