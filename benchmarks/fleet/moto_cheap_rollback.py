@@ -13,9 +13,11 @@ Prints exactly one line on stdout, READY <port> (or MISSING <reason>), then serv
 is closed.
 """
 import copy
-import logging
+import os
 import sys
 import threading
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "support"))
 
 
 def patch() -> None:
@@ -74,20 +76,17 @@ def patch() -> None:
 
 def main() -> int:
     try:
-        from moto.server import ThreadedMotoServer
+        from moto_server import start_serialized
         patch()
+        server, port = start_serialized()
     except Exception as e:  # environment dependent
         print(f"MISSING moto's server is not usable ({type(e).__name__}: {e})", flush=True)
         return 0
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    _, port = server.get_host_and_port()
     print("READY", port, flush=True)
     try:
         sys.stdin.read()
     finally:
-        server.stop()
+        server.shutdown()
     return 0
 
 

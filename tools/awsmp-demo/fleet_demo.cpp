@@ -313,27 +313,42 @@ int run_worker(const worker_args& a) {
 
 // ---- the coordinator --------------------------------------------------------------------
 
-// moto's server on a free loopback port, as tests/support/moto_server.py starts it.
+// moto's server on a free loopback port, one request at a time, as tests/support/moto_server.py
+// starts it (that file says why: moto's backends are not thread-safe). The demo is a program of
+// its own, so it carries the few lines instead of depending on the source tree.
 class moto_process {
  public:
   moto_process() {
     const char* env = std::getenv("AWSMP_PYTHON");
     std::string python = env != nullptr && *env != '\0' ? env : "python3";
     std::string script =
-        "import logging, sys\n"
+        "import io, logging, sys, threading\n"
         "try:\n"
-        "    from moto.server import ThreadedMotoServer\n"
+        "    from werkzeug.serving import make_server\n"
+        "    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app\n"
         "except Exception as e:\n"
         "    print('MISSING', type(e).__name__, e, flush=True)\n"
         "    sys.exit(0)\n"
+        "app = DomainDispatcherApplication(create_backend_app)\n"
+        "lock = threading.Lock()\n"
+        "def serial(environ, start_response):\n"
+        "    n = environ.get('CONTENT_LENGTH')\n"
+        "    body = environ['wsgi.input'].read(int(n)) if n else b''\n"
+        "    environ['wsgi.input'] = io.BytesIO(body)\n"
+        "    if environ.get('HTTP_X_AMZ_TARGET') == 'AmazonSQS.ReceiveMessage':\n"
+        "        return app(environ, start_response)  # a long poll waits inside moto\n"
+        "    with lock:\n"
+        "        result = app(environ, start_response)\n"
+        "        payload = b''.join(result)\n"
+        "    return [payload]\n"
         "logging.getLogger('werkzeug').setLevel(logging.CRITICAL)\n"
-        "s = ThreadedMotoServer(ip_address='127.0.0.1', port=0, verbose=False)\n"
-        "s.start()\n"
-        "print('READY', s.get_host_and_port()[1], flush=True)\n"
+        "s = make_server('127.0.0.1', 0, serial, threaded=True)\n"
+        "threading.Thread(target=s.serve_forever, daemon=True).start()\n"
+        "print('READY', s.server_address[1], flush=True)\n"
         "try:\n"
         "    sys.stdin.read()\n"
         "finally:\n"
-        "    s.stop()\n";
+        "    s.shutdown()\n";
     std::string dash_c = "-c";
     int in[2], out[2];
     if (::pipe(in) != 0 || ::pipe(out) != 0) throw std::runtime_error("pipe failed");

@@ -12,23 +12,23 @@ unauthenticated requests allowed to 0: from then on moto recomputes every reques
 signature with the secret it issued and evaluates the caller's IAM policy.
 """
 import json
-import logging
+import os
 import sys
 import urllib.request
+
+# moto one request at a time (tests/support/moto_server.py says why).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
 
 
 def main() -> int:
     try:
         import boto3
-        from moto.server import ThreadedMotoServer
+        from moto_server import start_serialized
+        server, port = start_serialized()
     except Exception as e:  # pragma: no cover - environment dependent
         print(f"MISSING moto/boto3 not importable: {e}", flush=True)
         return 0
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log on the test's output
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
     url = f"http://127.0.0.1:{port}"
     iam = boto3.client("iam", endpoint_url=url, region_name="us-east-1",
                        aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")
@@ -51,7 +51,7 @@ def main() -> int:
     try:
         sys.stdin.read()
     finally:
-        server.stop()
+        server.shutdown()
     return 0
 
 
