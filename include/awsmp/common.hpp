@@ -3,7 +3,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <functional>
 #include <string_view>
@@ -24,6 +23,10 @@ using clock_function = std::function<time_point()>;
 
 /// The default billing dimension of the token billing tracker (one unit = one million tokens).
 inline constexpr std::string_view dimension_tokens = "tokens_1m";
+
+/// How old an unanswered record may get before it is given up (AWS refuses records stamped
+/// more than six hours ago): token_billing_options::dead_letter_age's default.
+inline constexpr std::chrono::minutes default_dead_letter_age{350};
 
 /// Parses the AWS wire spelling of an awsmp enum; throws system_error(errc::invalid_argument).
 template <class Enum>

@@ -53,8 +53,9 @@ struct fleet_ledger_stats {
 /// A key's sealed record awaiting AWS's answer, or refused for good.
 struct fleet_record {
   usage_record record;
-  std::string status;  ///< "pending" or "dead"
-  std::string reason;  ///< why it is dead
+  std::string status;     ///< "pending" or "dead"
+  std::string reason;     ///< why it is dead
+  bool in_doubt = false;  ///< dead, and AWS may have billed it (sent, its answer lost)
 };
 
 /// One instance as the fleet table last saw it.
@@ -91,5 +92,32 @@ awaitable<void> create_fleet_table(dynamodb::dynamodb_client& client, std::strin
 /// is not awsmp's, aws_error / system_error as the client.
 awaitable<fleet_status> read_fleet_status(dynamodb::dynamodb_client& client, fleet_options options,
                                           std::string product_code, time_point now);
+
+/// What redrive_fleet_dead_letters moves; the fleet's settings must be its trackers' own.
+struct fleet_redrive_options {
+  std::string dimension = std::string(dimension_tokens);  ///< the trackers' dimension
+  std::int64_t tokens_per_unit = 1'000'000;  ///< the trackers' (a returned record gives back quantity × this)
+  /// Dead letters stamped longer ago than this are returned to their key instead of resent:
+  /// AWS refuses records older than six hours. The trackers' dead_letter_age.
+  std::chrono::minutes dead_letter_age{default_dead_letter_age};
+  bool force = false;  ///< also move in-doubt ones (AWS may have billed them: a double bill is possible)
+};
+
+/// How redrive_fleet_dead_letters left a product's dead letters.
+struct fleet_redrive_result {
+  std::uint64_t resent = 0;        ///< pending again: the lease holder resends them unchanged
+  std::uint64_t returned = 0;      ///< too old to resend: their tokens went back to the key
+  std::vector<fleet_record> kept;  ///< still dead: in doubt and not forced, or moved by another caller
+};
+
+/// Moves one product's dead letters back, as token_billing_tracker::redrive_dead_letters does
+/// without a fleet (each move conditional on the record still being dead, so concurrent
+/// redrives move it once; the next seal round sends or bills them). Use it after fixing what
+/// AWS refused (a subscription, the product code, permissions). Throws
+/// system_error(errc::invalid_argument) for bad options (checked before anything is sent),
+/// errc::store_corrupt for an item that is not awsmp's, aws_error / system_error as the client.
+awaitable<fleet_redrive_result> redrive_fleet_dead_letters(dynamodb::dynamodb_client& client,
+                                                           fleet_options options, std::string product_code,
+                                                           fleet_redrive_options redrive, time_point now);
 
 }  // namespace awsmp

@@ -59,8 +59,8 @@ struct token_billing_options {
   subscription_store* heartbeat_store =
       nullptr;  ///< when set: hourly Quantity 0 records for active subscribers without usage
   std::chrono::minutes dead_letter_age{
-      350};  ///< unanswered records this old leave AWS's 6 h window (unsealed if never delivered, else dead
-             ///< letters in doubt); 1..359 min
+      default_dead_letter_age};  ///< unanswered records this old leave AWS's 6 h window (unsealed if never
+                                 ///< delivered, else dead letters in doubt); 1..359 min
   std::uint64_t compaction_bytes = 64ull
                                    << 20;  ///< compact the journal when it grows past this size; 0: never
   int max_send_rounds = 3;  ///< per flush: how often UnprocessedRecords are resent before flush returns; >= 1
@@ -184,7 +184,9 @@ class token_billing_tracker {
   /// Moves dead letters back: resent unchanged while inside AWS's window, else their units go
   /// back to open usage and are billed in a free hour. In-doubt ones (AWS may have billed them)
   /// are kept unless `force`. Returns how many were moved; never sends (the next flush does).
-  /// Throws the journal's error when the move cannot be journaled.
+  /// Throws the journal's error when the move cannot be journaled. In fleet mode it moves the
+  /// fleet's dead letters in the shared table (redrive_fleet_dead_letters with this tracker's
+  /// settings; the lease holder sends them) and throws what DynamoDB throws.
   awaitable<std::size_t> redrive_dead_letters(bool force = false);
 
   /// Records AWS refused for good, oldest first; never throws beyond std::bad_alloc.

@@ -5,7 +5,15 @@
 #include <awsmp/error.hpp>
 #include <boost/asio/error.hpp>
 
+#include "core/throw.hpp"
+
 namespace awsmp::detail {
+
+void check_dead_letter_age(std::string_view field, std::chrono::minutes age) {
+  if (age < std::chrono::minutes(1) || age >= std::chrono::minutes(360))
+    throw_invalid_argument(field, "must be 1..359 minutes (AWS refuses records 6 h old)");
+}
+
 namespace {
 
 // Refusals about one record of the batch: isolating the records finds the culprit without

@@ -30,6 +30,10 @@ using hour_t = std::int64_t;
 /// "No hour": never sealed, or no unbilled usage.
 inline constexpr hour_t no_hour = std::numeric_limits<std::int32_t>::min();
 
+/// Checks a dead-letter age (1..359 minutes: AWS refuses records 6 h old); throws
+/// system_error(errc::invalid_argument) naming `field`.
+void check_dead_letter_age(std::string_view field, std::chrono::minutes age);
+
 /// The hour an instant falls in (floor, also before 1970); never throws.
 hour_t hour_of(time_point t) noexcept;
 /// The first instant of an hour; never throws.

@@ -23,10 +23,6 @@ using namespace dynamodb;
 
 namespace {
 
-std::int64_t to_ms(time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 // The row of a record this instance just sealed.
 fleet_record_row sealed_row(const fleet_key& k, const fleet_seal& s) {
   fleet_record_row row;
@@ -167,7 +163,7 @@ awaitable<void> fleet_ledger::push_one(const fleet_total& t, time_point now) {
       r.expression.values[":zero"] = attribute_value::number(0);
       r.expression.values[":t"] = attribute_value::number(t.total);
       r.expression.values[":h"] = attribute_value::number(hour);
-      r.expression.values[":at"] = attribute_value::number(to_ms(now));
+      r.expression.values[":at"] = attribute_value::number(fleet_ms(now));
       result = co_await db_.update_item(std::move(r));
     } else {
       update_item_request r;
@@ -180,7 +176,7 @@ awaitable<void> fleet_ledger::push_one(const fleet_total& t, time_point now) {
       if (f == form::new_hour) r.expression.names["#b"] = "before";
       r.expression.values[":t"] = attribute_value::number(t.total);
       r.expression.values[":h"] = attribute_value::number(hour);
-      r.expression.values[":at"] = attribute_value::number(to_ms(now));
+      r.expression.values[":at"] = attribute_value::number(fleet_ms(now));
       result = co_await db_.update_item(std::move(r));
     }
     ++share_writes_;
@@ -218,15 +214,19 @@ awaitable<bool> fleet_ledger::take_lease(time_point now) {
   r.attributes = key_of(std::string(fleet_lease_pk), std::string(fleet_lease_sk));
   r.attributes[std::string(row_kind)] = attribute_value::string("fleet-lease");
   r.attributes["holder"] = attribute_value::string(options_.instance_id);
-  r.attributes["expires"] = attribute_value::number(to_ms(now + options_.lease_duration));
+  r.attributes["expires"] = attribute_value::number(fleet_ms(now + options_.lease_duration));
   // Free, ours, or expired by our clock. Safety never rests on the lease (every seal is a
   // conditional transaction); it only keeps two instances from doing the same work.
   r.condition_expression = "attribute_not_exists(#h) OR #h = :me OR #e < :now";
   r.expression.names = {{"#h", "holder"}, {"#e", "expires"}};
   r.expression.values[":me"] = attribute_value::string(options_.instance_id);
-  r.expression.values[":now"] = attribute_value::number(to_ms(now));
+  r.expression.values[":now"] = attribute_value::number(fleet_ms(now));
+  r.return_old_item = true;  // free of charge: tells the holder whether dead letters were redriven
   const auto result = co_await db_.put_item(std::move(r));
   const bool held = !result.condition_failed;
+  // The put replaced the item, so the mark is consumed by exactly the holder that saw it.
+  if (held && result.attributes && result.attributes->count(std::string(fleet_lease_redriven)) != 0)
+    rescan_ = true;
   if (held && !held_.load()) {
     ++leases_;
     log(log_level::info, "fleet: " + options_.instance_id + " holds the sealing lease");
@@ -250,15 +250,16 @@ awaitable<bool> fleet_ledger::keep_lease() {
   co_return held;
 }
 
-awaitable<std::vector<fleet_key>> fleet_ledger::read_shard(std::uint32_t shard) {
+awaitable<std::vector<fleet_key>> read_fleet_shard(dynamodb_client& db, std::string table,
+                                                   std::string_view product_code, std::uint32_t shard) {
   query_request q;
-  q.table = options_.table;
+  q.table = table;
   q.key_condition_expression = "#pk = :pk";
   q.expression.names["#pk"] = std::string(row_pk);
-  q.expression.values[":pk"] = attribute_value::string(fleet_partition(product_code_, shard));
+  q.expression.values[":pk"] = attribute_value::string(fleet_partition(product_code, shard));
   q.consistent_read = true;
-  const auto items = co_await db_.query_all(std::move(q));
-  co_return group_fleet_items(items, options_.table);
+  const auto items = co_await db.query_all(std::move(q));
+  co_return group_fleet_items(items, table);
 }
 
 awaitable<bool> fleet_ledger::seal_key(const fleet_key& k, const fleet_seal& s) {
@@ -317,19 +318,20 @@ awaitable<bool> fleet_ledger::seal_and_send(time_point now, batch_meter_usage_ou
     if (!co_await take_lease(now)) co_return false;
     // Every key of this hour is sealed and answered already: reading every shard again would
     // only cost read capacity (a share that arrives now belongs to a later hour anyway).
-    if (renewal && hour == swept_ && unanswered_ == 0) co_return true;
+    if (renewal && hour == swept_ && unanswered_ == 0 && !rescan_) co_return true;
+    rescan_ = false;
     std::vector<std::pair<fleet_key, fleet_seal>> to_seal;
     std::vector<dead_letter> dead;
     for (std::uint32_t shard = 0; shard < options_.shards; ++shard) {
       if (!co_await keep_lease()) co_return false;
-      auto keys = co_await read_shard(shard);
+      auto keys = co_await read_fleet_shard(db_, options_.table, product_code_, shard);
       for (auto& k : keys) {
         if (k.dimension != dimension_) continue;
         for (auto& r : k.records) {
           if (r.status == fleet_status_pending)
             rows.push_back(r);
           else
-            dead.push_back(dead_letter{r.record, r.reason, true, 0});
+            dead.push_back(dead_letter{r.record, r.reason, r.in_doubt, 0});
         }
         const fleet_seal s = plan_fleet_seal(k, seal_mode::closed_hour, hour, now, policy_, false);
         if (s.seal) {
@@ -485,43 +487,34 @@ awaitable<void> fleet_ledger::write_outcomes(const std::vector<fleet_record_row>
   });
   for (const auto& d : killed) {
     const auto& row = rows[d.seq - 1];
-    update_item_request u;
-    u.table = options_.table;
-    u.key = key_of(row.pk, row.sk);
-    u.update_expression = "SET #s = :dead, #r = :reason";
-    u.condition_expression = "attribute_exists(#s)";
-    u.expression.names = {{"#s", "status"}, {"#r", "reason"}};
-    u.expression.values[":dead"] = attribute_value::string(std::string(fleet_status_dead));
-    u.expression.values[":reason"] =
-        attribute_value::string(d.reason.empty() ? std::string("refused") : d.reason);
-    co_await db_.update_item(std::move(u));
+    const std::string reason = d.reason.empty() ? std::string("refused") : d.reason;
+    co_await db_.update_item(fleet_kill_request(options_.table, row, reason, d.in_doubt));
+    dead_.push_back(dead_letter{row.record, reason, d.in_doubt, d.sends});  // until the next scan
     ++dead_count_;
-    log(log_level::warning, "fleet: record " + row.sk + " dead-lettered: " + d.reason);
+    log(log_level::warning, "fleet: record " + row.sk + " dead-lettered: " + reason);
   }
   for (const auto& u : unsealed) {
     const auto& row = rows[u.seq - 1];
-    std::int64_t tokens = 0;
-    if (__builtin_mul_overflow(static_cast<std::int64_t>(u.record.quantity), policy_.tokens_per_unit,
-                               &tokens))
-      continue;
-    transact_write_request t;
-    expression_parameters pending;
-    pending.names["#s"] = "status";
-    pending.values[":p"] = attribute_value::string(std::string(fleet_status_pending));
-    t.items.push_back(
-        transact_write_item::remove(options_.table, key_of(row.pk, row.sk), "#s = :p", std::move(pending)));
-    expression_parameters back;
-    back.names["#c"] = "consumed";
-    back.values[":t"] = attribute_value::number(tokens);
-    const std::string key = account_key(row.record);
-    t.items.push_back(transact_write_item::update(options_.table,
-                                                  key_of(row.pk, fleet_state_sk(dimension_, key)),
-                                                  "SET #c = #c - :t", "#c >= :t", std::move(back)));
-    const auto result = co_await db_.transact_write_items(std::move(t));
+    const auto tokens = fleet_record_tokens(u.record, policy_.tokens_per_unit);
+    if (!tokens) continue;
+    const auto result = co_await db_.transact_write_items(
+        fleet_return_request(options_.table, dimension_, row, fleet_status_pending, *tokens));
     if (!result.cancelled)
       log(log_level::info, "fleet: record " + row.sk + " (" + std::to_string(u.record.quantity) +
                                " units) was not billed by AWS; its tokens go back to the key");
   }
+}
+
+awaitable<std::size_t> fleet_ledger::redrive(bool force, time_point now) {
+  fleet_redrive_options r;
+  r.dimension = dimension_;
+  r.tokens_per_unit = policy_.tokens_per_unit;
+  r.dead_letter_age = dead_letter_age_;
+  r.force = force;
+  const auto result = co_await redrive_fleet_dead_letters(db_, options_, product_code_, std::move(r), now);
+  dead_.clear();
+  for (const auto& k : result.kept) dead_.push_back(dead_letter{k.record, k.reason, k.in_doubt, 0});
+  co_return result.resent + result.returned;
 }
 
 awaitable<void> fleet_ledger::release(time_point) {

@@ -28,6 +28,11 @@ struct fleet_total {
   std::int64_t total = 0;
 };
 
+/// Every key of one shard partition of `product_code` (one strongly consistent Query, every
+/// page). Throws what the client throws, errc::store_corrupt for an item that is not awsmp's.
+awaitable<std::vector<fleet_key>> read_fleet_shard(dynamodb::dynamodb_client& db, std::string table,
+                                                   std::string_view product_code, std::uint32_t shard);
+
 /// One tracker's side of the fleet table. DynamoDB failures never throw out of it: they are
 /// counted, handed to `report` (the tracker's last_error) and retried by the next call, since
 /// everything is durable in the journal or the table. Only a metering failure about no single
@@ -60,7 +65,12 @@ class fleet_ledger {
   /// Gives the lease up when this instance holds it (stop()); never throws for a failed call.
   awaitable<void> release(time_point now);
 
-  /// The dead letters the last seal_and_send read from the table.
+  /// Moves the fleet's dead letters of this dimension back (redrive_fleet_dead_letters with
+  /// this instance's settings) and keeps the ones left as dead_letters(). Returns how many
+  /// moved. Throws what the DynamoDB client throws (the tracker reports it).
+  awaitable<std::size_t> redrive(bool force, time_point now);
+
+  /// The dead letters the last seal_and_send or redrive read from the table.
   const std::vector<dead_letter>& dead_letters() const noexcept { return dead_; }
 
   fleet_ledger_stats stats() const;
@@ -69,7 +79,6 @@ class fleet_ledger {
   awaitable<void> push_one(const fleet_total& t, time_point now);
   awaitable<bool> take_lease(time_point now);
   awaitable<bool> keep_lease();
-  awaitable<std::vector<fleet_key>> read_shard(std::uint32_t shard);
   awaitable<bool> seal_key(const fleet_key& k, const fleet_seal& s);
   awaitable<void> send(std::vector<fleet_record_row> rows, std::size_t fresh_from, time_point now,
                        batch_meter_usage_output* out);
@@ -97,6 +106,7 @@ class fleet_ledger {
   bool renewing_ = false;
   hour_t swept_ = no_hour;      // the hour whose every key this instance sealed and sent last
   std::size_t unanswered_ = 0;  // records left pending by the sends since that sweep
+  bool rescan_ = false;         // dead letters were redriven since that sweep (the lease's mark)
 
   std::atomic<std::uint64_t> pushes_{0}, share_writes_{0}, share_stale_{0}, leases_{0}, sealed_{0},
       conflicts_{0}, sent_{0}, acked_{0}, dead_count_{0}, units_{0}, failures_{0};

@@ -12,20 +12,17 @@ namespace awsmp::detail {
 
 using dynamodb::attribute_type;
 using dynamodb::attribute_value;
+using dynamodb::expression_parameters;
 using dynamodb::item;
+using dynamodb::transact_write_item;
+using dynamodb::transact_write_request;
+using dynamodb::update_item_request;
 
 namespace {
 
 constexpr std::string_view kind_share = "fleet-share";
 constexpr std::string_view kind_state = "fleet-state";
 constexpr std::string_view kind_record = "fleet-record";
-
-std::int64_t to_ms(time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-time_point from_ms(std::int64_t ms) {
-  return time_point(std::chrono::duration_cast<time_point::duration>(std::chrono::milliseconds(ms)));
-}
 
 [[noreturn]] void corrupt(std::string_view table, std::string_view sk, std::string_view defect) {
   throw_error(errc::store_corrupt, "DynamoDB table " + std::string(table) + ": item '" + std::string(sk) +
@@ -71,6 +68,14 @@ bool valid_instance_char(char c) {
 }
 
 }  // namespace
+
+std::int64_t fleet_ms(time_point t) noexcept {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+time_point fleet_time(std::int64_t ms) noexcept {
+  return time_point(std::chrono::duration_cast<time_point::duration>(std::chrono::milliseconds(ms)));
+}
 
 void check_fleet_options(const fleet_options& o) {
   if (o.client == nullptr) throw_invalid_argument("fleet_options.client", "must be set");
@@ -118,7 +123,7 @@ item fleet_share_item(std::string pk, std::string_view dimension, std::string_vi
   it["total"] = attribute_value::number(push.total);
   it["hour"] = attribute_value::number(push.hour);
   it["before"] = attribute_value::number(push.before);
-  it["at"] = attribute_value::number(to_ms(at));
+  it["at"] = attribute_value::number(fleet_ms(at));
   return it;
 }
 
@@ -138,7 +143,7 @@ item fleet_record_item(std::string pk, std::string_view dimension, std::string_v
   item it = base_item(std::move(pk), fleet_record_sk(dimension, key, hour), kind_record, dimension, key);
   it["hour"] = attribute_value::number(hour);
   it["quantity"] = attribute_value::number(record.quantity);
-  it["stamp"] = attribute_value::number(to_ms(record.timestamp));
+  it["stamp"] = attribute_value::number(fleet_ms(record.timestamp));
   it["status"] = attribute_value::string(std::string(fleet_status_pending));
   return it;
 }
@@ -186,7 +191,7 @@ std::vector<fleet_key> group_fleet_items(const std::vector<item>& items, std::st
       fleet_share s{text(it, "instance", table, sk),
                     fleet_push{number(it, "total", table, sk), number(it, "hour", table, sk),
                                number(it, "before", table, sk)},
-                    from_ms(number(it, "at", table, sk))};
+                    fleet_time(number(it, "at", table, sk))};
       if (s.push.before < 0 || s.push.total < s.push.before) corrupt(table, sk, "totals out of order");
       k.shares.push_back(std::move(s));
     } else if (kind == kind_state) {
@@ -204,13 +209,17 @@ std::vector<fleet_key> group_fleet_items(const std::vector<item>& items, std::st
       const std::int64_t q = number(it, "quantity", table, sk);
       if (q < 0 || q > std::numeric_limits<std::int32_t>::max()) corrupt(table, sk, "quantity out of range");
       s.quantity = static_cast<std::int32_t>(q);
-      s.stamp = from_ms(number(it, "stamp", table, sk));
+      s.stamp = fleet_time(number(it, "stamp", table, sk));
       if (hour_of(s.stamp) != r.hour) corrupt(table, sk, "stamp outside its hour");
       r.record = fleet_usage_record(key, dim, s);
       r.status = text(it, "status", table, sk);
       if (r.status != fleet_status_pending && r.status != fleet_status_dead)
         corrupt(table, sk, "unknown status");
       if (const auto reason = it.find("reason"); reason != it.end()) r.reason = reason->second.as_string();
+      if (r.status == fleet_status_dead) {
+        const auto doubt = it.find("doubt");
+        r.in_doubt = doubt == it.end() || number(it, "doubt", table, sk) != 0;
+      }
       k.records.push_back(std::move(r));
     } else {
       corrupt(table, sk, "unknown kind");
@@ -246,6 +255,58 @@ fleet_seal plan_fleet_seal(const fleet_key& k, seal_mode mode, hour_t hour, time
   out.stamp = plan.parts.front().stamp;
   out.consumed_after = k.consumed + billed;
   return out;
+}
+
+std::optional<std::int64_t> fleet_record_tokens(const usage_record& r,
+                                                std::int64_t tokens_per_unit) noexcept {
+  std::int64_t tokens = 0;
+  if (__builtin_mul_overflow(static_cast<std::int64_t>(r.quantity), tokens_per_unit, &tokens))
+    return std::nullopt;
+  return tokens;
+}
+
+update_item_request fleet_kill_request(std::string_view table, const fleet_record_row& row,
+                                       std::string_view reason, bool in_doubt) {
+  update_item_request u;
+  u.table = std::string(table);
+  u.key = key_of(row.pk, row.sk);
+  u.update_expression = "SET #s = :dead, #r = :reason, #d = :doubt";
+  u.condition_expression = "attribute_exists(#s)";
+  u.expression.names = {{"#s", "status"}, {"#r", "reason"}, {"#d", "doubt"}};
+  u.expression.values[":dead"] = attribute_value::string(std::string(fleet_status_dead));
+  u.expression.values[":reason"] = attribute_value::string(std::string(reason));
+  u.expression.values[":doubt"] = attribute_value::number(in_doubt ? 1 : 0);
+  return u;
+}
+
+update_item_request fleet_revive_request(std::string_view table, const fleet_record_row& row) {
+  update_item_request u;
+  u.table = std::string(table);
+  u.key = key_of(row.pk, row.sk);
+  u.update_expression = "SET #s = :pending REMOVE #r, #d";
+  u.condition_expression = "#s = :dead";
+  u.expression.names = {{"#s", "status"}, {"#r", "reason"}, {"#d", "doubt"}};
+  u.expression.values[":pending"] = attribute_value::string(std::string(fleet_status_pending));
+  u.expression.values[":dead"] = attribute_value::string(std::string(fleet_status_dead));
+  return u;
+}
+
+transact_write_request fleet_return_request(std::string_view table, std::string_view dimension,
+                                            const fleet_record_row& row, std::string_view status,
+                                            std::int64_t tokens) {
+  transact_write_request t;
+  expression_parameters was;
+  was.names["#s"] = "status";
+  was.values[":s"] = attribute_value::string(std::string(status));
+  t.items.push_back(
+      transact_write_item::remove(std::string(table), key_of(row.pk, row.sk), "#s = :s", std::move(was)));
+  expression_parameters back;
+  back.names["#c"] = "consumed";
+  back.values[":t"] = attribute_value::number(tokens);
+  t.items.push_back(transact_write_item::update(
+      std::string(table), key_of(row.pk, fleet_state_sk(dimension, account_key(row.record))),
+      "SET #c = #c - :t", "#c >= :t", std::move(back)));
+  return t;
 }
 
 usage_record fleet_usage_record(std::string_view key, std::string_view dimension, const fleet_seal& s) {

@@ -3,21 +3,25 @@
 // and the seal decision for one key. No I/O, no clock: time is a parameter.
 //
 // Items (pk, sk strings; D = dimension, K = the tracker's account key, ␟ = \x1f):
-//   lease    pk "lease"                 sk "seal"            holder, expires (ms)
+//   lease    pk "lease"                 sk "seal"            holder, expires (ms); redriven (ms): dead
+//                                                             letters are pending again (holder rescans)
 //   share    pk "u#<product>#<shard>"   sk D␟K␟s␟<instance>  total: the instance's cumulative tokens;
 //                                                             hour of the push, before: total at its
 //                                                             last push in an earlier hour
 //   state    pk  (same)                 sk D␟K␟t             consumed: tokens in sealed records; hour
-//   record   pk  (same)                 sk D␟K␟r␟<hour>      quantity, stamp, status, reason
+//   record   pk  (same)                 sk D␟K␟r␟<hour>      quantity, stamp, status; when dead:
+//                                                             reason, doubt (1: AWS may have billed it)
 // One Query of a shard partition returns every key's shares, state and records together,
 // ordered by key.
 #pragma once
 
 #include <awsmp/dynamodb_attribute_value.hpp>
+#include <awsmp/dynamodb_requests.hpp>
 #include <awsmp/fleet_ledger.hpp>
 #include <awsmp/metering_types.hpp>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,9 +32,15 @@ namespace awsmp::detail {
 
 inline constexpr std::string_view fleet_lease_pk = "lease";
 inline constexpr std::string_view fleet_lease_sk = "seal";
+/// The lease item's mark that dead letters were redriven: the holder's next round rescans.
+inline constexpr std::string_view fleet_lease_redriven = "redriven";
 inline constexpr char fleet_separator = '\x1f';
 inline constexpr std::string_view fleet_status_pending = "pending";
 inline constexpr std::string_view fleet_status_dead = "dead";
+
+/// An instant as the table stores it (milliseconds since 1970) and back; never throw.
+std::int64_t fleet_ms(time_point t) noexcept;
+time_point fleet_time(std::int64_t ms) noexcept;
 
 /// Checks fleet options (client, table name, instance id, lease, grace, shards, concurrency);
 /// throws system_error(errc::invalid_argument) naming the field and the rule.
@@ -79,6 +89,9 @@ struct fleet_record_row {
   usage_record record;
   std::string status;
   std::string reason;
+  /// A dead record AWS may have billed (sent, its answer lost, too old to resend). Dead items
+  /// written before `doubt` existed count as in doubt: nobody can tell.
+  bool in_doubt = false;
 };
 
 /// Everything the table holds about one (dimension, key).
@@ -121,6 +134,23 @@ struct fleet_seal {
 /// Only one hour per seal: a key never bills usage in an hour before the sealing one. Never throws.
 fleet_seal plan_fleet_seal(const fleet_key& k, seal_mode mode, hour_t hour, time_point now,
                            const ledger_policy& p, bool settle) noexcept;
+
+/// The tokens a record's units stand for (what goes back to its key when AWS never billed it);
+/// nullopt when quantity × tokens_per_unit overflows. Never throws.
+std::optional<std::int64_t> fleet_record_tokens(const usage_record& r, std::int64_t tokens_per_unit) noexcept;
+
+/// The UpdateItem that dead-letters a pending record (conditional on it still being there).
+dynamodb::update_item_request fleet_kill_request(std::string_view table, const fleet_record_row& row,
+                                                 std::string_view reason, bool in_doubt);
+/// The UpdateItem that makes a dead record pending again, to be resent unchanged by the lease
+/// holder (conditional on it still being dead: two redrives move it once).
+dynamodb::update_item_request fleet_revive_request(std::string_view table, const fleet_record_row& row);
+/// The transaction that gives a record AWS never billed back to its key: the record leaves
+/// the table (conditional on `status`) and the key's consumed total drops by `tokens` (which
+/// it must cover), so that the next seal bills them in a later hour.
+dynamodb::transact_write_request fleet_return_request(std::string_view table, std::string_view dimension,
+                                                      const fleet_record_row& row, std::string_view status,
+                                                      std::int64_t tokens);
 
 /// The usage record of a seal; never throws beyond std::bad_alloc.
 usage_record fleet_usage_record(std::string_view key, std::string_view dimension, const fleet_seal& s);

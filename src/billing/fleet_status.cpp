@@ -4,7 +4,7 @@
 #include <awsmp/fleet_ledger.hpp>
 #include <map>
 
-#include "billing/fleet_rows.hpp"
+#include "billing/fleet_ledger.hpp"
 #include "core/throw.hpp"
 #include "dynamodb/dynamodb_limits.hpp"
 #include "state/store_rows.hpp"
@@ -36,8 +36,7 @@ awaitable<fleet_status> read_fleet_status(dynamodb_client& client, fleet_options
     if (holder == it->end() || expires == it->end())
       detail::throw_error(errc::store_corrupt,
                           "DynamoDB table " + options.table + ": the lease item is not awsmp's");
-    const auto until = time_point(std::chrono::duration_cast<time_point::duration>(
-        std::chrono::milliseconds(expires->second.as_int64())));
+    const auto until = detail::fleet_time(expires->second.as_int64());
     if (until > now) {
       st.lease_holder = holder->second.as_string();
       st.lease_expires = until;
@@ -46,13 +45,7 @@ awaitable<fleet_status> read_fleet_status(dynamodb_client& client, fleet_options
 
   std::map<std::string, fleet_instance> instances;
   for (std::uint32_t shard = 0; shard < options.shards; ++shard) {
-    query_request q;
-    q.table = options.table;
-    q.key_condition_expression = "#pk = :pk";
-    q.expression.names["#pk"] = std::string(detail::row_pk);
-    q.expression.values[":pk"] = attribute_value::string(detail::fleet_partition(product_code, shard));
-    q.consistent_read = true;
-    const auto keys = detail::group_fleet_items(co_await client.query_all(std::move(q)), options.table);
+    const auto keys = co_await detail::read_fleet_shard(client, options.table, product_code, shard);
     for (const auto& k : keys) {
       if (!k.shares.empty()) ++st.keys;
       if (k.has_state) st.newest_sealed_hour = std::max<std::int64_t>(st.newest_sealed_hour, k.last_hour);
@@ -69,7 +62,7 @@ awaitable<fleet_status> read_fleet_status(dynamodb_client& client, fleet_options
       }
       for (const auto& r : k.records)
         (r.status == detail::fleet_status_dead ? st.dead_letters : st.pending)
-            .push_back(fleet_record{r.record, r.status, r.reason});
+            .push_back(fleet_record{r.record, r.status, r.reason, r.in_doubt});
     }
   }
   for (auto& [id, in] : instances) {

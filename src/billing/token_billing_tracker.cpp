@@ -37,9 +37,7 @@ void check_options(const token_billing_options& o) {
   if (o.tokens_per_unit < 1) throw_invalid_argument("token_billing_options.tokens_per_unit", "must be >= 1");
   if (o.batch_concurrency < 1)
     throw_invalid_argument("token_billing_options.batch_concurrency", "must be >= 1");
-  if (o.dead_letter_age < std::chrono::minutes(1) || o.dead_letter_age >= std::chrono::minutes(360))
-    throw_invalid_argument("token_billing_options.dead_letter_age",
-                           "must be 1..359 minutes (AWS refuses records 6 h old)");
+  check_dead_letter_age("token_billing_options.dead_letter_age", o.dead_letter_age);
   if (o.max_send_rounds < 1) throw_invalid_argument("token_billing_options.max_send_rounds", "must be >= 1");
   if (o.max_split_records < 1 || o.max_split_records > 300)
     throw_invalid_argument("token_billing_options.max_split_records", "must be 1..300");
@@ -244,12 +242,9 @@ class token_billing_core : public std::enable_shared_from_this<token_billing_cor
 
   awaitable<std::size_t> redrive(bool force) {
     auto guard = co_await mutex_.lock();
-    if (fleet_) {
-      // The fleet's dead letters live in its table, shared by every instance (docs/fleet.md).
-      log(log_level::warning, "token_billing_tracker: re-drive is not available in fleet mode");
-      co_return 0;
-    }
     const time_point now = options_.clock();
+    // The fleet's dead letters live in its table, shared by every instance (docs/fleet.md).
+    if (fleet_) co_return co_await fleet_->redrive(force, now);
     const auto moves = ledger_.redrive(force, now, options_.dead_letter_age);
     std::string entries;
     for (const auto& m : moves) {

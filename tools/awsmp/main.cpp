@@ -11,6 +11,9 @@
 //                                                     the DynamoDB stores' and the fleet's tables
 //   awsmp fleet status --product-code P [--fleet-table T] [--shards N] [--region R] [--endpoint URL]
 //                                                     lease holder, sealed hours, lag, dead letters
+//   awsmp fleet redrive --product-code P [--dimension D] [--tokens-per-unit N] [--dead-letter-age MIN]
+//                       [--force] [--fleet-table T] [--shards N] [--region R] [--endpoint URL]
+//                                                     dead letters back to pending (or to their key)
 //
 // Credentials and region come from the default chain; AWSMP_ENDPOINT / AWSMP_CA_FILE point it
 // at the emulator (the Marketplace commands); --endpoint points `dynamodb` at another DynamoDB
@@ -28,6 +31,7 @@
 #include <boost/asio/io_context.hpp>
 #include <cstdlib>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -48,7 +52,10 @@ namespace {
                "  awsmp dynamodb create-tables [--subscriptions-table T] [--entitlements-table T]\n"
                "                               [--fleet-table T] [--region R] [--endpoint URL]\n"
                "  awsmp fleet status --product-code P [--fleet-table T] [--shards N] [--region R]\n"
-               "                     [--endpoint URL]\n";
+               "                     [--endpoint URL]\n"
+               "  awsmp fleet redrive --product-code P [--dimension D] [--tokens-per-unit N]\n"
+               "                      [--dead-letter-age MIN] [--force] [--fleet-table T] [--shards N]\n"
+               "                      [--region R] [--endpoint URL]\n";
   std::exit(2);
 }
 
@@ -66,7 +73,9 @@ arguments parse(int argc, char** argv) {
   arguments a;
   for (int i = 2; i < argc; ++i) {
     std::string s = argv[i];
-    if (s.rfind("--", 0) == 0) {
+    if (s == "--force") {
+      a.flags["force"] = "1";  // the one flag without a value
+    } else if (s.rfind("--", 0) == 0) {
       if (i + 1 >= argc) usage();
       a.flags[s.substr(2)] = argv[++i];
     } else {
@@ -146,14 +155,40 @@ std::string describe_customer(const awsmp::usage_record& r) {
                                        : r.customer_identifier;
 }
 
+// A whole number flag; a malformed one is a usage error, not an exception out of main.
+std::int64_t number_flag(const arguments& args, const std::string& name, std::int64_t fallback) {
+  const std::string text = args.flag(name);
+  if (text.empty()) return fallback;
+  std::size_t used = 0;
+  std::int64_t value = 0;
+  try {
+    value = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || used == 0) {
+    std::cerr << "awsmp: --" << name << " must be a whole number, not '" << text << "'\n";
+    std::exit(2);
+  }
+  return value;
+}
+
+// The fleet table from --fleet-table and --shards (out of uint32's range reads as 0, which the
+// fleet options refuse by name).
+awsmp::fleet_options fleet_options_of(const arguments& args) {
+  awsmp::fleet_options options;
+  options.table = args.flag("fleet-table", "awsmp-fleet");
+  const std::int64_t n = number_flag(args, "shards", 16);
+  options.shards = n < 0 || n > std::numeric_limits<std::uint32_t>::max() ? 0 : static_cast<std::uint32_t>(n);
+  return options;
+}
+
 // `awsmp fleet status`: what the fleet table says, for an operator (docs/fleet.md). Exit code 1
 // when records are dead-lettered or the lease is free while usage waits to be sealed.
 asio::awaitable<int> fleet_status(const arguments& args) {
   auto ex = co_await asio::this_coro::executor;
   dynamodb_access db(ex, args);
-  awsmp::fleet_options options;
-  options.table = args.flag("fleet-table", "awsmp-fleet");
-  options.shards = static_cast<std::uint32_t>(std::stoul(args.flag("shards", "16")));
+  const awsmp::fleet_options options = fleet_options_of(args);
   const auto now = std::chrono::system_clock::now();
   const auto st = co_await awsmp::read_fleet_status(db.client, options, args.flag("product-code"), now);
   std::cout << "lease holder        " << (st.lease_holder.empty() ? "(none)" : st.lease_holder);
@@ -172,6 +207,30 @@ asio::awaitable<int> fleet_status(const arguments& args) {
     std::cout << "  dead: " << describe_customer(d.record) << " " << d.record.dimension << " "
               << d.record.quantity << ": " << d.reason << "\n";
   co_return st.dead_letters.empty() && (st.keys_unsealed == 0 || !st.lease_holder.empty()) ? 0 : 1;
+}
+
+// `awsmp fleet redrive`: after fixing what AWS refused, moves the fleet's dead letters back
+// (redrive_fleet_dead_letters); the lease holder sends them at its next round. The dimension,
+// tokens per unit and dead-letter age must be the fleet's own. Exit code 1 when some stay dead.
+asio::awaitable<int> fleet_redrive(const arguments& args) {
+  auto ex = co_await asio::this_coro::executor;
+  dynamodb_access db(ex, args);
+  const awsmp::fleet_options options = fleet_options_of(args);
+  awsmp::fleet_redrive_options r;
+  r.dimension = args.flag("dimension", r.dimension);
+  r.tokens_per_unit = number_flag(args, "tokens-per-unit", r.tokens_per_unit);
+  r.dead_letter_age = std::chrono::minutes(number_flag(args, "dead-letter-age", r.dead_letter_age.count()));
+  r.force = args.flag("force") == "1";
+  const auto result = co_await awsmp::redrive_fleet_dead_letters(
+      db.client, options, args.flag("product-code"), r, std::chrono::system_clock::now());
+  std::cout << "resent      " << result.resent << " (pending again; the lease holder sends them)\n"
+            << "returned    " << result.returned << " (too old to resend; billed again in a later hour)\n"
+            << "still dead  " << result.kept.size() << "\n";
+  for (const auto& d : result.kept)
+    std::cout << "  dead: " << describe_customer(d.record) << " " << d.record.dimension << " "
+              << d.record.quantity << ": " << d.reason
+              << (d.in_doubt ? " (in doubt: AWS may have billed it; --force moves it)" : "") << "\n";
+  co_return result.kept.empty() ? 0 : 1;
 }
 
 // How a store creates its table: dynamodb_subscription_store::create_table and the like.
@@ -224,6 +283,14 @@ asio::awaitable<int> run(std::string command, arguments args) {
           flag != "endpoint")
         usage();
     co_return co_await fleet_status(args);
+  }
+  if (command == "fleet" && args.positional.size() == 1 && args.positional[0] == "redrive") {
+    for (const auto& [flag, value] : args.flags)
+      if (flag != "product-code" && flag != "dimension" && flag != "tokens-per-unit" &&
+          flag != "dead-letter-age" && flag != "force" && flag != "fleet-table" && flag != "shards" &&
+          flag != "region" && flag != "endpoint")
+        usage();
+    co_return co_await fleet_redrive(args);
   }
   auto ex = co_await asio::this_coro::executor;
   const bool needs_aws =

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "billing/billing_planner.hpp"
+#include "billing/fleet_rows.hpp"
 #include "support/fake_metering.hpp"
 #include "support/moto_server.hpp"
 #include "support/run_sync.hpp"
@@ -241,6 +243,79 @@ BOOST_AUTO_TEST_CASE(fleet_status_shows_the_lease_holder_instances_and_unsealed_
   BOOST_TEST(contains(busy.output, "web-1: last push"));
   const auto typo = run_cli({"fleet", "status", "--product", "x"}, home.path().string());
   BOOST_TEST(typo.rc == 2);
+}
+
+BOOST_AUTO_TEST_CASE(fleet_redrive_moves_dead_letters_back_and_keeps_the_ones_in_doubt) {
+  BOOST_TEST_REQUIRE(create_tables().rc == 0);
+  const std::vector<std::string> redrive_args{"fleet",      "redrive",  "--product-code", "prod-cli",
+                                              "--endpoint", moto.url(), "--shards",       "4"};
+  const auto none = run_cli(redrive_args, home.path().string());
+  BOOST_TEST_INFO(none.output);
+  BOOST_TEST(none.rc == 0);
+  BOOST_TEST(contains(none.output, "resent      0"));
+
+  // A dead record of the last hour, as a lease holder writes it when AWS refuses it; `doubt`
+  // says whether AWS may have billed it after all.
+  using namespace awsmp::detail;
+  const hour_t last_hour = hour_of(std::chrono::system_clock::now()) - 1;
+  const auto dead_record = [&](const std::string& customer, int doubt) {
+    usage_record r;
+    r.customer_identifier = customer;
+    r.dimension = std::string(awsmp::dimension_tokens);
+    r.quantity = 3;
+    r.timestamp = hour_start(last_hour + 1) - std::chrono::seconds(1);
+    const std::string pk = fleet_partition("prod-cli", fleet_shard(r.dimension, customer, 4));
+    item it = fleet_record_item(pk, r.dimension, customer, last_hour, r);
+    it["status"] = attribute_value::string("dead");
+    it["reason"] = attribute_value::string("CustomerNotSubscribed");
+    it["doubt"] = attribute_value::number(doubt);
+    put_item_request put;
+    put.table = "awsmp-fleet";
+    put.attributes = it;
+    awsmp::test::run_sync(ctx, client.put_item(put));
+    return it;
+  };
+  const auto status_of = [&](const item& it) {
+    get_item_request g;
+    g.table = "awsmp-fleet";
+    g.key = {{"pk", it.at("pk")}, {"sk", it.at("sk")}};
+    g.consistent_read = true;
+    const auto found = awsmp::test::run_sync(ctx, client.get_item(g));
+    return found ? found->at("status").as_string() : std::string("(gone)");
+  };
+  const item refused = dead_record("cust-1", 0);
+  const item unsure = dead_record("cust-2", 1);
+
+  const auto first = run_cli(redrive_args, home.path().string());
+  BOOST_TEST_INFO(first.output);
+  BOOST_TEST(first.rc == 1);  // one stays dead
+  BOOST_TEST(contains(first.output, "resent      1"));
+  BOOST_TEST(contains(first.output, "still dead  1"));
+  BOOST_TEST(contains(first.output, "dead: cust-2 tokens_1m 3: CustomerNotSubscribed (in doubt"));
+  BOOST_TEST(status_of(refused) == "pending");
+  BOOST_TEST(status_of(unsure) == "dead");
+
+  std::vector<std::string> forced = redrive_args;
+  forced.push_back("--force");
+  const auto second = run_cli(forced, home.path().string());
+  BOOST_TEST_INFO(second.output);
+  BOOST_TEST(second.rc == 0);
+  BOOST_TEST(contains(second.output, "resent      1"));
+  BOOST_TEST(status_of(unsure) == "pending");
+
+  // Bad values are refused before any call: a malformed number is a usage error (2), a
+  // setting out of range names the field (1).
+  std::vector<std::string> bad_number = redrive_args;
+  bad_number.insert(bad_number.end(), {"--tokens-per-unit", "1e6"});
+  BOOST_TEST(run_cli(bad_number, home.path().string()).rc == 2);
+  std::vector<std::string> bad_age = redrive_args;
+  bad_age.insert(bad_age.end(), {"--dead-letter-age", "360"});
+  const auto refused_age = run_cli(bad_age, home.path().string());
+  BOOST_TEST_INFO(refused_age.output);
+  BOOST_TEST(refused_age.rc == 1);
+  BOOST_TEST(contains(refused_age.output, "dead_letter_age"));
+  BOOST_TEST(run_cli({"fleet", "redrive", "--product-code", "x", "--forced", "1"}, home.path().string()).rc ==
+             2);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

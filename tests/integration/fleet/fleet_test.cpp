@@ -15,6 +15,7 @@
 #include <random>
 #include <set>
 
+#include "billing/fleet_rows.hpp"
 #include "fleet_support.hpp"
 
 namespace {
@@ -252,6 +253,111 @@ BOOST_AUTO_TEST_CASE(settle_and_stop_in_both_identity_forms) {
   w.flush_all();
   BOOST_TEST(w.emulator_total(legacy) == 2205);
   BOOST_TEST(w.emulator_total(account) == 300);
+  w.check_one_record_per_hour();
+}
+
+// A subscriber the emulator does not know yet (AWS answers CustomerNotSubscribed) until `join`.
+testing::emulated_customer late_subscriber(const std::string& id) {
+  testing::emulated_customer c;
+  c.registration_token = "token-" + id;
+  c.identity.customer_identifier = id;
+  c.identity.product_code = fleet_world::product;
+  c.identity.customer_aws_account_id = "323456789012";
+  return c;
+}
+
+BOOST_AUTO_TEST_CASE(dead_letters_are_redriven_from_any_instance_once_their_cause_is_fixed) {
+  fleet_world w(2);
+  const auto late = billed_customer::legacy("cust-late");
+  w.run(w.instance(0).tracker->record_usage(late, 70, 0));
+  w.run(w.instance(0).tracker->record_usage(w.customers[0], 30, 0));
+  w.run(w.instance(0).tracker->flush());
+  w.advance(1h + 10min);
+  w.run(w.instance(0).tracker->flush());  // holds the lease, seals the hour; AWS refuses cust-late
+  BOOST_TEST(w.emulator_total(w.customers[0]) == 30);
+  auto st = w.status();
+  BOOST_REQUIRE_EQUAL(st.dead_letters.size(), 1u);
+  BOOST_TEST(st.dead_letters[0].record.customer_identifier == "cust-late");
+  BOOST_TEST(st.dead_letters[0].reason == "CustomerNotSubscribed");
+  BOOST_TEST(!st.dead_letters[0].in_doubt);  // AWS answered: it billed nothing
+  const auto letters = w.run(w.instance(0).tracker->dead_letters());
+  BOOST_REQUIRE_EQUAL(letters.size(), 1u);
+  BOOST_TEST(!letters[0].in_doubt);
+
+  // A record whose answer was lost may have been billed: kept unless forced. (The tracker marks
+  // such a record in doubt when it ages out; here the mark is written directly.)
+  const auto& refused = st.dead_letters[0].record;
+  dynamodb::update_item_request doubt;
+  doubt.table = fleet_world::table;
+  doubt.key = {
+      {"pk", dynamodb::attribute_value::string(detail::fleet_partition(
+                 fleet_world::product, detail::fleet_shard(fleet_world::dimension, "cust-late", 4)))},
+      {"sk", dynamodb::attribute_value::string(detail::fleet_record_sk(fleet_world::dimension, "cust-late",
+                                                                       detail_hour(refused.timestamp)))}};
+  doubt.condition_expression = "attribute_exists(pk)";
+  doubt.update_expression = "SET doubt = :one";
+  doubt.expression.values[":one"] = dynamodb::attribute_value::number(1);
+  w.run(w.instance(1).dynamo->update_item(doubt));
+  BOOST_TEST(w.run(w.instance(1).tracker->redrive_dead_letters()) == 0u);
+  BOOST_REQUIRE_EQUAL(w.run(w.instance(1).tracker->dead_letters()).size(), 1u);
+  BOOST_TEST(w.run(w.instance(1).tracker->dead_letters())[0].in_doubt);
+
+  // The subscription is fixed; any instance may redrive (instance 1 does not hold the lease),
+  // and a second redrive finds nothing left to move.
+  w.emu->add_customer(late_subscriber("cust-late"));
+  BOOST_TEST(w.run(w.instance(1).tracker->redrive_dead_letters(true)) == 1u);
+  BOOST_TEST(w.run(w.instance(1).tracker->redrive_dead_letters(true)) == 0u);
+  st = w.status();
+  BOOST_TEST(st.dead_letters.empty());
+  BOOST_TEST(st.pending.size() == 1u);
+  // The holder swept this hour already; the redrive's mark on the lease makes it look again.
+  w.run(w.instance(0).tracker->flush());
+  BOOST_TEST(w.emulator_total(late) == 70);
+  st = w.status();
+  BOOST_TEST(st.pending.empty());
+  BOOST_TEST(st.unsealed_tokens == 0);
+  w.check_one_record_per_hour();
+}
+
+BOOST_AUTO_TEST_CASE(a_dead_letter_too_old_to_resend_is_billed_again_in_a_later_hour) {
+  fleet_world w(2);
+  const auto old = billed_customer::legacy("cust-old");
+  w.run(w.instance(1).tracker->record_usage(old, 40, 0));
+  w.run(w.instance(1).tracker->flush());
+  w.advance(1h + 10min);
+  w.run(w.instance(0).tracker->flush());  // seals and sends: refused
+  BOOST_REQUIRE_EQUAL(w.status().dead_letters.size(), 1u);
+  const auto refused_hour = detail_hour(w.status().dead_letters[0].record.timestamp);
+  w.advance(6h);  // outside AWS's window: resending it unchanged would be refused again
+  w.run(w.instance(0).tracker->flush());
+  w.emu->add_customer(late_subscriber("cust-old"));
+
+  // What an operator runs (`awsmp fleet redrive`): bad settings are refused before any call.
+  fleet_options f;
+  f.table = fleet_world::table;
+  f.shards = 4;
+  fleet_redrive_options bad;
+  bad.tokens_per_unit = 0;
+  BOOST_CHECK_THROW(w.run(redrive_fleet_dead_letters(*w.instance(1).dynamo, f, fleet_world::product, bad,
+                                                     w.clock_at(0s)())),
+                    boost::system::system_error);
+  fleet_redrive_options r;
+  r.dimension = fleet_world::dimension;
+  r.tokens_per_unit = 1;
+  const auto result =
+      w.run(redrive_fleet_dead_letters(*w.instance(1).dynamo, f, fleet_world::product, r, w.clock_at(0s)()));
+  BOOST_TEST(result.returned == 1u);
+  BOOST_TEST(result.resent == 0u);
+  BOOST_TEST(result.kept.empty());
+  auto st = w.status();
+  BOOST_TEST(st.dead_letters.empty());
+  BOOST_TEST(st.unsealed_tokens == 40);   // back on the key
+  w.run(w.instance(0).tracker->flush());  // the mark: the holder seals it in this closed hour
+  BOOST_TEST(w.emulator_total(old) == 40);
+  const auto records = w.emu->accepted_records();
+  BOOST_REQUIRE_EQUAL(records.size(), 1u);
+  BOOST_TEST(detail_hour(records[0].record.timestamp) > refused_hour);
+  BOOST_TEST(w.status().unsealed_tokens == 0);
   w.check_one_record_per_hour();
 }
 

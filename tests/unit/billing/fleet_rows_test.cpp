@@ -9,6 +9,8 @@
 #include <awsmp/sigv4.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/test/unit_test.hpp>
+#include <limits>
+#include <optional>
 
 #include "state/store_rows.hpp"
 
@@ -36,6 +38,16 @@ fleet_key key_with(std::vector<fleet_push> shares, std::int64_t consumed = 0, ho
   k.consumed = consumed;
   k.last_hour = last;
   return k;
+}
+
+// cust-1's record of 7 units for hour h0.
+usage_record seven_units_of_h0() {
+  usage_record rec;
+  rec.customer_identifier = "cust-1";
+  rec.dimension = "tokens_1m";
+  rec.quantity = 7;
+  rec.timestamp = at(h0, 59, 59);
+  return rec;
 }
 
 BOOST_AUTO_TEST_SUITE(fleet_rows)
@@ -114,11 +126,7 @@ BOOST_AUTO_TEST_CASE(the_sealing_hour_waits_for_the_grace) {
 
 BOOST_AUTO_TEST_CASE(items_round_trip_and_group_by_key) {
   const std::string pk = fleet_partition("prod", 3);
-  usage_record rec;
-  rec.customer_identifier = "cust-1";
-  rec.dimension = "tokens_1m";
-  rec.quantity = 7;
-  rec.timestamp = at(h0, 59, 59);
+  usage_record rec = seven_units_of_h0();
   const std::string account = account_key(
       billed_customer::account("123456789012", "arn:aws:license-manager::123456789012:license:l-1"));
   std::vector<item> items = {
@@ -143,14 +151,63 @@ BOOST_AUTO_TEST_CASE(items_round_trip_and_group_by_key) {
   BOOST_TEST(customer_of_key(acc.key).is_account());
 }
 
+BOOST_AUTO_TEST_CASE(dead_letters_carry_their_doubt_and_move_only_from_the_status_they_had) {
+  const std::string pk = fleet_partition("prod", 1);
+  usage_record rec = seven_units_of_h0();
+  const item pending = fleet_record_item(pk, "tokens_1m", "cust-1", h0, rec);
+  const auto dead = [&](std::optional<std::int64_t> doubt) {
+    item it = pending;
+    it["status"] = attribute_value::string("dead");
+    it["reason"] = attribute_value::string("CustomerNotSubscribed");
+    if (doubt) it["doubt"] = attribute_value::number(*doubt);
+    return group_fleet_items({it}, "t").at(0).records.at(0);
+  };
+  struct row {
+    const char* name;
+    std::optional<std::int64_t> doubt;
+    bool in_doubt;
+  };
+  for (const row& r :
+       std::vector<row>{{"refused by AWS", 0, false},
+                        {"maybe delivered", 1, true},
+                        {"written before doubt existed: nobody can tell", std::nullopt, true}}) {
+    BOOST_TEST_CONTEXT(r.name) {
+      const auto d = dead(r.doubt);
+      BOOST_TEST(d.status == "dead");
+      BOOST_TEST(d.reason == "CustomerNotSubscribed");
+      BOOST_TEST(d.in_doubt == r.in_doubt);
+    }
+  }
+  BOOST_TEST(!group_fleet_items({pending}, "t").at(0).records.at(0).in_doubt);
+  item text_doubt = pending;
+  text_doubt["status"] = attribute_value::string("dead");
+  text_doubt["doubt"] = attribute_value::string("yes");
+  BOOST_CHECK_THROW(group_fleet_items({text_doubt}, "t"), boost::system::system_error);
+
+  const auto row0 = dead(0);
+  const auto kill = fleet_kill_request("t", row0, "InvalidCustomerIdentifier", true);
+  BOOST_TEST(kill.condition_expression == "attribute_exists(#s)");
+  BOOST_TEST(kill.expression.values.at(":reason").as_string() == "InvalidCustomerIdentifier");
+  BOOST_TEST(kill.expression.values.at(":doubt").as_int64() == 1);
+  const auto revive = fleet_revive_request("t", row0);
+  BOOST_TEST(revive.condition_expression == "#s = :dead");
+  BOOST_TEST(revive.update_expression == "SET #s = :pending REMOVE #r, #d");
+  const auto back = fleet_return_request("t", "tokens_1m", row0, "dead", 700);
+  BOOST_REQUIRE_EQUAL(back.items.size(), 2u);
+  BOOST_TEST(back.items[0].expression.values.at(":s").as_string() == "dead");
+  BOOST_TEST(back.items[1].attributes.at("sk").as_string() == fleet_state_sk("tokens_1m", "cust-1"));
+  BOOST_TEST(back.items[1].condition_expression == "#c >= :t");
+  BOOST_TEST(back.items[1].expression.values.at(":t").as_int64() == 700);
+
+  BOOST_TEST(fleet_record_tokens(rec, 100).value() == 700);
+  rec.quantity = std::numeric_limits<std::int32_t>::max();
+  BOOST_TEST(!fleet_record_tokens(rec, std::numeric_limits<std::int64_t>::max() / 2).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(foreign_or_damaged_items_are_store_corrupt) {
   const std::string pk = fleet_partition("prod", 0);
   const item share = fleet_share_item(pk, "tokens_1m", "cust-1", "i-0", fleet_push{40, h0, 10}, at(h0, 3));
-  usage_record rec;
-  rec.customer_identifier = "cust-1";
-  rec.dimension = "tokens_1m";
-  rec.quantity = 7;
-  rec.timestamp = at(h0, 59, 59);
+  usage_record rec = seven_units_of_h0();
   const item record = fleet_record_item(pk, "tokens_1m", "cust-1", h0, rec);
   struct row {
     const char* name;
