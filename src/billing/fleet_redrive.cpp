@@ -1,4 +1,4 @@
-// The fleet's dead letters moved back (docs/fleet.md "Dead letters"): the same decision as a
+// The fleet's dead letters moved back (docs/fleet.md, protocol step 7): the same decision as a
 // tracker without a fleet (billing_planner's on_redrive), written to the shared table with
 // conditions, so that any instance or `awsmp fleet redrive` may run it at any time.
 #include <awsmp/fleet_ledger.hpp>
@@ -70,8 +70,8 @@ awaitable<fleet_redrive_result> redrive_fleet_dead_letters(dynamodb_client& clie
   }
   if (out.resent + out.returned > 0) {
     // The holder skips rounds once an hour is sealed and answered; the mark makes its next
-    // round read the table again: it sends what was revived and seals what was returned. Only on an existing
-    // lease: a new holder reads everything anyway.
+    // round read the table again: it sends what was revived and seals what was returned.
+    // Only on an existing lease: a new holder reads everything anyway.
     update_item_request mark;
     mark.table = options.table;
     mark.key = detail::key_of(std::string(detail::fleet_lease_pk), std::string(detail::fleet_lease_sk));
@@ -83,9 +83,9 @@ awaitable<fleet_redrive_result> redrive_fleet_dead_letters(dynamodb_client& clie
       co_await client.update_item(std::move(mark));
     } catch (const std::exception& e) {
       detail::log(log_level::warning,
-                  "fleet: marking the lease after a redrive failed (the holder sends the "
-                  "records at its next hourly sweep): " +
-                      std::string(e.what()));
+                  "fleet: marking the lease after a redrive failed (the holder "
+                  "sends the records at its next hourly sweep): " +
+                      detail::describe_failure(e));
     }
   }
   co_return out;
