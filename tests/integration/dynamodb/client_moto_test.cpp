@@ -8,7 +8,7 @@
 
 using namespace awsmp;
 using namespace awsmp::dynamodb;
-using awsmp::test::run;
+using awsmp::test::run_sync;
 
 namespace {
 
@@ -29,7 +29,7 @@ struct moto_fixture {
     create_table_request t;
     t.table = "ledger";
     t.key = key_schema{{"pk", attribute_type::s}, key_attribute{"sk", attribute_type::n}};
-    const auto d = run(ctx, client.create_table(std::move(t)));
+    const auto d = run_sync(ctx, client.create_table(std::move(t)));
     BOOST_REQUIRE(d.name == "ledger");
   }
 
@@ -41,12 +41,12 @@ struct moto_fixture {
 BOOST_FIXTURE_TEST_SUITE(dynamodb_client_moto, moto_fixture)
 
 BOOST_AUTO_TEST_CASE(tables_describe_and_ttl) {
-  const auto d = run(ctx, client.describe_table("ledger"));
+  const auto d = run_sync(ctx, client.describe_table("ledger"));
   BOOST_REQUIRE(d.has_value());
   BOOST_TEST(d->status == "ACTIVE");
   BOOST_TEST((d->key == key_schema{{"pk", attribute_type::s}, key_attribute{"sk", attribute_type::n}}));
-  BOOST_TEST(!run(ctx, client.describe_table("no-such-table")).has_value());
-  run(ctx, client.update_time_to_live("ledger", "ttl", true));
+  BOOST_TEST(!run_sync(ctx, client.describe_table("no-such-table")).has_value());
+  run_sync(ctx, client.update_time_to_live("ledger", "ttl", true));
 }
 
 BOOST_AUTO_TEST_CASE(conditional_writes_are_results) {
@@ -60,15 +60,15 @@ BOOST_AUTO_TEST_CASE(conditional_writes_are_results) {
       {{"l", attribute_value::list_value({N(1), S("two"), attribute_value::null_value()})}});
   p.condition_expression = "attribute_not_exists(pk)";
   auto first = p;
-  BOOST_TEST(!run(ctx, client.put_item(std::move(first))).condition_failed);
+  BOOST_TEST(!run_sync(ctx, client.put_item(std::move(first))).condition_failed);
   auto again = p;
-  BOOST_TEST(run(ctx, client.put_item(std::move(again))).condition_failed, "the item exists now");
+  BOOST_TEST(run_sync(ctx, client.put_item(std::move(again))).condition_failed, "the item exists now");
 
   get_item_request g;
   g.table = "ledger";
   g.key = key("a", 1);
   g.consistent_read = true;
-  const auto got = run(ctx, client.get_item(std::move(g)));
+  const auto got = run_sync(ctx, client.get_item(std::move(g)));
   BOOST_REQUIRE(got.has_value());
   BOOST_TEST((*got == p.attributes), "every type round-trips through DynamoDB");
 
@@ -81,11 +81,11 @@ BOOST_AUTO_TEST_CASE(conditional_writes_are_results) {
   u.expression.values = {{":d", N(3)}, {":max", N(6)}};
   u.returns = return_values::updated_new;
   auto u1 = u;
-  const auto r1 = run(ctx, client.update_item(std::move(u1)));
+  const auto r1 = run_sync(ctx, client.update_item(std::move(u1)));
   BOOST_TEST(!r1.condition_failed);
   BOOST_TEST(r1.attributes->at("total").as_int64() == 8);
   auto u2 = u;
-  BOOST_TEST(run(ctx, client.update_item(std::move(u2))).condition_failed, "8 is not < 6");
+  BOOST_TEST(run_sync(ctx, client.update_item(std::move(u2))).condition_failed, "8 is not < 6");
 
   delete_item_request d;
   d.table = "ledger";
@@ -94,10 +94,10 @@ BOOST_AUTO_TEST_CASE(conditional_writes_are_results) {
   d.expression.names = {{"#t", "total"}};
   d.expression.values = {{":v", N(7)}};
   auto d1 = d;
-  BOOST_TEST(run(ctx, client.delete_item(std::move(d1))).condition_failed);
+  BOOST_TEST(run_sync(ctx, client.delete_item(std::move(d1))).condition_failed);
   d.expression.values = {{":v", N(8)}};
   d.return_old_item = true;
-  const auto gone = run(ctx, client.delete_item(std::move(d)));
+  const auto gone = run_sync(ctx, client.delete_item(std::move(d)));
   BOOST_TEST(!gone.condition_failed);
   BOOST_TEST(gone.attributes->at("total").as_int64() == 8);
 }
@@ -105,7 +105,7 @@ BOOST_AUTO_TEST_CASE(conditional_writes_are_results) {
 BOOST_AUTO_TEST_CASE(batch_write_and_paginated_query) {
   std::vector<write_request> w;
   for (int i = 0; i < 25; ++i) w.push_back(write_request::put("ledger", key("p", i)));
-  const auto r = run(ctx, client.batch_write_item(std::move(w)));
+  const auto r = run_sync(ctx, client.batch_write_item(std::move(w)));
   BOOST_TEST(r.unprocessed.empty());
   BOOST_TEST(r.calls == 1);
 
@@ -116,10 +116,10 @@ BOOST_AUTO_TEST_CASE(batch_write_and_paginated_query) {
   q.limit = 7;  // forces 3 pages for 20 items
   q.consistent_read = true;
   auto first_page = q;
-  const auto page = run(ctx, client.query(std::move(first_page)));
+  const auto page = run_sync(ctx, client.query(std::move(first_page)));
   BOOST_TEST(page.items.size() == 7u);
   BOOST_TEST(page.last_evaluated_key.has_value());
-  const auto all = run(ctx, client.query_all(std::move(q)));
+  const auto all = run_sync(ctx, client.query_all(std::move(q)));
   BOOST_REQUIRE(all.size() == 20u);
   for (std::size_t i = 0; i < all.size(); ++i)
     BOOST_TEST(all[i].at("sk").as_int64() == static_cast<std::int64_t>(i + 5));
@@ -130,13 +130,13 @@ BOOST_AUTO_TEST_CASE(transactions_commit_or_report_the_failed_condition) {
   t.items.push_back(transact_write_item::put("ledger", key("t", 1), "attribute_not_exists(pk)"));
   t.items.push_back(transact_write_item::put("ledger", key("t", 2), "attribute_not_exists(pk)"));
   auto first = t;
-  BOOST_TEST(!run(ctx, client.transact_write_items(std::move(first))).cancelled);
+  BOOST_TEST(!run_sync(ctx, client.transact_write_items(std::move(first))).cancelled);
 
   transact_write_request second;
   second.items.push_back(transact_write_item::put("ledger", key("t", 3)));
   second.items.push_back(
       transact_write_item::condition_check("ledger", key("t", 1), "attribute_not_exists(pk)"));
-  const auto r = run(ctx, client.transact_write_items(std::move(second)));
+  const auto r = run_sync(ctx, client.transact_write_items(std::move(second)));
   BOOST_TEST(r.cancelled);
   BOOST_TEST(r.condition_failed());
   BOOST_REQUIRE(r.reasons.size() == 2u);
@@ -145,7 +145,8 @@ BOOST_AUTO_TEST_CASE(transactions_commit_or_report_the_failed_condition) {
   get_item_request g;
   g.table = "ledger";
   g.key = key("t", 3);
-  BOOST_TEST(!run(ctx, client.get_item(std::move(g))).has_value(), "a cancelled transaction wrote nothing");
+  BOOST_TEST(!run_sync(ctx, client.get_item(std::move(g))).has_value(),
+             "a cancelled transaction wrote nothing");
 }
 
 // moto is more lenient than AWS: these requests, which AWS refuses, moto accepts. The client
@@ -159,7 +160,7 @@ BOOST_AUTO_TEST_CASE(moto_accepts_what_aws_refuses) {
              std::to_string(i) + R"("}}}})";
   batch += "]}}";
   std::string target = "DynamoDB_20120810.BatchWriteItem";
-  const std::string answer = run(ctx, raw.call(target, batch));
+  const std::string answer = run_sync(ctx, raw.call(target, batch));
   BOOST_TEST(answer.find("UnprocessedItems") != std::string::npos,
              "moto wrote a 26-request BatchWriteItem: " << answer);
 
@@ -169,7 +170,7 @@ BOOST_AUTO_TEST_CASE(moto_accepts_what_aws_refuses) {
   std::string put_target = "DynamoDB_20120810.PutItem";
   bool moto_refused = false;
   try {
-    run(ctx, raw.call(put_target, long_key));
+    run_sync(ctx, raw.call(put_target, long_key));
   } catch (const aws_error&) {
     moto_refused = true;
   }

@@ -35,8 +35,8 @@ struct dynamodb_backend {
       : client(ctx, moto),
         subs(client.client, "awsmp-subscriptions"),
         ents(client.client, "awsmp-entitlements") {
-    run(ctx, dynamodb::dynamodb_subscription_store::create_table(client.client, "awsmp-subscriptions"));
-    run(ctx, dynamodb::dynamodb_entitlement_store::create_table(client.client, "awsmp-entitlements"));
+    run_sync(ctx, dynamodb::dynamodb_subscription_store::create_table(client.client, "awsmp-subscriptions"));
+    run_sync(ctx, dynamodb::dynamodb_entitlement_store::create_table(client.client, "awsmp-entitlements"));
   }
   entitlement_store& entitlements() { return ents; }
   subscription_store& subscriptions() { return subs; }

@@ -7,7 +7,7 @@
 #include "dynamodb_backend.hpp"
 
 using namespace awsmp;
-using awsmp::test::run;
+using awsmp::test::run_sync;
 using namespace std::chrono_literals;
 
 namespace {
@@ -73,24 +73,24 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(two_licenses_of_one_account_are_two_subscriptions,
   auto& store = b.subscriptions();
   const auto l1 = account_sub("cust-1", license_1, subscription_status::unsubscribed, t0);
   const auto l2 = account_sub("cust-1", license_2, subscription_status::active, t0 - 1h);
-  run(ctx, store.put(l1));
-  run(ctx, store.put(l2));
-  BOOST_TEST((run(ctx, store.get(billed_customer::account(account, license_1))) == l1));
-  BOOST_TEST((run(ctx, store.get(billed_customer::account(account, license_2))) == l2));
+  run_sync(ctx, store.put(l1));
+  run_sync(ctx, store.put(l2));
+  BOOST_TEST((run_sync(ctx, store.get(billed_customer::account(account, license_1))) == l1));
+  BOOST_TEST((run_sync(ctx, store.get(billed_customer::account(account, license_2))) == l2));
   // The legacy lookup of the customer identifier prefers the active license.
-  BOOST_TEST((run(ctx, store.get(std::string("cust-1"))) == l2));
-  BOOST_TEST(run(ctx, store.list(subscription_status::active)).size() == 1u);
-  BOOST_TEST(run(ctx, store.list(subscription_status::unsubscribed)).size() == 1u);
+  BOOST_TEST((run_sync(ctx, store.get(std::string("cust-1"))) == l2));
+  BOOST_TEST(run_sync(ctx, store.list(subscription_status::active)).size() == 1u);
+  BOOST_TEST(run_sync(ctx, store.list(subscription_status::unsubscribed)).size() == 1u);
 
   // Erasing one license leaves the other.
-  run(ctx, store.erase(billed_customer::account(account, license_2)));
-  BOOST_TEST(!run(ctx, store.get(billed_customer::account(account, license_2))).has_value());
-  BOOST_TEST((run(ctx, store.get(std::string("cust-1"))) == l1));
+  run_sync(ctx, store.erase(billed_customer::account(account, license_2)));
+  BOOST_TEST(!run_sync(ctx, store.get(billed_customer::account(account, license_2))).has_value());
+  BOOST_TEST((run_sync(ctx, store.get(std::string("cust-1"))) == l1));
   // A legacy erase removes every license of that customer identifier.
-  run(ctx, store.put(l2));
-  run(ctx, store.erase(std::string("cust-1")));
-  BOOST_TEST(!run(ctx, store.get(billed_customer::account(account, license_1))).has_value());
-  BOOST_TEST(!run(ctx, store.get(std::string("cust-1"))).has_value());
+  run_sync(ctx, store.put(l2));
+  run_sync(ctx, store.erase(std::string("cust-1")));
+  BOOST_TEST(!run_sync(ctx, store.get(billed_customer::account(account, license_1))).has_value());
+  BOOST_TEST(!run_sync(ctx, store.get(std::string("cust-1"))).has_value());
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(legacy_rows_win_legacy_lookups_and_list_orders_by_key, Backend, backends) {
@@ -100,11 +100,11 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(legacy_rows_win_legacy_lookups_and_list_orders_by_
   const auto legacy = legacy_sub("cust-1", subscription_status::pending);
   const auto acct = account_sub("cust-1", license_1, subscription_status::active, t0);
   const auto other = legacy_sub("cust-0", subscription_status::active);
-  run(ctx, store.put(acct));
-  run(ctx, store.put(legacy));
-  run(ctx, store.put(other));
-  BOOST_TEST((run(ctx, store.get(std::string("cust-1"))) == legacy));
-  const auto active = run(ctx, store.list(subscription_status::active));
+  run_sync(ctx, store.put(acct));
+  run_sync(ctx, store.put(legacy));
+  run_sync(ctx, store.put(other));
+  BOOST_TEST((run_sync(ctx, store.get(std::string("cust-1"))) == legacy));
+  const auto active = run_sync(ctx, store.list(subscription_status::active));
   BOOST_REQUIRE(active.size() == 2u);
   BOOST_TEST((active[0] == other), "legacy keys sort before account keys");
   BOOST_TEST((active[1] == acct));
@@ -115,11 +115,11 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_changed_customer_identifier_moves_the_legacy_loo
   Backend b(ctx);
   auto& store = b.subscriptions();
   auto s = account_sub("cust-old", license_1, subscription_status::active, t0);
-  run(ctx, store.put(s));
+  run_sync(ctx, store.put(s));
   s.customer_identifier = "cust-new";
-  run(ctx, store.put(s));
-  BOOST_TEST(!run(ctx, store.get(std::string("cust-old"))).has_value());
-  BOOST_TEST((run(ctx, store.get(std::string("cust-new"))) == s));
+  run_sync(ctx, store.put(s));
+  BOOST_TEST(!run_sync(ctx, store.get(std::string("cust-old"))).has_value());
+  BOOST_TEST((run_sync(ctx, store.get(std::string("cust-new"))) == s));
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(entitlements_per_license_and_legacy_lookups, Backend, backends) {
@@ -130,26 +130,27 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(entitlements_per_license_and_legacy_lookups, Backe
   const auto e2 = account_ent("cust-1", license_2, "seats", 7);
   const auto e3 = account_ent("cust-1", license_2, "api", 1);
   const auto legacy = legacy_ent("cust-1", "tier", 3, t0);
-  for (const auto& e : {e1, e2, e3, legacy}) run(ctx, store.put(e));
+  for (const auto& e : {e1, e2, e3, legacy}) run_sync(ctx, store.put(e));
 
-  BOOST_TEST((run(ctx, store.get(billed_customer::account(account, license_2), "seats")) == e2));
-  BOOST_TEST((run(ctx, store.get(std::string("cust-1"), "seats")) == e1), "the first license in key order");
-  BOOST_TEST((run(ctx, store.get(std::string("cust-1"), "tier")) == legacy));
-  const auto l2 = run(ctx, store.list(billed_customer::account(account, license_2)));
+  BOOST_TEST((run_sync(ctx, store.get(billed_customer::account(account, license_2), "seats")) == e2));
+  BOOST_TEST((run_sync(ctx, store.get(std::string("cust-1"), "seats")) == e1),
+             "the first license in key order");
+  BOOST_TEST((run_sync(ctx, store.get(std::string("cust-1"), "tier")) == legacy));
+  const auto l2 = run_sync(ctx, store.list(billed_customer::account(account, license_2)));
   BOOST_REQUIRE(l2.size() == 2u);
   BOOST_TEST((l2[0] == e3), "ordered by dimension");
   BOOST_TEST((l2[1] == e2));
-  const auto all = run(ctx, store.list(std::string("cust-1")));
+  const auto all = run_sync(ctx, store.list(std::string("cust-1")));
   BOOST_REQUIRE(all.size() == 4u);
   BOOST_TEST((all[0] == legacy), "legacy rows first");
   BOOST_TEST((all[1] == e3));
   BOOST_TEST((all[2] == e1));
   BOOST_TEST((all[3] == e2));
 
-  run(ctx, store.erase(std::string("cust-1"), "seats"));
-  BOOST_TEST(!run(ctx, store.get(billed_customer::account(account, license_1), "seats")).has_value());
-  BOOST_TEST(!run(ctx, store.get(billed_customer::account(account, license_2), "seats")).has_value());
-  BOOST_TEST(run(ctx, store.list(std::string("cust-1"))).size() == 2u);
+  run_sync(ctx, store.erase(std::string("cust-1"), "seats"));
+  BOOST_TEST(!run_sync(ctx, store.get(billed_customer::account(account, license_1), "seats")).has_value());
+  BOOST_TEST(!run_sync(ctx, store.get(billed_customer::account(account, license_2), "seats")).has_value());
+  BOOST_TEST(run_sync(ctx, store.list(std::string("cust-1"))).size() == 2u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -164,7 +165,7 @@ void put_raw(asio::io_context& ctx, awsmp::test::dynamodb_backend& b, std::strin
   dynamodb::put_item_request p;
   p.table = std::move(table);
   p.attributes = std::move(row);
-  run(ctx, b.client.client.put_item(std::move(p)));
+  run_sync(ctx, b.client.client.put_item(std::move(p)));
 }
 
 dynamodb::item raw_key(std::string pk, std::string sk) {
@@ -179,49 +180,49 @@ BOOST_AUTO_TEST_CASE(foreign_or_damaged_rows_are_store_corrupt_never_skipped) {
   auto foreign = raw_key("legacy:cust-1", "subscription");
   foreign.emplace("note", dynamodb::attribute_value::string("not ours"));
   put_raw(ctx, b, "awsmp-subscriptions", foreign);
-  BOOST_CHECK_EXCEPTION(run(ctx, b.subscriptions().get(std::string("cust-1"))), boost::system::system_error,
-                        corrupt());
+  BOOST_CHECK_EXCEPTION(run_sync(ctx, b.subscriptions().get(std::string("cust-1"))),
+                        boost::system::system_error, corrupt());
 
   // An awsmp entitlement row with a damaged value type.
-  run(ctx, b.entitlements().put(legacy_ent("cust-2", "seats", 4)));
+  run_sync(ctx, b.entitlements().put(legacy_ent("cust-2", "seats", 4)));
   auto damaged = raw_key("legacy:cust-2", "dim:seats");
   {
     dynamodb::get_item_request g;
     g.table = "awsmp-entitlements";
     g.key = damaged;
-    auto row = run(ctx, b.client.client.get_item(std::move(g)));
+    auto row = run_sync(ctx, b.client.client.get_item(std::move(g)));
     BOOST_REQUIRE(row.has_value());
     damaged = *row;
   }
   damaged["value"] = dynamodb::attribute_value::string("four");
   put_raw(ctx, b, "awsmp-entitlements", damaged);
-  BOOST_CHECK_EXCEPTION(run(ctx, b.entitlements().get(std::string("cust-2"), "seats")),
+  BOOST_CHECK_EXCEPTION(run_sync(ctx, b.entitlements().get(std::string("cust-2"), "seats")),
                         boost::system::system_error, corrupt());
-  BOOST_CHECK_EXCEPTION(run(ctx, b.entitlements().list(std::string("cust-2"))), boost::system::system_error,
-                        corrupt());
+  BOOST_CHECK_EXCEPTION(run_sync(ctx, b.entitlements().list(std::string("cust-2"))),
+                        boost::system::system_error, corrupt());
 
   // A well-formed row copied under another customer's key is foreign too.
-  run(ctx, b.entitlements().put(legacy_ent("cust-3", "seats", 4)));
+  run_sync(ctx, b.entitlements().put(legacy_ent("cust-3", "seats", 4)));
   dynamodb::get_item_request g;
   g.table = "awsmp-entitlements";
   g.key = raw_key("legacy:cust-3", "dim:seats");
-  auto copy = run(ctx, b.client.client.get_item(std::move(g)));
+  auto copy = run_sync(ctx, b.client.client.get_item(std::move(g)));
   BOOST_REQUIRE(copy.has_value());
   (*copy)["pk"] = dynamodb::attribute_value::string("legacy:cust-4");
   put_raw(ctx, b, "awsmp-entitlements", *copy);
-  BOOST_CHECK_EXCEPTION(run(ctx, b.entitlements().get(std::string("cust-4"), "seats")),
+  BOOST_CHECK_EXCEPTION(run_sync(ctx, b.entitlements().get(std::string("cust-4"), "seats")),
                         boost::system::system_error, corrupt());
 }
 
 BOOST_AUTO_TEST_CASE(entitlement_rows_carry_the_ttl_attribute) {
   asio::io_context ctx;
   awsmp::test::dynamodb_backend b(ctx);
-  run(ctx, b.entitlements().put(legacy_ent("cust-1", "seats", 4, t0)));
-  run(ctx, b.entitlements().put(legacy_ent("cust-1", "forever", 4)));
+  run_sync(ctx, b.entitlements().put(legacy_ent("cust-1", "seats", 4, t0)));
+  run_sync(ctx, b.entitlements().put(legacy_ent("cust-1", "forever", 4)));
   dynamodb::get_item_request g;
   g.table = "awsmp-entitlements";
   g.key = raw_key("legacy:cust-1", "dim:seats");
-  const auto row = run(ctx, b.client.client.get_item(std::move(g)));
+  const auto row = run_sync(ctx, b.client.client.get_item(std::move(g)));
   BOOST_REQUIRE(row.has_value());
   const auto expected =
       std::chrono::duration_cast<std::chrono::seconds>(t0.time_since_epoch()).count() + 24 * 3600;
@@ -229,7 +230,7 @@ BOOST_AUTO_TEST_CASE(entitlement_rows_carry_the_ttl_attribute) {
   dynamodb::get_item_request g2;
   g2.table = "awsmp-entitlements";
   g2.key = raw_key("legacy:cust-1", "dim:forever");
-  const auto forever = run(ctx, b.client.client.get_item(std::move(g2)));
+  const auto forever = run_sync(ctx, b.client.client.get_item(std::move(g2)));
   BOOST_REQUIRE(forever.has_value());
   BOOST_TEST(!forever->count("ttl"), "an entitlement without end never expires");
 }

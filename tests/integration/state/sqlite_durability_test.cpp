@@ -16,7 +16,7 @@
 #include "unit/state/state_test_support.hpp"
 
 using namespace awsmp;
-using awsmp::test::run;
+using awsmp::test::run_sync;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
@@ -51,8 +51,8 @@ subscription sub(int i) {
     o.quick_check_on_open = false;
     sqlite_store store(ctx.get_executor(), o);
     for (int i = first;; ++i) {
-      run(ctx, store.entitlements().put(row(i)));
-      run(ctx, store.subscriptions().put(sub(i)));
+      run_sync(ctx, store.entitlements().put(row(i)));
+      run_sync(ctx, store.subscriptions().put(sub(i)));
       const std::string line = std::to_string(i) + "\n";
       if (::write(ack_fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) ::_exit(3);
     }
@@ -107,24 +107,25 @@ BOOST_AUTO_TEST_CASE(rows_survive_a_clean_restart) {
       o.synchronous = sync;
       sqlite_store store(ctx.get_executor(), o);
       for (int i = 0; i < 50; ++i) {
-        run(ctx, store.entitlements().put(row(i)));
-        run(ctx, store.subscriptions().put(sub(i)));
+        run_sync(ctx, store.entitlements().put(row(i)));
+        run_sync(ctx, store.subscriptions().put(sub(i)));
       }
-      run(ctx, store.entitlements().erase(customer(7), "tokens_1m"));
+      run_sync(ctx, store.entitlements().erase(customer(7), "tokens_1m"));
     }
     asio::io_context ctx;
     sqlite_store store(ctx.get_executor(), awsmp::test::sqlite_options(path));
     for (int i = 0; i < 50; ++i) {
-      const auto got = run(ctx, store.entitlements().get(customer(i), "tokens_1m"));
+      const auto got = run_sync(ctx, store.entitlements().get(customer(i), "tokens_1m"));
       if (i == 7) {
         BOOST_TEST(!got.has_value(), "the erase survived too");
         continue;
       }
       BOOST_REQUIRE(got.has_value());
       BOOST_TEST((*got == row(i)));
-      BOOST_TEST((run(ctx, store.subscriptions().get(customer(i))) == std::optional<subscription>(sub(i))));
+      BOOST_TEST(
+          (run_sync(ctx, store.subscriptions().get(customer(i))) == std::optional<subscription>(sub(i))));
     }
-    BOOST_TEST(run(ctx, store.subscriptions().list(subscription_status::active)).size() == 25u);
+    BOOST_TEST(run_sync(ctx, store.subscriptions().list(subscription_status::active)).size() == 25u);
   }
 }
 
@@ -157,14 +158,14 @@ BOOST_AUTO_TEST_CASE(acknowledged_writes_survive_kill_9_of_the_writer) {
     sqlite_store store(ctx.get_executor(), awsmp::test::sqlite_options(path));
     int missing = 0;
     for (int i = 0; i <= last; ++i) {
-      const auto e = run(ctx, store.entitlements().get(customer(i), "tokens_1m"));
-      const auto s = run(ctx, store.subscriptions().get(customer(i)));
+      const auto e = run_sync(ctx, store.entitlements().get(customer(i), "tokens_1m"));
+      const auto s = run_sync(ctx, store.subscriptions().get(customer(i)));
       if (!e || !(*e == row(i)) || !s || !(*s == sub(i))) ++missing;
     }
     BOOST_TEST(missing == 0, "every acknowledged write of rounds 0.." << round << " is there");
     // At most the one write in flight at the kill may exist beyond the last acknowledgement.
-    BOOST_TEST(!run(ctx, store.entitlements().get(customer(last + 2), "tokens_1m")).has_value());
-    run(ctx, store.entitlements().put(row(last + 1000)));  // and the store still takes writes
+    BOOST_TEST(!run_sync(ctx, store.entitlements().get(customer(last + 2), "tokens_1m")).has_value());
+    run_sync(ctx, store.entitlements().put(row(last + 1000)));  // and the store still takes writes
     first = last + 1;
   }
 }

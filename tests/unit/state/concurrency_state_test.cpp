@@ -87,12 +87,12 @@ void hammer_stores(Backend& b, asio::io_context& ctx) {
   BOOST_TEST(failures == 0);
   for (int w = 0; w < workers; ++w) {
     const std::string mine = "cust-" + std::to_string(w);
-    auto rows = awsmp::test::run(ctx, b.entitlements().list(mine));
+    auto rows = awsmp::test::run_sync(ctx, b.entitlements().list(mine));
     BOOST_REQUIRE_EQUAL(rows.size(), 2u);
     BOOST_TEST(rows[0].value == 9);  // dim-0, last written in round 9
     BOOST_TEST(rows[1].value == 7);  // dim-1, round 7
   }
-  BOOST_TEST(awsmp::test::run(ctx, b.subscriptions().list(subscription_status::active)).size() ==
+  BOOST_TEST(awsmp::test::run_sync(ctx, b.subscriptions().list(subscription_status::active)).size() ==
              static_cast<std::size_t>(workers));
 }
 
@@ -125,7 +125,7 @@ BOOST_AUTO_TEST_CASE(single_flight_holds_across_threads) {
   memory_entitlement_store backing(ctx.get_executor());
   slow_store store(backing, ctx.get_executor());
   entitlement_checker checker(ctx.get_executor(), store, 1h);
-  awsmp::test::run(ctx, backing.put(entitlement{"c", "p", "d", 1, never_expires}));
+  awsmp::test::run_sync(ctx, backing.put(entitlement{"c", "p", "d", 1, never_expires}));
   std::atomic<int> entitled{0};
   const int failures = run_many(ctx, 100, [&](int) -> awaitable<void> {
     if (co_await checker.is_entitled("c", "d")) ++entitled;
@@ -166,8 +166,8 @@ BOOST_AUTO_TEST_CASE(checker_is_coherent_after_racing_grants_and_revokes) {
   BOOST_TEST(failures == 0);
   for (int k = 0; k < keys; ++k) {
     const std::string c = "c" + std::to_string(k);
-    const bool truth = awsmp::test::run(ctx, backing.get(c, "d")).has_value();
-    BOOST_TEST(awsmp::test::run(ctx, checker.is_entitled(c, "d")) == truth, "key " << c);
+    const bool truth = awsmp::test::run_sync(ctx, backing.get(c, "d")).has_value();
+    BOOST_TEST(awsmp::test::run_sync(ctx, checker.is_entitled(c, "d")) == truth, "key " << c);
   }
   BOOST_TEST(checker.stats().entries <= 64u);
 }
@@ -214,7 +214,8 @@ BOOST_AUTO_TEST_CASE(subscribe_and_unsubscribe_race_without_mixing) {
   echo_metering metering;
   subscription_manager manager(ctx.get_executor(), store, metering, "prod");
   constexpr int customers = 8;
-  for (int c = 0; c < customers; ++c) awsmp::test::run(ctx, manager.subscribe("token-c" + std::to_string(c)));
+  for (int c = 0; c < customers; ++c)
+    awsmp::test::run_sync(ctx, manager.subscribe("token-c" + std::to_string(c)));
   const int failures = run_many(ctx, 64, [&](int w) -> awaitable<void> {
     const std::string c = "c" + std::to_string(w % customers);
     if (w % 2)
@@ -225,7 +226,7 @@ BOOST_AUTO_TEST_CASE(subscribe_and_unsubscribe_race_without_mixing) {
   });
   BOOST_TEST(failures == 0);
   for (int c = 0; c < customers; ++c) {
-    const auto s = awsmp::test::run(ctx, store.get("c" + std::to_string(c)));
+    const auto s = awsmp::test::run_sync(ctx, store.get("c" + std::to_string(c)));
     BOOST_REQUIRE(s.has_value());
     // Never a mix of the two writes: unsubscribed exactly when unsubscribed_at is set.
     BOOST_TEST((s->status == subscription_status::unsubscribed) == s->unsubscribed_at.has_value());

@@ -1,12 +1,10 @@
-// Fakes for the lifecycle tests: a metering_api, a counting/gated/failing entitlement store,
-// and an entitlement service, each built from plain data and counters.
-// TODO(lead): migrate to tests/support: fake_metering -> tests/support/fake_metering.hpp
-// (on_resolve_customer).
+// Fakes for the lifecycle tests: a counting/gated/failing entitlement store and an entitlement
+// service, each built from plain data and counters (the metering_api fake is
+// tests/support/fake_metering.hpp).
 #pragma once
 
 #include <algorithm>
 #include <awsmp/entitlement_service_client.hpp>
-#include <awsmp/metering_api.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -16,26 +14,6 @@
 #include "state_test_support.hpp"
 
 namespace awsmp::test {
-
-/// ResolveCustomer from a table of tokens; counts calls.
-class fake_metering final : public metering_api {
- public:
-  std::map<std::string, resolve_customer_output> customers;
-  int resolve_calls = 0;
-
-  awaitable<resolve_customer_output> resolve_customer(std::string token) override {
-    ++resolve_calls;
-    auto it = customers.find(token);
-    if (it == customers.end()) throw aws_error(400, "InvalidTokenException", "unknown token", "req-1");
-    co_return it->second;
-  }
-  awaitable<batch_meter_usage_output> batch_meter_usage(batch_meter_usage_input) override {
-    throw std::logic_error("not used");
-  }
-  awaitable<meter_usage_output> meter_usage(meter_usage_input) override {
-    throw std::logic_error("not used");
-  }
-};
 
 /// Wraps a store: counts get calls, can fail the next N gets, and can hold gets at a gate
 /// (the row is read first, so a held get returns what the store had when it was called).

@@ -15,7 +15,7 @@
 #include "state_test_support.hpp"
 
 using namespace awsmp;
-using awsmp::test::run;
+using awsmp::test::run_sync;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
@@ -128,27 +128,27 @@ BOOST_AUTO_TEST_CASE(a_010_database_is_migrated_in_place_keeping_every_row) {
     auto& subs = store.subscriptions();
     auto& ents = store.entitlements();
     // Every subscription, every field; the legacy lookup finds the one now keyed by license.
-    const auto alpha = run(ctx, subs.get("cust-alpha"));
+    const auto alpha = run_sync(ctx, subs.get("cust-alpha"));
     BOOST_REQUIRE(alpha.has_value());
     BOOST_TEST(alpha->customer_aws_account_id == "111122223333");
     BOOST_TEST(alpha->license_arn == lic_alpha);
     BOOST_TEST((alpha->status == subscription_status::active));
     BOOST_TEST((alpha->subscribed_at == t0));
     BOOST_TEST((alpha->customer() == billed_customer::account("111122223333", lic_alpha)));
-    BOOST_TEST(run(ctx, subs.get(alpha->customer())).has_value());
-    const auto beta = run(ctx, subs.get("cust-beta"));
+    BOOST_TEST(run_sync(ctx, subs.get(alpha->customer())).has_value());
+    const auto beta = run_sync(ctx, subs.get("cust-beta"));
     BOOST_REQUIRE(beta.has_value());
     BOOST_TEST((beta->status == subscription_status::unsubscribed));
     BOOST_TEST((beta->unsubscribed_at == std::optional<time_point>(t0 + 30h)));
     BOOST_TEST(beta->license_arn.empty());
-    const auto gamma = run(ctx, subs.get("cust-gamma"));
+    const auto gamma = run_sync(ctx, subs.get("cust-gamma"));
     BOOST_REQUIRE(gamma.has_value());
     BOOST_TEST((gamma->status == subscription_status::pending));
-    BOOST_TEST(run(ctx, subs.list(subscription_status::active)).size() == 1u);
-    BOOST_TEST(run(ctx, subs.list(subscription_status::unsubscribed)).size() == 1u);
-    BOOST_TEST(run(ctx, subs.list(subscription_status::pending)).size() == 1u);
+    BOOST_TEST(run_sync(ctx, subs.list(subscription_status::active)).size() == 1u);
+    BOOST_TEST(run_sync(ctx, subs.list(subscription_status::unsubscribed)).size() == 1u);
+    BOOST_TEST(run_sync(ctx, subs.list(subscription_status::pending)).size() == 1u);
 
-    const auto alpha_rows = run(ctx, ents.list("cust-alpha"));
+    const auto alpha_rows = run_sync(ctx, ents.list("cust-alpha"));
     BOOST_REQUIRE_EQUAL(alpha_rows.size(), 2u);
     BOOST_TEST(alpha_rows[0].dimension == "seats");
     BOOST_TEST(alpha_rows[0].value == 5);
@@ -156,31 +156,31 @@ BOOST_AUTO_TEST_CASE(a_010_database_is_migrated_in_place_keeping_every_row) {
     BOOST_TEST(alpha_rows[1].dimension == "tokens_1m");
     BOOST_TEST(alpha_rows[1].value == 100);
     BOOST_TEST((alpha_rows[1].expires_at == never_expires));
-    BOOST_TEST(run(ctx, ents.get("cust-beta", "tokens_1m"))->value == 0);
-    BOOST_TEST(run(ctx, ents.get("cust-gamma", "tokens_1m"))->product_code.empty());
+    BOOST_TEST(run_sync(ctx, ents.get("cust-beta", "tokens_1m"))->value == 0);
+    BOOST_TEST(run_sync(ctx, ents.get("cust-gamma", "tokens_1m"))->product_code.empty());
 
     // The migrated store takes account-form rows, including a second license of alpha's account.
     entitlement e{"cust-alpha", "prod-new", "tokens_1m", 7, never_expires};
     e.customer_aws_account_id = "111122223333";
     e.license_arn = "arn:aws:license-manager::111122223333:license:l-second";
-    run(ctx, ents.put(e));
+    run_sync(ctx, ents.put(e));
     subscription second = *alpha;
     second.license_arn = e.license_arn;
     second.subscribed_at = t0 + 48h;
-    run(ctx, subs.put(second));
-    BOOST_TEST(run(ctx, subs.list(subscription_status::active)).size() == 2u);
+    run_sync(ctx, subs.put(second));
+    BOOST_TEST(run_sync(ctx, subs.list(subscription_status::active)).size() == 2u);
   }
   BOOST_TEST(sql_int(path, "PRAGMA user_version") == sqlite_store::format_version);
   BOOST_TEST(sql_int(path, "SELECT count(*) FROM sqlite_schema WHERE name LIKE '%_v1'") == 0, "no leftovers");
   // Reopening the migrated file migrates nothing and loses nothing.
   asio::io_context ctx;
   sqlite_store store(ctx.get_executor(), awsmp::test::sqlite_options(path));
-  BOOST_TEST(run(ctx, store.subscriptions().list(subscription_status::active)).size() == 2u);
-  BOOST_TEST(run(ctx, store.entitlements().list("cust-alpha")).size() == 3u);
-  BOOST_TEST(run(ctx, store.entitlements().get(
-                          billed_customer::account("111122223333",
-                                                   "arn:aws:license-manager::111122223333:license:l-second"),
-                          "tokens_1m"))
+  BOOST_TEST(run_sync(ctx, store.subscriptions().list(subscription_status::active)).size() == 2u);
+  BOOST_TEST(run_sync(ctx, store.entitlements().list("cust-alpha")).size() == 3u);
+  BOOST_TEST(run_sync(ctx, store.entitlements().get(
+                               billed_customer::account(
+                                   "111122223333", "arn:aws:license-manager::111122223333:license:l-second"),
+                               "tokens_1m"))
                  ->value == 7);
 }
 
@@ -197,10 +197,10 @@ BOOST_AUTO_TEST_CASE(a_format_1_license_shared_by_two_customers_keeps_both_rows)
   std::size_t total = 0;
   for (auto st :
        {subscription_status::active, subscription_status::pending, subscription_status::unsubscribed})
-    total += run(ctx, store.subscriptions().list(st)).size();
+    total += run_sync(ctx, store.subscriptions().list(st)).size();
   BOOST_TEST(total == 3u);
-  BOOST_TEST(run(ctx, store.subscriptions().get("cust-alpha")).has_value());
-  BOOST_TEST(run(ctx, store.subscriptions().get("cust-gamma")).has_value());
+  BOOST_TEST(run_sync(ctx, store.subscriptions().get("cust-alpha")).has_value());
+  BOOST_TEST(run_sync(ctx, store.subscriptions().get("cust-gamma")).has_value());
   BOOST_TEST(warnings.any_containing("shared a license"));
 }
 
@@ -211,7 +211,7 @@ BOOST_AUTO_TEST_CASE(new_files_are_private_and_loose_files_are_reported) {
   {
     asio::io_context ctx;
     sqlite_store store(ctx.get_executor(), awsmp::test::sqlite_options(path));
-    run(ctx, store.entitlements().put(entitlement{"c", "p", "d", 1, never_expires}));
+    run_sync(ctx, store.entitlements().put(entitlement{"c", "p", "d", 1, never_expires}));
     BOOST_TEST(mode_of(path) == 0600u);
     BOOST_TEST(mode_of(fs::path(path.string() + "-wal")) == 0600u);
     BOOST_TEST(mode_of(fs::path(path.string() + "-shm")) == 0600u);
@@ -229,7 +229,7 @@ BOOST_AUTO_TEST_CASE(new_files_are_private_and_loose_files_are_reported) {
   sqlite_store store(ctx.get_executor(), awsmp::test::sqlite_options(path));
   BOOST_TEST(warnings.any_containing("readable or writable by group or others (mode 0644)"));
   BOOST_TEST(warnings.any_containing(path.string()));
-  BOOST_TEST(run(ctx, store.entitlements().get("c", "d")).has_value(), "a warning, not a refusal");
+  BOOST_TEST(run_sync(ctx, store.entitlements().get("c", "d")).has_value(), "a warning, not a refusal");
 }
 
 BOOST_AUTO_TEST_CASE(rows_survive_reopening) {
@@ -243,16 +243,16 @@ BOOST_AUTO_TEST_CASE(rows_survive_reopening) {
   {
     asio::io_context ctx;
     sqlite_store store(ctx.get_executor(), awsmp::test::sqlite_options(path));
-    run(ctx, store.entitlements().put(e));
-    run(ctx, store.subscriptions().put(s));
+    run_sync(ctx, store.entitlements().put(e));
+    run_sync(ctx, store.subscriptions().put(s));
   }
   asio::io_context ctx;
   sqlite_store store(ctx.get_executor(), awsmp::test::sqlite_options(path));
   BOOST_TEST(store.path() == path);
-  auto got = run(ctx, store.entitlements().get("c1", "d"));
+  auto got = run_sync(ctx, store.entitlements().get("c1", "d"));
   BOOST_REQUIRE(got.has_value());
   BOOST_TEST((*got == e));
-  auto got_sub = run(ctx, store.subscriptions().get("c1"));
+  auto got_sub = run_sync(ctx, store.subscriptions().get("c1"));
   BOOST_REQUIRE(got_sub.has_value());
   BOOST_TEST((*got_sub == s));
 }
@@ -263,8 +263,8 @@ BOOST_AUTO_TEST_CASE(two_stores_share_one_file) {
   asio::io_context ctx;
   sqlite_store a(ctx.get_executor(), awsmp::test::sqlite_options(dir.path() / "s.db"));
   sqlite_store b(ctx.get_executor(), awsmp::test::sqlite_options(dir.path() / "s.db"));
-  run(ctx, a.entitlements().put(entitlement{"c", "p", "d", 1, never_expires}));
-  BOOST_TEST(run(ctx, b.entitlements().get("c", "d")).has_value());
+  run_sync(ctx, a.entitlements().put(entitlement{"c", "p", "d", 1, never_expires}));
+  BOOST_TEST(run_sync(ctx, b.entitlements().get("c", "d")).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(a_file_that_is_not_sqlite_is_refused) {
@@ -307,8 +307,8 @@ BOOST_AUTO_TEST_CASE(a_damaged_file_is_refused_not_emptied) {
     sqlite_store store(ctx.get_executor(), o);
     // Enough rows for a multi-level b-tree, so that damage lands inside the table's pages.
     for (int i = 0; i < 2000; ++i)
-      run(ctx, store.entitlements().put(
-                   entitlement{"customer-" + std::to_string(i), "p", "dimension", i, never_expires}));
+      run_sync(ctx, store.entitlements().put(
+                        entitlement{"customer-" + std::to_string(i), "p", "dimension", i, never_expires}));
   }
   auto bytes = read_file(path);
   BOOST_REQUIRE_GT(bytes.size(), 8u * 4096u);
@@ -324,7 +324,7 @@ BOOST_AUTO_TEST_CASE(an_empty_file_becomes_a_store) {
   write_file(path, "");
   asio::io_context ctx;
   sqlite_store store(ctx.get_executor(), awsmp::test::sqlite_options(path));
-  run(ctx, store.entitlements().put(entitlement{"c", "p", "d", 1, never_expires}));
+  run_sync(ctx, store.entitlements().put(entitlement{"c", "p", "d", 1, never_expires}));
   BOOST_TEST(read_file(path).substr(0, 15) == "SQLite format 3");
 }
 
@@ -349,8 +349,8 @@ BOOST_AUTO_TEST_CASE(synchronous_normal_works_too) {
   o.synchronous = sqlite_synchronous::normal;
   o.quick_check_on_open = false;
   sqlite_store store(ctx.get_executor(), o);
-  run(ctx, store.entitlements().put(entitlement{"c", "p", "d", 1, never_expires}));
-  BOOST_TEST(run(ctx, store.entitlements().list("c")).size() == 1u);
+  run_sync(ctx, store.entitlements().put(entitlement{"c", "p", "d", 1, never_expires}));
+  BOOST_TEST(run_sync(ctx, store.entitlements().list("c")).size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(blocking_executor_runs_the_sql_and_the_caller_resumes_at_home) {
@@ -367,7 +367,7 @@ BOOST_AUTO_TEST_CASE(blocking_executor_runs_the_sql_and_the_caller_resumes_at_ho
     auto got = co_await store.entitlements().get("c", "d");
     co_return home_after_put&& ctx.get_executor().running_in_this_thread() && got.has_value();
   };
-  BOOST_TEST(run(ctx, body()));
+  BOOST_TEST(run_sync(ctx, body()));
   pool.join();
 }
 
@@ -385,7 +385,7 @@ BOOST_AUTO_TEST_CASE(a_write_lock_held_elsewhere_is_busy_after_the_timeout) {
   const entitlement e{"c", "p", "d", 1, never_expires};
   const auto start = std::chrono::steady_clock::now();
   try {
-    run(ctx, store.entitlements().put(e));
+    run_sync(ctx, store.entitlements().put(e));
     BOOST_ERROR("the put should have timed out on the lock");
   } catch (const boost::system::system_error& err) {
     BOOST_TEST((err.code() == boost::system::errc::device_or_resource_busy), err.what());
@@ -393,11 +393,12 @@ BOOST_AUTO_TEST_CASE(a_write_lock_held_elsewhere_is_busy_after_the_timeout) {
   }
   BOOST_TEST((std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(50)),
              "it waited busy_timeout");
-  BOOST_TEST(run(ctx, store.entitlements().list("c")).empty(), "reads still work while the lock is held");
+  BOOST_TEST(run_sync(ctx, store.entitlements().list("c")).empty(),
+             "reads still work while the lock is held");
   sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(other);
-  run(ctx, store.entitlements().put(e));  // and the store recovers once it is released
-  BOOST_TEST(run(ctx, store.entitlements().get("c", "d")).has_value());
+  run_sync(ctx, store.entitlements().put(e));  // and the store recovers once it is released
+  BOOST_TEST(run_sync(ctx, store.entitlements().get("c", "d")).has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
