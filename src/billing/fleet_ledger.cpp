@@ -313,6 +313,12 @@ awaitable<bool> fleet_ledger::seal_and_send(time_point now, batch_meter_usage_ou
   const hour_t hour = fleet_seal_hour(now, options_.seal_grace);
   std::vector<fleet_record_row> rows;
   std::size_t fresh_from = 0;
+  // Keys whose hour was sealed by another writer after the scan. Their record may be pending
+  // in the table, unseen by this round: written by another instance that may die before
+  // sending it, or by this instance's own transaction whose answer was lost (the retry then
+  // fails its condition; moto ignores ClientRequestToken, and DynamoDB honours it only for
+  // 10 minutes). The next round reads the table again instead of waiting for the next hour.
+  std::size_t contested = 0;
   try {
     const bool renewal = held_.load();
     if (!co_await take_lease(now)) co_return false;
@@ -345,7 +351,10 @@ awaitable<bool> fleet_ledger::seal_and_send(time_point now, batch_meter_usage_ou
     co_await for_each_concurrently(to_seal.size(), [&](std::size_t i) -> awaitable<void> {
       const auto& [k, s] = to_seal[i];
       if (!co_await keep_lease()) co_return;  // another instance seals the rest
-      if (co_await seal_key(k, s)) rows.push_back(sealed_row(k, s));
+      if (co_await seal_key(k, s))
+        rows.push_back(sealed_row(k, s));
+      else
+        ++contested;
     });
     if (rows.size() > fresh_from)
       log(log_level::info, "fleet: " + options_.instance_id + " sealed " +
@@ -357,7 +366,7 @@ awaitable<bool> fleet_ledger::seal_and_send(time_point now, batch_meter_usage_ou
     // What was sealed before the failure is in the table; the next holder sends it.
     co_return false;
   }
-  unanswered_ = 0;  // the scan found every pending record; send() counts what stays pending
+  unanswered_ = contested;  // send() adds what stays pending
   co_await send(std::move(rows), fresh_from, now, out);
   swept_ = hour;
   co_return true;
@@ -387,6 +396,8 @@ awaitable<std::int64_t> fleet_ledger::seal_now(std::string key, bool settle, tim
     if (s.seal && co_await seal_key(k, s)) {
       rows.push_back(sealed_row(k, s));
       units = s.quantity;
+    } else if (s.seal) {
+      ++unanswered_;  // contested: a record of this key may wait in the table (see seal_and_send)
     }
   } catch (const std::exception& e) {
     failed("seal", e);
@@ -481,9 +492,11 @@ awaitable<void> fleet_ledger::write_outcomes(const std::vector<fleet_record_row>
         deletes.begin() + static_cast<std::ptrdiff_t>(std::min(deletes.size(), (c + 1) * max_batch_records));
     auto result = co_await db_.batch_write_item(std::vector<write_request>(first, last));
     // An answered record left behind is resent identically later (AWS answers it again).
-    if (!result.unprocessed.empty())
+    if (!result.unprocessed.empty()) {
+      unanswered_ += result.unprocessed.size();  // the next round reads them again
       log(log_level::warning, "fleet: " + std::to_string(result.unprocessed.size()) +
                                   " answered records stay in the table; they are resent (idempotent)");
+    }
   });
   for (const auto& d : killed) {
     const auto& row = rows[d.seq - 1];
