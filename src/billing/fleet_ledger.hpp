@@ -105,7 +105,8 @@ class fleet_ledger {
   time_point lease_written_{};  // when this instance last wrote the lease (its clock)
   bool renewing_ = false;
   hour_t swept_ = no_hour;      // the hour whose every key this instance sealed and sent last
-  std::size_t unanswered_ = 0;  // records left pending by the sends since that sweep
+  std::size_t unanswered_ = 0;  // records that may wait in the table since that sweep (unsent, unanswered,
+                                // left by a failed delete, or of a contested seal): the next round rescans
   bool rescan_ = false;         // dead letters were redriven since that sweep (the lease's mark)
 
   std::atomic<std::uint64_t> pushes_{0}, share_writes_{0}, share_stale_{0}, leases_{0}, sealed_{0},

@@ -256,7 +256,8 @@ BOOST_AUTO_TEST_CASE(settle_and_stop_in_both_identity_forms) {
   w.check_one_record_per_hour();
 }
 
-// A subscriber the emulator does not know yet (AWS answers CustomerNotSubscribed) until `join`.
+// A subscriber to add to the emulator once its refused record is dead (before that, AWS answers
+// CustomerNotSubscribed for it).
 testing::emulated_customer late_subscriber(const std::string& id) {
   testing::emulated_customer c;
   c.registration_token = "token-" + id;
